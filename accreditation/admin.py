@@ -1,0 +1,277 @@
+"""Admin for reference data, organisations and accreditations; every change goes through a service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import render
+from import_export.admin import ExportMixin
+
+from backoffice.audit.events import record
+
+from . import services
+from .models import (
+    Accreditation,
+    AccreditationStatus,
+    Certification,
+    Criterion,
+    Department,
+    Domain,
+    FrameworkVersion,
+    Organisation,
+    Region,
+    Site,
+    SubDomain,
+    UserScope,
+)
+from .resources import AccreditationResource, OrganisationResource, SiteResource
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Plain edits of reference rows still leave a trace in the audit trail."""
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        verb = f"{obj._meta.model_name}.{'updated' if change else 'created'}"
+        record(verb, actor=request.user, subject=obj, summary="Modifié dans l'administration.",
+               data={"champs": list(form.changed_data)})
+
+    def delete_model(self, request: Any, obj: Any) -> None:
+        record(f"{obj._meta.model_name}.deleted", actor=request.user, subject=obj,
+               summary="Supprimé dans l'administration.")
+        super().delete_model(request, obj)
+
+
+@admin.register(Region)
+class RegionAdmin(ExportMixin, AuditedAdmin):
+    list_display = ("name", "code", "insee_code")
+    search_fields = ("name", "code")
+
+
+@admin.register(Department)
+class DepartmentAdmin(ExportMixin, AuditedAdmin):
+    list_display = ("code", "name", "region")
+    list_filter = ("region",)
+    search_fields = ("name", "code")
+
+
+@admin.register(Certification)
+class CertificationAdmin(AuditedAdmin):
+    list_display = ("code", "name", "number_prefix", "rs_code", "rs_valid_until")
+
+
+class DomainInline(admin.TabularInline):
+    model = Domain
+    extra = 0
+    fields = ("position", "code", "label", "to_confirm")
+    show_change_link = True
+
+
+@admin.register(FrameworkVersion)
+class FrameworkVersionAdmin(AuditedAdmin):
+    list_display = ("label", "certification", "version", "status", "published_at")
+    list_filter = ("certification", "status")
+    readonly_fields = ("status", "published_at")
+    inlines = [DomainInline]
+    actions = ["publish", "draft_copy"]
+
+    @admin.action(description="Publier la version sélectionnée")
+    def publish(self, request: Any, queryset: Any) -> None:
+        for version in queryset:
+            try:
+                services.publish_framework_version(version, actor=request.user)
+                self.message_user(request, f"{version.label} publié.", messages.SUCCESS)
+            except ValidationError as error:
+                self.message_user(request, f"{version.label} : " + " ".join(error.messages), messages.ERROR)
+
+    @admin.action(description="Créer un nouveau brouillon à partir de cette version")
+    def draft_copy(self, request: Any, queryset: Any) -> None:
+        for version in queryset:
+            label = f"{version.label} (brouillon)"
+            draft = services.draft_framework_version_from(
+                version, version=f"{version.version}-brouillon-{FrameworkVersion.objects.count() + 1}",
+                label=label, actor=request.user)
+            self.message_user(request, f"Brouillon créé : {draft.label}.", messages.SUCCESS)
+
+
+class SubDomainInline(admin.TabularInline):
+    model = SubDomain
+    extra = 0
+    fields = ("position", "code", "label", "to_confirm", "threshold_pct")
+    show_change_link = True
+
+
+@admin.register(Domain)
+class DomainAdmin(AuditedAdmin):
+    list_display = ("code", "label", "framework_version")
+    list_filter = ("framework_version",)
+    inlines = [SubDomainInline]
+
+
+class CriterionInline(admin.TabularInline):
+    model = Criterion
+    extra = 0
+    fields = ("position", "code", "label", "to_confirm")
+
+
+@admin.register(SubDomain)
+class SubDomainAdmin(AuditedAdmin):
+    list_display = ("code", "label", "threshold_pct", "mandatory_criterion", "to_confirm")
+    list_filter = ("domain__framework_version", "to_confirm")
+    search_fields = ("code", "label")
+    inlines = [CriterionInline]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        if db_field.name == "mandatory_criterion" and request.resolver_match.kwargs.get("object_id"):
+            kwargs["queryset"] = Criterion.objects.filter(subdomain_id=request.resolver_match.kwargs["object_id"])
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Criterion)
+class CriterionAdmin(AuditedAdmin):
+    list_display = ("code", "label", "subdomain", "to_confirm")
+    list_filter = ("subdomain__domain__framework_version", "to_confirm")
+    search_fields = ("code", "label")
+
+
+class SiteInline(admin.TabularInline):
+    model = Site
+    extra = 0
+    fields = ("name", "siret", "postcode", "city", "department")
+    readonly_fields = fields
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [OrganisationResource]
+    list_display = ("legal_name", "siren", "nda")
+    search_fields = ("legal_name", "siren")
+    inlines = [SiteInline]
+
+    def save_model(self, request: Any, obj: Organisation, form: Any, change: bool) -> None:
+        data = {name: form.cleaned_data[name] for name in ("siren", "legal_name", "nda")}
+        if change:
+            services.update_organisation(Organisation.objects.get(pk=obj.pk), actor=request.user, **data)
+        else:
+            created = services.register_organisation(actor=request.user, **data)
+            obj.pk, obj._state.adding = created.pk, False
+
+
+@admin.register(Site)
+class SiteAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [SiteResource]
+    list_display = ("name", "siret", "organisation", "city", "department", "region")
+    list_filter = ("region",)
+    search_fields = ("name", "siret", "organisation__legal_name", "city")
+    autocomplete_fields = ("organisation",)
+    filter_horizontal = ("departments_covered",)
+    exclude = ("region",)
+
+    def save_model(self, request: Any, obj: Site, form: Any, change: bool) -> None:
+        fields = ("siret", "name", "address", "postcode", "city", "department")
+        data = {name: form.cleaned_data[name] for name in fields}
+        if change:
+            services.update_site(Site.objects.get(pk=obj.pk), actor=request.user, **data)
+        else:
+            created = services.add_site(form.cleaned_data["organisation"], actor=request.user, **data)
+            obj.pk, obj._state.adding = created.pk, False
+        obj.refresh_from_db()
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="Motif", max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def _status_action(service: Any, description: str) -> Any:
+    @admin.action(description=description)
+    def action(modeladmin: admin.ModelAdmin, request: Any, queryset: Any) -> Any:
+        if "apply" not in request.POST:
+            return render(request, "admin/accreditation/reason.html", {
+                "form": ReasonForm(), "objects": queryset, "title": description,
+                "action": request.POST["action"], "opts": modeladmin.model._meta,
+            })
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            modeladmin.message_user(request, "Le motif est obligatoire.", messages.ERROR)
+            return None
+        for accreditation in queryset:
+            try:
+                service(accreditation, reason=form.cleaned_data["reason"], actor=request.user)
+            except ValidationError as error:
+                modeladmin.message_user(request, f"{accreditation} : {' '.join(error.messages)}", messages.ERROR)
+        return None
+
+    action.__name__ = service.__name__
+    return action
+
+
+class AccreditationForm(forms.ModelForm):
+    valid_to = forms.DateField(label="Valide jusqu'au", required=False,
+                               help_text="Laisser vide pour la durée par défaut (3 ans).")
+
+    class Meta:
+        model = Accreditation
+        fields = ("site", "certification", "role", "valid_from", "valid_to")
+
+    def _post_clean(self) -> None:
+        if self.instance.pk is None and not self.cleaned_data.get("valid_to"):
+            return  # the service computes the default end date and checks the period
+        super()._post_clean()
+
+
+@admin.register(Accreditation)
+class AccreditationAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [AccreditationResource]
+    form = AccreditationForm
+    list_display = ("site", "certification", "role", "valid_from", "valid_to", "status", "status_changed_on")
+    list_filter = ("status", "role", "certification", "site__region")
+    search_fields = ("site__name", "site__siret", "site__organisation__legal_name")
+    autocomplete_fields = ("site",)
+    list_select_related = ("site", "certification")
+    actions = [
+        _status_action(services.suspend_accreditation, "Suspendre"),
+        _status_action(services.reinstate_accreditation, "Rétablir"),
+        _status_action(services.withdraw_accreditation, "Retirer"),
+    ]
+
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> tuple[str, ...]:
+        # Once granted, the period and status change only through the lifecycle actions.
+        if obj is not None:
+            return ("site", "certification", "role", "valid_from", "valid_to", "status", "status_changed_on",
+                    "status_reason")
+        return ()
+
+    def save_model(self, request: Any, obj: Accreditation, form: Any, change: bool) -> None:
+        if change:
+            return
+        data = form.cleaned_data
+        try:
+            created = services.grant_accreditation(
+                data["site"], certification=data["certification"], role=data["role"],
+                valid_from=data["valid_from"], valid_to=data.get("valid_to"), actor=request.user)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            raise
+        obj.pk, obj._state.adding = created.pk, False
+
+
+@admin.register(UserScope)
+class UserScopeAdmin(admin.ModelAdmin):
+    list_display = ("user", "national", "organisation")
+    list_filter = ("national", "regions")
+    search_fields = ("user__username", "user__last_name", "organisation__legal_name")
+    autocomplete_fields = ("organisation",)
+    filter_horizontal = ("regions",)
+
+    def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
+        data = form.cleaned_data
+        services.set_user_scope(form.instance.user, national=data["national"], regions=data["regions"],
+                                organisation=data["organisation"], actor=request.user)

@@ -1,0 +1,20 @@
+"""Audit event types of the accreditation app."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class AccreditationEvent(models.TextChoices):
+    ORGANISATION_REGISTERED = "organisation.registered", "Organisme enregistré"
+    ORGANISATION_UPDATED = "organisation.updated", "Organisme modifié"
+    SITE_ADDED = "site.added", "Établissement ajouté"
+    SITE_UPDATED = "site.updated", "Établissement modifié"
+    ACCREDITATION_GRANTED = "accreditation.granted", "Habilitation accordée"
+    ACCREDITATION_SUSPENDED = "accreditation.suspended", "Habilitation suspendue"
+    ACCREDITATION_REINSTATED = "accreditation.reinstated", "Habilitation rétablie"
+    ACCREDITATION_WITHDRAWN = "accreditation.withdrawn", "Habilitation retirée"
+    ACCREDITATION_EXPIRED = "accreditation.expired", "Habilitation expirée"
+    FRAMEWORK_DRAFTED = "framework.drafted", "Brouillon de référentiel créé"
+    FRAMEWORK_PUBLISHED = "framework.published", "Référentiel publié"
+    SCOPE_CHANGED = "scope.changed", "Périmètre modifié"

@@ -1,0 +1,110 @@
+"""Read queries on organisations, sites and accreditations, scoped to the user."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from .models import (
+    Accreditation,
+    AccreditationStatus,
+    Certification,
+    FrameworkStatus,
+    FrameworkVersion,
+    Organisation,
+    Region,
+    Site,
+)
+from .scoping import scope_of
+
+
+def organisations_for(user: Any) -> QuerySet[Organisation]:
+    """Organisations the user may see: their own, or those with a site in their regions."""
+    scope = scope_of(user)
+    queryset = Organisation.objects.all()
+    if scope.national:
+        return queryset
+    in_regions = Site.objects.filter(organisation=OuterRef("pk"), region_id__in=sorted(scope.region_ids))
+    return queryset.filter(Q(pk=scope.organisation_id) | Exists(in_regions)) if not scope.is_empty else queryset.none()
+
+
+def sites_for(user: Any) -> QuerySet[Site]:
+    """Sites the user may see."""
+    queryset = Site.objects.select_related("organisation", "department", "region")
+    if scope_of(user).is_empty:
+        return queryset.none()
+    return scope_of(user).filter(queryset, region="region_id", organisation="organisation_id")
+
+
+def accreditations_for(user: Any) -> QuerySet[Accreditation]:
+    """Accreditations the user may see."""
+    queryset = Accreditation.objects.select_related("site__organisation", "site__region", "certification")
+    if scope_of(user).is_empty:
+        return queryset.none()
+    return scope_of(user).filter(queryset, region="site__region_id", organisation="site__organisation_id")
+
+
+def get_organisation_for(user: Any, pk: int) -> Organisation:
+    """One organisation in the user's scope, else 404."""
+    return get_object_or_404(organisations_for(user), pk=pk)
+
+
+def get_site_for(user: Any, pk: int) -> Site:
+    """One site in the user's scope, else 404."""
+    return get_object_or_404(sites_for(user), pk=pk)
+
+
+def get_accreditation_for(user: Any, pk: int) -> Accreditation:
+    """One accreditation in the user's scope, else 404."""
+    return get_object_or_404(accreditations_for(user), pk=pk)
+
+
+def accreditations_expiring(user: Any, *, within_days: int = 180, today: dt.date | None = None) -> QuerySet[Accreditation]:
+    """Active accreditations in scope that end within the given number of days."""
+    today = today or timezone.localdate()
+    return (
+        accreditations_for(user)
+        .filter(status=AccreditationStatus.ACTIVE, valid_to__gte=today, valid_to__lte=today + dt.timedelta(days=within_days))
+        .order_by("valid_to")
+    )
+
+
+def regions_for(user: Any) -> QuerySet[Region]:
+    """Regions the user works on (all of them for a national scope)."""
+    scope = scope_of(user)
+    if scope.national:
+        return Region.objects.all()
+    return Region.objects.filter(pk__in=sorted(scope.region_ids))
+
+
+def region_summaries(user: Any) -> QuerySet[Region]:
+    """Per region in scope: organisations, sites and accreditations in force today."""
+    today = timezone.localdate()
+    in_force = Q(
+        sites__accreditations__status=AccreditationStatus.ACTIVE,
+        sites__accreditations__valid_from__lte=today,
+        sites__accreditations__valid_to__gte=today,
+    )
+    return regions_for(user).annotate(
+        organisation_count=Count("sites__organisation", distinct=True),
+        site_count=Count("sites", distinct=True),
+        accreditation_count=Count("sites__accreditations", filter=in_force, distinct=True),
+    )
+
+
+def published_framework(certification: Certification) -> FrameworkVersion | None:
+    """The framework version new case files of this certification are assessed against."""
+    return certification.framework_versions.filter(status=FrameworkStatus.PUBLISHED).first()
+
+
+def framework_versions() -> QuerySet[FrameworkVersion]:
+    """Every framework version with its counts (reference data is visible to every signed-in user)."""
+    return FrameworkVersion.objects.select_related("certification").annotate(
+        domain_count=Count("domains", distinct=True),
+        subdomain_count=Count("domains__subdomains", distinct=True),
+        criterion_count=Count("domains__subdomains__criteria", distinct=True),
+    )

@@ -1,0 +1,30 @@
+"""Every use case that changes organisations, accreditations, frameworks or scopes."""
+
+from .frameworks import draft_framework_version_from, publish_framework_version
+from .organisations import (
+    add_site,
+    expire_accreditations,
+    grant_accreditation,
+    register_organisation,
+    reinstate_accreditation,
+    suspend_accreditation,
+    update_organisation,
+    update_site,
+    withdraw_accreditation,
+)
+from .scopes import set_user_scope
+
+__all__ = [
+    "add_site",
+    "draft_framework_version_from",
+    "expire_accreditations",
+    "grant_accreditation",
+    "publish_framework_version",
+    "register_organisation",
+    "reinstate_accreditation",
+    "set_user_scope",
+    "suspend_accreditation",
+    "update_organisation",
+    "update_site",
+    "withdraw_accreditation",
+]

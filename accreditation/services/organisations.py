@@ -1,0 +1,190 @@
+"""Organisations, sites and the accreditation lifecycle."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from backoffice.audit.events import record
+
+from ..events import AccreditationEvent
+from ..models import (
+    Accreditation,
+    AccreditationRole,
+    AccreditationStatus,
+    Certification,
+    Department,
+    Organisation,
+    Site,
+)
+
+
+@transaction.atomic
+def register_organisation(*, siren: str, legal_name: str, nda: str = "", actor: Any) -> Organisation:
+    """Record a new organisation after checking its SIREN."""
+    organisation = Organisation(siren=siren, legal_name=legal_name.strip(), nda=nda)
+    organisation.full_clean()
+    organisation.save()
+    record(AccreditationEvent.ORGANISATION_REGISTERED, actor=actor, subject=organisation,
+           summary=f"Organisme {organisation.legal_name} (SIREN {organisation.siren}) enregistré.")
+    return organisation
+
+
+@transaction.atomic
+def update_organisation(organisation: Organisation, *, actor: Any, **changes: Any) -> Organisation:
+    """Change an organisation's identity fields."""
+    before = {name: getattr(organisation, name) for name in changes}
+    for name, value in changes.items():
+        setattr(organisation, name, value)
+    organisation.full_clean()
+    organisation.save()
+    record(AccreditationEvent.ORGANISATION_UPDATED, actor=actor, subject=organisation,
+           summary="Organisme modifié.", data=_diff(before, changes))
+    return organisation
+
+
+@transaction.atomic
+def add_site(
+    organisation: Organisation,
+    *,
+    siret: str,
+    name: str,
+    address: str,
+    postcode: str,
+    city: str,
+    department: Department,
+    departments_covered: Iterable[Department] = (),
+    actor: Any,
+) -> Site:
+    """Add an establishment (SIRET) to an organisation; its region follows its department."""
+    site = Site(organisation=organisation, siret=siret, name=name.strip(), address=address.strip(),
+                postcode=postcode.strip(), city=city.strip(), department=department, region_id=department.region_id)
+    site.full_clean()
+    site.save()
+    site.departments_covered.set(list(departments_covered) or [department])
+    record(AccreditationEvent.SITE_ADDED, actor=actor, subject=site,
+           summary=f"Établissement {site.name} (SIRET {site.siret}) ajouté à {organisation.legal_name}.")
+    return site
+
+
+@transaction.atomic
+def update_site(site: Site, *, actor: Any, departments_covered: Iterable[Department] | None = None,
+                **changes: Any) -> Site:
+    """Change a site's address or coverage, keeping postcode and department coherent."""
+    before = {name: str(getattr(site, name)) for name in changes}
+    for name, value in changes.items():
+        setattr(site, name, value)
+    site.full_clean()
+    site.save()
+    if departments_covered is not None:
+        site.departments_covered.set(list(departments_covered))
+    record(AccreditationEvent.SITE_UPDATED, actor=actor, subject=site, summary="Établissement modifié.",
+           data=_diff(before, {k: str(v) for k, v in changes.items()}))
+    return site
+
+
+@transaction.atomic
+def grant_accreditation(
+    site: Site,
+    *,
+    certification: Certification,
+    role: AccreditationRole | str,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+    actor: Any,
+) -> Accreditation:
+    """Accredit a site for a certification and role; periods of the same scope never overlap."""
+    # Serialise grants on one site so two concurrent grants cannot both pass the overlap check.
+    Site.objects.select_for_update().filter(pk=site.pk).first()
+    valid_to = valid_to or _years_later(valid_from, settings.ACCREDITATION_DEFAULT_YEARS)
+    accreditation = Accreditation(site=site, certification=certification, role=role,
+                                  valid_from=valid_from, valid_to=valid_to)
+    accreditation.full_clean()
+    accreditation.save()
+    record(AccreditationEvent.ACCREDITATION_GRANTED, actor=actor, subject=accreditation,
+           summary=f"Habilitation {accreditation.get_role_display().lower()} {certification} accordée du "
+                   f"{valid_from:%d/%m/%Y} au {valid_to:%d/%m/%Y}.",
+           data={"valid_from": valid_from.isoformat(), "valid_to": valid_to.isoformat()})
+    return accreditation
+
+
+_TRANSITIONS: dict[AccreditationStatus, tuple[set[str], AccreditationEvent, str]] = {
+    AccreditationStatus.SUSPENDED: ({AccreditationStatus.ACTIVE}, AccreditationEvent.ACCREDITATION_SUSPENDED,
+                                    "suspendue"),
+    AccreditationStatus.ACTIVE: ({AccreditationStatus.SUSPENDED}, AccreditationEvent.ACCREDITATION_REINSTATED,
+                                 "rétablie"),
+    AccreditationStatus.WITHDRAWN: ({AccreditationStatus.ACTIVE, AccreditationStatus.SUSPENDED},
+                                    AccreditationEvent.ACCREDITATION_WITHDRAWN, "retirée"),
+    AccreditationStatus.EXPIRED: ({AccreditationStatus.ACTIVE, AccreditationStatus.SUSPENDED},
+                                  AccreditationEvent.ACCREDITATION_EXPIRED, "expirée"),
+}
+
+
+def _change_status(accreditation: Accreditation, target: AccreditationStatus, *, reason: str, actor: Any,
+                   on: dt.date | None = None) -> Accreditation:
+    allowed_from, verb, word = _TRANSITIONS[target]
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"status_reason": "Le motif est obligatoire."})
+    with transaction.atomic():
+        locked = Accreditation.objects.select_for_update().get(pk=accreditation.pk)
+        if locked.status not in allowed_from:
+            raise ValidationError(
+                f"Une habilitation « {locked.get_status_display().lower()} » ne peut pas être {word}."
+            )
+        previous = locked.status
+        locked.status = target
+        locked.status_reason = reason
+        locked.status_changed_on = on or timezone.localdate()
+        locked.save(update_fields=["status", "status_reason", "status_changed_on"])
+        record(verb, actor=actor, subject=locked, summary=f"Habilitation {word} : {reason}",
+               data={"from": previous, "to": str(target), "on": locked.status_changed_on.isoformat()})
+    accreditation.refresh_from_db()
+    return accreditation
+
+
+def suspend_accreditation(accreditation: Accreditation, *, reason: str, actor: Any) -> Accreditation:
+    """Suspend an active accreditation: the site loses its rights until reinstated."""
+    return _change_status(accreditation, AccreditationStatus.SUSPENDED, reason=reason, actor=actor)
+
+
+def reinstate_accreditation(accreditation: Accreditation, *, reason: str, actor: Any) -> Accreditation:
+    """Lift a suspension."""
+    return _change_status(accreditation, AccreditationStatus.ACTIVE, reason=reason, actor=actor)
+
+
+def withdraw_accreditation(accreditation: Accreditation, *, reason: str, actor: Any) -> Accreditation:
+    """Withdraw an accreditation for good."""
+    return _change_status(accreditation, AccreditationStatus.WITHDRAWN, reason=reason, actor=actor)
+
+
+def expire_accreditations(*, today: dt.date | None = None, actor: Any = None) -> int:
+    """Mark as expired the accreditations whose validity has ended; safe to run twice."""
+    today = today or timezone.localdate()
+    due = Accreditation.objects.filter(
+        status__in=[AccreditationStatus.ACTIVE, AccreditationStatus.SUSPENDED], valid_to__lt=today
+    )
+    count = 0
+    for accreditation in due.iterator():
+        _change_status(accreditation, AccreditationStatus.EXPIRED, reason="Fin de la période de validité",
+                       actor=actor, on=today)
+        count += 1
+    return count
+
+
+def _years_later(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years) - dt.timedelta(days=1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    return {name: {"avant": str(before[name]), "après": str(value)}
+            for name, value in after.items() if str(before[name]) != str(value)}

@@ -1,0 +1,89 @@
+"""Read-only pages on organisations, sites, accreditations and frameworks, scoped by selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch
+from viewflow.urls import Application
+
+from backoffice.audit.events import timeline
+from backoffice.viewsets import ScopedDetailView, ScopedReadonlyViewset
+
+from . import selectors
+from .models import Accreditation, Criterion, FrameworkVersion, Organisation, Site, SubDomain
+
+
+def _all_framework_versions(user: Any):  # reference data: the same for every signed-in user
+    return selectors.framework_versions()
+
+
+class OrganisationDetailView(ScopedDetailView):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["sites"] = selectors.sites_for(self.request.user).filter(organisation=self.object)
+        context["accreditations"] = selectors.accreditations_for(self.request.user).filter(
+            site__organisation=self.object
+        )
+        context["events"] = timeline(self.object)
+        return context
+
+
+class FrameworkDetailView(ScopedDetailView):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        subdomains = SubDomain.objects.select_related("mandatory_criterion").prefetch_related(
+            Prefetch("criteria", queryset=Criterion.objects.order_by("position"))
+        )
+        context["domains"] = self.object.domains.prefetch_related(Prefetch("subdomains", queryset=subdomains))
+        return context
+
+
+class OrganisationViewset(ScopedReadonlyViewset):
+    model = Organisation
+    selector = selectors.organisations_for
+    icon = "business"
+    list_columns = ("legal_name", "siren", "nda")
+    list_search_fields = ("legal_name", "siren")
+    detail_view_class = OrganisationDetailView
+
+
+class SiteViewset(ScopedReadonlyViewset):
+    model = Site
+    selector = selectors.sites_for
+    icon = "place"
+    list_columns = ("name", "siret", "organisation", "city", "department", "region")
+    list_search_fields = ("name", "siret", "city", "organisation__legal_name")
+    list_filter_fields = ("region",)
+
+
+class AccreditationViewset(ScopedReadonlyViewset):
+    model = Accreditation
+    selector = selectors.accreditations_for
+    icon = "verified"
+    list_columns = ("site", "certification", "role", "valid_from", "valid_to", "status")
+    list_search_fields = ("site__name", "site__siret", "site__organisation__legal_name")
+    list_filter_fields = ("status", "role", "certification")
+
+
+class FrameworkVersionViewset(ScopedReadonlyViewset):
+    model = FrameworkVersion
+    selector = _all_framework_versions
+    icon = "menu_book"
+    title = "Référentiels"
+    list_columns = ("label", "certification", "version", "status", "published_at")
+    detail_view_class = FrameworkDetailView
+
+
+class OrganisationsApp(Application):
+    title = "Organismes"
+    icon = "corporate_fare"
+    app_name = "organismes"
+    viewsets = [OrganisationViewset(), SiteViewset(), AccreditationViewset()]
+
+
+class ReferenceApp(Application):
+    title = "Référentiels"
+    icon = "menu_book"
+    app_name = "referentiels"
+    viewsets = [FrameworkVersionViewset()]

@@ -1,0 +1,41 @@
+"""What each person finds on their home page: what waits for them, within their scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accreditation import selectors
+from accreditation.models import AccreditationStatus, FrameworkStatus, FrameworkVersion, Organisation
+from accreditation.scoping import scope_of
+from backoffice.accounts.roles import Role, roles_of
+
+EXPIRY_WARNING_DAYS = 180
+REGIONAL_ROLES = {Role.CASE_OFFICER, Role.SUPERVISOR, Role.JURY_MEMBER, Role.ADMINISTRATOR}
+ORGANISATION_ROLES = {Role.EVALUATOR_STAFF, Role.TRAINER_STAFF}
+
+
+def home_context(user: Any) -> dict[str, Any]:
+    roles = roles_of(user)
+    scope = scope_of(user)
+    context: dict[str, Any] = {
+        "roles": sorted(role.label for role in roles),
+        "scope_national": scope.national,
+        "scope_regions": list(selectors.regions_for(user).values_list("name", flat=True))
+        if not scope.national
+        else [],
+        "expiring": list(selectors.accreditations_expiring(user, within_days=EXPIRY_WARNING_DAYS)[:10]),
+        "suspended_count": selectors.accreditations_for(user).filter(status=AccreditationStatus.SUSPENDED).count(),
+    }
+    if roles & REGIONAL_ROLES and not scope.is_empty:
+        context["region_summaries"] = list(selectors.region_summaries(user))
+    if roles & ORGANISATION_ROLES and scope.organisation_id:
+        context["organisation"] = Organisation.objects.filter(pk=scope.organisation_id).first()
+        context["accreditations"] = list(
+            selectors.accreditations_for(user).filter(site__organisation_id=scope.organisation_id)
+        )
+    if Role.ADMINISTRATOR in roles:
+        context["draft_frameworks"] = list(
+            FrameworkVersion.objects.filter(status=FrameworkStatus.DRAFT).select_related("certification")
+        )
+        context["is_administrator"] = True
+    return context

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import path
+from viewflow.contrib.auth import AuthViewset
+from viewflow.urls import Application, Site
+
+from accreditation.views import OrganisationsApp, ReferenceApp
+
+from . import views
+
+admin.site.site_header = "Administration du back-office CléA"
+admin.site.site_title = "Back-office CléA"
+admin.site.index_title = "Administration"
+
+
+class HomeApp(Application):
+    title = "Accueil"
+    icon = "home"
+    app_name = "accueil"
+    index_path = path("", views.home, name="index")
+
+
+site = Site(
+    title="CléA · Certif'Pro",
+    viewsets=[HomeApp(), OrganisationsApp(), ReferenceApp()],
+)
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", AuthViewset(with_profile_view=False).urls),
+    path("sante/", views.health, name="health"),
+    path("", site.urls),
+]

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET
+
+from .home import home_context
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's home page: what waits for them in their scope."""
+    return TemplateResponse(request, "backoffice/home.html", home_context(request.user))
+
+
+@login_not_required
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """Liveness for load balancers: the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

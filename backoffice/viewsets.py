@@ -1,0 +1,32 @@
+"""Viewflow viewsets whose every page reads through a scoped selector (404 outside scope)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import QuerySet
+from viewflow.urls import ReadonlyModelViewset
+from viewflow.views import DetailModelView, ListModelView
+
+
+class ScopedListView(ListModelView):
+    def get_queryset(self) -> QuerySet:
+        return self.viewset.get_queryset(self.request)
+
+
+class ScopedDetailView(DetailModelView):
+    def get_queryset(self) -> QuerySet:
+        return self.viewset.get_queryset(self.request)
+
+
+class ScopedReadonlyViewset(ReadonlyModelViewset):
+    """A read-only list and detail of the rows a selector returns for the current user."""
+
+    selector: Callable[[Any], QuerySet] | None = None
+    list_view_class = ScopedListView
+    detail_view_class = ScopedDetailView
+
+    def get_queryset(self, request: Any) -> QuerySet:
+        assert self.selector is not None, f"{type(self).__name__} needs a selector"
+        return type(self).selector(request.user)  # type: ignore[misc]

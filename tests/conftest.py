@@ -1,0 +1,111 @@
+"""Personas of the house style: an officer and a jury member in Île-de-France, a supervisor, an
+evaluator of one organisation, outsiders of another region and of another organisation."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+import backoffice.urls  # noqa: F401  (Viewflow reverses need the root URLconf imported)
+from accreditation.models import Department, Region
+from accreditation.services import set_user_scope
+from backoffice.accounts.roles import Role
+from fixtures.reference import load_reference_data
+from tests.factories import AccreditationFactory, OrganisationFactory, SiteFactory, UserFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """Reference data exists in every test, as it does in every deployment."""
+    with django_db_blocker.unblock():
+        load_reference_data()
+
+
+@pytest.fixture
+def idf(db) -> Region:  # type: ignore[no-untyped-def]
+    return Region.objects.get(code="IDF")
+
+
+@pytest.fixture
+def ara(db) -> Region:  # type: ignore[no-untyped-def]
+    return Region.objects.get(code="ARA")
+
+
+@pytest.fixture
+def idf_site(idf):  # type: ignore[no-untyped-def]
+    site = SiteFactory(department=Department.objects.get(code="93"))
+    AccreditationFactory(site=site)
+    return site
+
+
+@pytest.fixture
+def ara_site(ara):  # type: ignore[no-untyped-def]
+    site = SiteFactory(department=Department.objects.get(code="69"))
+    AccreditationFactory(site=site)
+    return site
+
+
+@pytest.fixture
+def officer(idf):  # type: ignore[no-untyped-def]
+    user = UserFactory(username="officer.idf", role=Role.CASE_OFFICER)
+    set_user_scope(user, regions=[idf], actor=None)
+    return user
+
+
+@pytest.fixture
+def jury_member(idf):  # type: ignore[no-untyped-def]
+    user = UserFactory(username="jury.idf", role=Role.JURY_MEMBER)
+    set_user_scope(user, regions=[idf], actor=None)
+    return user
+
+
+@pytest.fixture
+def supervisor(db):  # type: ignore[no-untyped-def]
+    user = UserFactory(username="supervisor", role=Role.SUPERVISOR)
+    set_user_scope(user, national=True, actor=None)
+    return user
+
+
+@pytest.fixture
+def evaluator(idf_site):  # type: ignore[no-untyped-def]
+    user = UserFactory(username="evaluator", role=Role.EVALUATOR_STAFF)
+    set_user_scope(user, organisation=idf_site.organisation, actor=None)
+    return user
+
+
+@pytest.fixture
+def trainer(idf_site):  # type: ignore[no-untyped-def]
+    user = UserFactory(username="trainer", role=Role.TRAINER_STAFF)
+    set_user_scope(user, organisation=idf_site.organisation, actor=None)
+    return user
+
+
+@pytest.fixture
+def administrator(db):  # type: ignore[no-untyped-def]
+    return UserFactory(username="administrator", role=Role.ADMINISTRATOR, is_staff=True)
+
+
+@pytest.fixture
+def officer_of_other_region(ara):  # type: ignore[no-untyped-def]
+    user = UserFactory(username="officer.ara", role=Role.CASE_OFFICER)
+    set_user_scope(user, regions=[ara], actor=None)
+    return user
+
+
+@pytest.fixture
+def evaluator_of_other_organisation(db):  # type: ignore[no-untyped-def]
+    other = OrganisationFactory()
+    SiteFactory(organisation=other, department=Department.objects.get(code="75"))
+    user = UserFactory(username="evaluator.other", role=Role.EVALUATOR_STAFF)
+    set_user_scope(user, organisation=other, actor=None)
+    return user
+
+
+@pytest.fixture
+def client_for():  # type: ignore[no-untyped-def]
+    def make(user) -> Client:  # type: ignore[no-untyped-def]
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
