@@ -15,7 +15,6 @@ from backoffice.audit.events import record
 from . import services
 from .models import (
     Accreditation,
-    AccreditationStatus,
     Certification,
     Criterion,
     Department,
@@ -36,12 +35,21 @@ class AuditedAdmin(admin.ModelAdmin):
     def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         verb = f"{obj._meta.model_name}.{'updated' if change else 'created'}"
-        record(verb, actor=request.user, subject=obj, summary="Modifié dans l'administration.",
-               data={"champs": list(form.changed_data)})
+        record(
+            verb,
+            actor=request.user,
+            subject=obj,
+            summary="Modifié dans l'administration.",
+            data={"champs": list(form.changed_data)},
+        )
 
     def delete_model(self, request: Any, obj: Any) -> None:
-        record(f"{obj._meta.model_name}.deleted", actor=request.user, subject=obj,
-               summary="Supprimé dans l'administration.")
+        record(
+            f"{obj._meta.model_name}.deleted",
+            actor=request.user,
+            subject=obj,
+            summary="Supprimé dans l'administration.",
+        )
         super().delete_model(request, obj)
 
 
@@ -92,8 +100,11 @@ class FrameworkVersionAdmin(AuditedAdmin):
         for version in queryset:
             label = f"{version.label} (brouillon)"
             draft = services.draft_framework_version_from(
-                version, version=f"{version.version}-brouillon-{FrameworkVersion.objects.count() + 1}",
-                label=label, actor=request.user)
+                version,
+                version=f"{version.version}-brouillon-{FrameworkVersion.objects.count() + 1}",
+                label=label,
+                actor=request.user,
+            )
             self.message_user(request, f"Brouillon créé : {draft.label}.", messages.SUCCESS)
 
 
@@ -126,7 +137,9 @@ class SubDomainAdmin(AuditedAdmin):
 
     def formfield_for_foreignkey(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
         if db_field.name == "mandatory_criterion" and request.resolver_match.kwargs.get("object_id"):
-            kwargs["queryset"] = Criterion.objects.filter(subdomain_id=request.resolver_match.kwargs["object_id"])
+            kwargs["queryset"] = Criterion.objects.filter(
+                subdomain_id=request.resolver_match.kwargs["object_id"]
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -194,10 +207,17 @@ def _status_action(service: Any, description: str) -> Any:
     @admin.action(description=description)
     def action(modeladmin: admin.ModelAdmin, request: Any, queryset: Any) -> Any:
         if "apply" not in request.POST:
-            return render(request, "admin/accreditation/reason.html", {
-                "form": ReasonForm(), "objects": queryset, "title": description,
-                "action": request.POST["action"], "opts": modeladmin.model._meta,
-            })
+            return render(
+                request,
+                "admin/accreditation/reason.html",
+                {
+                    "form": ReasonForm(),
+                    "objects": queryset,
+                    "title": description,
+                    "action": request.POST["action"],
+                    "opts": modeladmin.model._meta,
+                },
+            )
         form = ReasonForm(request.POST)
         if not form.is_valid():
             modeladmin.message_user(request, "Le motif est obligatoire.", messages.ERROR)
@@ -206,7 +226,9 @@ def _status_action(service: Any, description: str) -> Any:
             try:
                 service(accreditation, reason=form.cleaned_data["reason"], actor=request.user)
             except ValidationError as error:
-                modeladmin.message_user(request, f"{accreditation} : {' '.join(error.messages)}", messages.ERROR)
+                modeladmin.message_user(
+                    request, f"{accreditation} : {' '.join(error.messages)}", messages.ERROR
+                )
         return None
 
     action.__name__ = service.__name__
@@ -214,8 +236,9 @@ def _status_action(service: Any, description: str) -> Any:
 
 
 class AccreditationForm(forms.ModelForm):
-    valid_to = forms.DateField(label="Valide jusqu'au", required=False,
-                               help_text="Laisser vide pour la durée par défaut (3 ans).")
+    valid_to = forms.DateField(
+        label="Valide jusqu'au", required=False, help_text="Laisser vide pour la durée par défaut (3 ans)."
+    )
 
     class Meta:
         model = Accreditation
@@ -245,8 +268,16 @@ class AccreditationAdmin(ExportMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request: Any, obj: Any = None) -> tuple[str, ...]:
         # Once granted, the period and status change only through the lifecycle actions.
         if obj is not None:
-            return ("site", "certification", "role", "valid_from", "valid_to", "status", "status_changed_on",
-                    "status_reason")
+            return (
+                "site",
+                "certification",
+                "role",
+                "valid_from",
+                "valid_to",
+                "status",
+                "status_changed_on",
+                "status_reason",
+            )
         return ()
 
     def save_model(self, request: Any, obj: Accreditation, form: Any, change: bool) -> None:
@@ -255,8 +286,13 @@ class AccreditationAdmin(ExportMixin, admin.ModelAdmin):
         data = form.cleaned_data
         try:
             created = services.grant_accreditation(
-                data["site"], certification=data["certification"], role=data["role"],
-                valid_from=data["valid_from"], valid_to=data.get("valid_to"), actor=request.user)
+                data["site"],
+                certification=data["certification"],
+                role=data["role"],
+                valid_from=data["valid_from"],
+                valid_to=data.get("valid_to"),
+                actor=request.user,
+            )
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             raise
@@ -273,5 +309,10 @@ class UserScopeAdmin(admin.ModelAdmin):
 
     def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
         data = form.cleaned_data
-        services.set_user_scope(form.instance.user, national=data["national"], regions=data["regions"],
-                                organisation=data["organisation"], actor=request.user)
+        services.set_user_scope(
+            form.instance.user,
+            national=data["national"],
+            regions=data["regions"],
+            organisation=data["organisation"],
+            actor=request.user,
+        )

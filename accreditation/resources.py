@@ -31,6 +31,14 @@ class AccreditationResource(resources.ModelResource):
 
     class Meta:
         model = Accreditation
-        fields = ("siret", "certification", "role", "valid_from", "valid_to", "status", "status_changed_on",
-                  "status_reason")
+        fields = (
+            "siret",
+            "certification",
+            "role",
+            "valid_from",
+            "valid_to",
+            "status",
+            "status_changed_on",
+            "status_reason",
+        )
         export_order = fields

@@ -40,7 +40,9 @@ class Scope:
             condition |= Q(**{organisation: self.organisation_id})
         return condition
 
-    def filter(self, queryset: QuerySet[M], *, region: str | None = None, organisation: str | None = None) -> QuerySet[M]:
+    def filter(
+        self, queryset: QuerySet[M], *, region: str | None = None, organisation: str | None = None
+    ) -> QuerySet[M]:
         condition = self.q(region=region, organisation=organisation)
         return queryset if condition is None else queryset.filter(condition)
 

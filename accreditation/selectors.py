@@ -29,7 +29,11 @@ def organisations_for(user: Any) -> QuerySet[Organisation]:
     if scope.national:
         return queryset
     in_regions = Site.objects.filter(organisation=OuterRef("pk"), region_id__in=sorted(scope.region_ids))
-    return queryset.filter(Q(pk=scope.organisation_id) | Exists(in_regions)) if not scope.is_empty else queryset.none()
+    return (
+        queryset.filter(Q(pk=scope.organisation_id) | Exists(in_regions))
+        if not scope.is_empty
+        else queryset.none()
+    )
 
 
 def sites_for(user: Any) -> QuerySet[Site]:
@@ -63,12 +67,18 @@ def get_accreditation_for(user: Any, pk: int) -> Accreditation:
     return get_object_or_404(accreditations_for(user), pk=pk)
 
 
-def accreditations_expiring(user: Any, *, within_days: int = 180, today: dt.date | None = None) -> QuerySet[Accreditation]:
+def accreditations_expiring(
+    user: Any, *, within_days: int = 180, today: dt.date | None = None
+) -> QuerySet[Accreditation]:
     """Active accreditations in scope that end within the given number of days."""
     today = today or timezone.localdate()
     return (
         accreditations_for(user)
-        .filter(status=AccreditationStatus.ACTIVE, valid_to__gte=today, valid_to__lte=today + dt.timedelta(days=within_days))
+        .filter(
+            status=AccreditationStatus.ACTIVE,
+            valid_to__gte=today,
+            valid_to__lte=today + dt.timedelta(days=within_days),
+        )
         .order_by("valid_to")
     )
 

@@ -24,7 +24,9 @@ def home_context(user: Any) -> dict[str, Any]:
         if not scope.national
         else [],
         "expiring": list(selectors.accreditations_expiring(user, within_days=EXPIRY_WARNING_DAYS)[:10]),
-        "suspended_count": selectors.accreditations_for(user).filter(status=AccreditationStatus.SUSPENDED).count(),
+        "suspended_count": selectors.accreditations_for(user)
+        .filter(status=AccreditationStatus.SUSPENDED)
+        .count(),
     }
     if roles & REGIONAL_ROLES and not scope.is_empty:
         context["region_summaries"] = list(selectors.region_summaries(user))

@@ -74,15 +74,15 @@ class Site(models.Model):
         self.siret = normalise_number(self.siret)
         if self.organisation_id and self.siret[:9] != self.organisation.siren:
             raise ValidationError(
-                {"siret": "Le SIRET doit commencer par le SIREN de l'organisme (%s)." % self.organisation.siren}
+                {"siret": f"Le SIRET doit commencer par le SIREN de l'organisme ({self.organisation.siren})."}
             )
         if self.department_id:
             self.region_id = self.department.region_id
             if len(self.postcode) == 5 and department_of_postcode(self.postcode) != self.department.code:
                 raise ValidationError(
                     {
-                        "postcode": "Le code postal %(postcode)s ne correspond pas au département %(dept)s."
-                        % {"postcode": self.postcode, "dept": self.department}
+                        "postcode": f"Le code postal {self.postcode} ne correspond pas "
+                        f"au département {self.department}."
                     }
                 )
 
@@ -109,7 +109,9 @@ class AccreditationQuerySet(models.QuerySet):
 class Accreditation(models.Model):
     """The right of one site to assess or train for one certification, for a period."""
 
-    site = models.ForeignKey(Site, verbose_name="établissement", on_delete=models.PROTECT, related_name="accreditations")
+    site = models.ForeignKey(
+        Site, verbose_name="établissement", on_delete=models.PROTECT, related_name="accreditations"
+    )
     certification = models.ForeignKey(
         Certification, verbose_name="certification", on_delete=models.PROTECT, related_name="accreditations"
     )
@@ -129,7 +131,9 @@ class Accreditation(models.Model):
         verbose_name_plural = "habilitations"
         ordering = ["site", "certification", "role", "-valid_from"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(valid_to__gt=models.F("valid_from")), name="accreditation_period"),
+            models.CheckConstraint(
+                condition=models.Q(valid_to__gt=models.F("valid_from")), name="accreditation_period"
+            ),
         ]
         indexes = [models.Index(fields=["site", "certification", "role"], name="accreditation_scope_idx")]
 
@@ -154,9 +158,9 @@ class Accreditation(models.Model):
         super().clean()
         if self.valid_from and self.valid_to and self.valid_to <= self.valid_from:
             raise ValidationError({"valid_to": "La fin de validité doit être postérieure au début."})
-        if self.site_id and self.certification_id and self.valid_from and self.valid_to:
-            if self.status != AccreditationStatus.WITHDRAWN and self.overlapping().exists():
-                raise ValidationError(
-                    "Une habilitation de cet établissement pour cette certification et ce rôle couvre déjà "
-                    "tout ou partie de cette période."
-                )
+        complete = self.site_id and self.certification_id and self.valid_from and self.valid_to
+        if complete and self.status != AccreditationStatus.WITHDRAWN and self.overlapping().exists():
+            raise ValidationError(
+                "Une habilitation de cet établissement pour cette certification et ce rôle couvre déjà "
+                "tout ou partie de cette période."
+            )

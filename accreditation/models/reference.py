@@ -24,7 +24,9 @@ class Region(models.Model):
 class Department(models.Model):
     code = models.CharField("code INSEE", max_length=3, unique=True)
     name = models.CharField("nom", max_length=100)
-    region = models.ForeignKey(Region, verbose_name="région", on_delete=models.PROTECT, related_name="departments")
+    region = models.ForeignKey(
+        Region, verbose_name="région", on_delete=models.PROTECT, related_name="departments"
+    )
 
     class Meta:
         verbose_name = "département"
@@ -64,11 +66,16 @@ class FrameworkVersion(models.Model):
     """One version of a certification's framework; case files keep the version they were assessed on."""
 
     certification = models.ForeignKey(
-        Certification, verbose_name="certification", on_delete=models.PROTECT, related_name="framework_versions"
+        Certification,
+        verbose_name="certification",
+        on_delete=models.PROTECT,
+        related_name="framework_versions",
     )
     version = models.CharField("version", max_length=20)
     label = models.CharField("libellé", max_length=200)
-    status = models.CharField("statut", max_length=12, choices=FrameworkStatus.choices, default=FrameworkStatus.DRAFT)
+    status = models.CharField(
+        "statut", max_length=12, choices=FrameworkStatus.choices, default=FrameworkStatus.DRAFT
+    )
     published_at = models.DateTimeField("publié le", null=True, blank=True)
 
     class Meta:
@@ -112,7 +119,10 @@ class FrozenIfPublished(models.Model):
 
 class Domain(FrozenIfPublished):
     framework_version = models.ForeignKey(
-        FrameworkVersion, verbose_name="version de référentiel", on_delete=models.CASCADE, related_name="domains"
+        FrameworkVersion,
+        verbose_name="version de référentiel",
+        on_delete=models.CASCADE,
+        related_name="domains",
     )
     code = models.CharField("code", max_length=10)
     label = models.CharField("libellé", max_length=300)
@@ -123,7 +133,9 @@ class Domain(FrozenIfPublished):
         verbose_name = "domaine"
         verbose_name_plural = "domaines"
         ordering = ["framework_version", "position", "code"]
-        constraints = [models.UniqueConstraint(fields=["framework_version", "code"], name="domain_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["framework_version", "code"], name="domain_code_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.label}"
@@ -133,7 +145,9 @@ class Domain(FrozenIfPublished):
 
 
 class SubDomain(FrozenIfPublished):
-    domain = models.ForeignKey(Domain, verbose_name="domaine", on_delete=models.CASCADE, related_name="subdomains")
+    domain = models.ForeignKey(
+        Domain, verbose_name="domaine", on_delete=models.CASCADE, related_name="subdomains"
+    )
     code = models.CharField("code", max_length=10)
     label = models.CharField("libellé", max_length=300)
     to_confirm = models.BooleanField("libellé à confirmer", default=False)
@@ -160,7 +174,8 @@ class SubDomain(FrozenIfPublished):
         constraints = [
             models.UniqueConstraint(fields=["domain", "code"], name="subdomain_code_unique"),
             models.CheckConstraint(
-                condition=models.Q(threshold_pct__gte=1, threshold_pct__lte=100), name="subdomain_threshold_range"
+                condition=models.Q(threshold_pct__gte=1, threshold_pct__lte=100),
+                name="subdomain_threshold_range",
             ),
         ]
 

@@ -12,7 +12,10 @@ from .reference import Region
 
 class UserScope(models.Model):
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name="utilisateur·rice", on_delete=models.CASCADE, related_name="scope"
+        settings.AUTH_USER_MODEL,
+        verbose_name="utilisateur·rice",
+        on_delete=models.CASCADE,
+        related_name="scope",
     )
     national = models.BooleanField("périmètre national", default=False)
     regions = models.ManyToManyField(Region, verbose_name="régions", blank=True, related_name="+")

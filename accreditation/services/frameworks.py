@@ -22,24 +22,42 @@ def create_framework_version(spec: dict[str, Any], *, actor: Any) -> FrameworkVe
     version.full_clean()
     version.save()
     for d_pos, d_spec in enumerate(spec.get("domains", []), start=1):
-        domain = Domain.objects.create(framework_version=version, code=d_spec["code"], label=d_spec["label"],
-                                       to_confirm=d_spec.get("to_confirm", False), position=d_pos)
+        domain = Domain.objects.create(
+            framework_version=version,
+            code=d_spec["code"],
+            label=d_spec["label"],
+            to_confirm=d_spec.get("to_confirm", False),
+            position=d_pos,
+        )
         for s_pos, s_spec in enumerate(d_spec.get("subdomains", []), start=1):
             _create_subdomain(domain, s_spec, s_pos)
-    record(AccreditationEvent.FRAMEWORK_DRAFTED, actor=actor, subject=version,
-           summary=f"Brouillon {version.label} créé.")
+    record(
+        AccreditationEvent.FRAMEWORK_DRAFTED,
+        actor=actor,
+        subject=version,
+        summary=f"Brouillon {version.label} créé.",
+    )
     return version
 
 
 def _create_subdomain(domain: Domain, spec: dict[str, Any], position: int) -> SubDomain:
-    subdomain = SubDomain.objects.create(domain=domain, code=spec["code"], label=spec["label"],
-                                         to_confirm=spec.get("to_confirm", False), position=position,
-                                         threshold_pct=spec.get("threshold_pct", 75))
+    subdomain = SubDomain.objects.create(
+        domain=domain,
+        code=spec["code"],
+        label=spec["label"],
+        to_confirm=spec.get("to_confirm", False),
+        position=position,
+        threshold_pct=spec.get("threshold_pct", 75),
+    )
     by_code = {}
     for c_pos, c_spec in enumerate(spec.get("criteria", []), start=1):
         by_code[c_spec["code"]] = Criterion.objects.create(
-            subdomain=subdomain, code=c_spec["code"], label=c_spec["label"],
-            to_confirm=c_spec.get("to_confirm", False), position=c_pos)
+            subdomain=subdomain,
+            code=c_spec["code"],
+            label=c_spec["label"],
+            to_confirm=c_spec.get("to_confirm", False),
+            position=c_pos,
+        )
     mandatory = spec.get("mandatory_criterion")
     if mandatory:
         if mandatory not in by_code:
@@ -65,8 +83,12 @@ def structure_errors(version: FrameworkVersion) -> list[str]:
             criteria = list(subdomain.criteria.all())
             if not criteria:
                 errors.append(f"Le sous-domaine {subdomain.code} ne contient aucun critère.")
-            if subdomain.mandatory_criterion_id and subdomain.mandatory_criterion_id not in {c.pk for c in criteria}:
-                errors.append(f"Le critère obligatoire du sous-domaine {subdomain.code} n'en fait pas partie.")
+            if subdomain.mandatory_criterion_id and subdomain.mandatory_criterion_id not in {
+                c.pk for c in criteria
+            }:
+                errors.append(
+                    f"Le critère obligatoire du sous-domaine {subdomain.code} n'en fait pas partie."
+                )
     return errors
 
 
@@ -79,32 +101,55 @@ def publish_framework_version(version: FrameworkVersion, *, actor: Any) -> Frame
     errors = structure_errors(version)
     if errors:
         raise ValidationError(errors)
-    previous = FrameworkVersion.objects.filter(certification=version.certification_id,
-                                               status=FrameworkStatus.PUBLISHED)
+    previous = FrameworkVersion.objects.filter(
+        certification=version.certification_id, status=FrameworkStatus.PUBLISHED
+    )
     superseded = [str(v.pk) for v in previous]
     previous.update(status=FrameworkStatus.SUPERSEDED)
     version.status = FrameworkStatus.PUBLISHED
     version.published_at = timezone.now()
     version.save(update_fields=["status", "published_at"])
-    record(AccreditationEvent.FRAMEWORK_PUBLISHED, actor=actor, subject=version,
-           summary=f"{version.label} publié ; les nouveaux dossiers l'utilisent.", data={"superseded": superseded})
+    record(
+        AccreditationEvent.FRAMEWORK_PUBLISHED,
+        actor=actor,
+        subject=version,
+        summary=f"{version.label} publié ; les nouveaux dossiers l'utilisent.",
+        data={"superseded": superseded},
+    )
     return version
 
 
 @transaction.atomic
-def draft_framework_version_from(source: FrameworkVersion, *, version: str, label: str, actor: Any) -> FrameworkVersion:
+def draft_framework_version_from(
+    source: FrameworkVersion, *, version: str, label: str, actor: Any
+) -> FrameworkVersion:
     """Copy a version into a new draft that an administrator can edit, then publish."""
     spec = {
         "certification": source.certification.code,
         "version": version,
         "label": label,
         "domains": [
-            {"code": d.code, "label": d.label, "to_confirm": d.to_confirm, "subdomains": [
-                {"code": s.code, "label": s.label, "to_confirm": s.to_confirm, "threshold_pct": s.threshold_pct,
-                 "mandatory_criterion": s.mandatory_criterion.code if s.mandatory_criterion_id else None,
-                 "criteria": [{"code": c.code, "label": c.label, "to_confirm": c.to_confirm}
-                              for c in s.criteria.all()]}
-                for s in d.subdomains.select_related("mandatory_criterion").prefetch_related("criteria")]}
+            {
+                "code": d.code,
+                "label": d.label,
+                "to_confirm": d.to_confirm,
+                "subdomains": [
+                    {
+                        "code": s.code,
+                        "label": s.label,
+                        "to_confirm": s.to_confirm,
+                        "threshold_pct": s.threshold_pct,
+                        "mandatory_criterion": s.mandatory_criterion.code
+                        if s.mandatory_criterion_id
+                        else None,
+                        "criteria": [
+                            {"code": c.code, "label": c.label, "to_confirm": c.to_confirm}
+                            for c in s.criteria.all()
+                        ],
+                    }
+                    for s in d.subdomains.select_related("mandatory_criterion").prefetch_related("criteria")
+                ],
+            }
             for d in source.domains.all()
         ],
     }

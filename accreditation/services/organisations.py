@@ -31,8 +31,12 @@ def register_organisation(*, siren: str, legal_name: str, nda: str = "", actor: 
     organisation = Organisation(siren=siren, legal_name=legal_name.strip(), nda=nda)
     organisation.full_clean()
     organisation.save()
-    record(AccreditationEvent.ORGANISATION_REGISTERED, actor=actor, subject=organisation,
-           summary=f"Organisme {organisation.legal_name} (SIREN {organisation.siren}) enregistré.")
+    record(
+        AccreditationEvent.ORGANISATION_REGISTERED,
+        actor=actor,
+        subject=organisation,
+        summary=f"Organisme {organisation.legal_name} (SIREN {organisation.siren}) enregistré.",
+    )
     return organisation
 
 
@@ -44,8 +48,13 @@ def update_organisation(organisation: Organisation, *, actor: Any, **changes: An
         setattr(organisation, name, value)
     organisation.full_clean()
     organisation.save()
-    record(AccreditationEvent.ORGANISATION_UPDATED, actor=actor, subject=organisation,
-           summary="Organisme modifié.", data=_diff(before, changes))
+    record(
+        AccreditationEvent.ORGANISATION_UPDATED,
+        actor=actor,
+        subject=organisation,
+        summary="Organisme modifié.",
+        data=_diff(before, changes),
+    )
     return organisation
 
 
@@ -63,19 +72,32 @@ def add_site(
     actor: Any,
 ) -> Site:
     """Add an establishment (SIRET) to an organisation; its region follows its department."""
-    site = Site(organisation=organisation, siret=siret, name=name.strip(), address=address.strip(),
-                postcode=postcode.strip(), city=city.strip(), department=department, region_id=department.region_id)
+    site = Site(
+        organisation=organisation,
+        siret=siret,
+        name=name.strip(),
+        address=address.strip(),
+        postcode=postcode.strip(),
+        city=city.strip(),
+        department=department,
+        region_id=department.region_id,
+    )
     site.full_clean()
     site.save()
     site.departments_covered.set(list(departments_covered) or [department])
-    record(AccreditationEvent.SITE_ADDED, actor=actor, subject=site,
-           summary=f"Établissement {site.name} (SIRET {site.siret}) ajouté à {organisation.legal_name}.")
+    record(
+        AccreditationEvent.SITE_ADDED,
+        actor=actor,
+        subject=site,
+        summary=f"Établissement {site.name} (SIRET {site.siret}) ajouté à {organisation.legal_name}.",
+    )
     return site
 
 
 @transaction.atomic
-def update_site(site: Site, *, actor: Any, departments_covered: Iterable[Department] | None = None,
-                **changes: Any) -> Site:
+def update_site(
+    site: Site, *, actor: Any, departments_covered: Iterable[Department] | None = None, **changes: Any
+) -> Site:
     """Change a site's address or coverage, keeping postcode and department coherent."""
     before = {name: str(getattr(site, name)) for name in changes}
     for name, value in changes.items():
@@ -84,8 +106,13 @@ def update_site(site: Site, *, actor: Any, departments_covered: Iterable[Departm
     site.save()
     if departments_covered is not None:
         site.departments_covered.set(list(departments_covered))
-    record(AccreditationEvent.SITE_UPDATED, actor=actor, subject=site, summary="Établissement modifié.",
-           data=_diff(before, {k: str(v) for k, v in changes.items()}))
+    record(
+        AccreditationEvent.SITE_UPDATED,
+        actor=actor,
+        subject=site,
+        summary="Établissement modifié.",
+        data=_diff(before, {k: str(v) for k, v in changes.items()}),
+    )
     return site
 
 
@@ -103,31 +130,54 @@ def grant_accreditation(
     # Serialise grants on one site so two concurrent grants cannot both pass the overlap check.
     Site.objects.select_for_update().filter(pk=site.pk).first()
     valid_to = valid_to or _years_later(valid_from, settings.ACCREDITATION_DEFAULT_YEARS)
-    accreditation = Accreditation(site=site, certification=certification, role=role,
-                                  valid_from=valid_from, valid_to=valid_to)
+    accreditation = Accreditation(
+        site=site, certification=certification, role=role, valid_from=valid_from, valid_to=valid_to
+    )
     accreditation.full_clean()
     accreditation.save()
-    record(AccreditationEvent.ACCREDITATION_GRANTED, actor=actor, subject=accreditation,
-           summary=f"Habilitation {accreditation.get_role_display().lower()} {certification} accordée du "
-                   f"{valid_from:%d/%m/%Y} au {valid_to:%d/%m/%Y}.",
-           data={"valid_from": valid_from.isoformat(), "valid_to": valid_to.isoformat()})
+    record(
+        AccreditationEvent.ACCREDITATION_GRANTED,
+        actor=actor,
+        subject=accreditation,
+        summary=f"Habilitation {accreditation.get_role_display().lower()} {certification} accordée du "
+        f"{valid_from:%d/%m/%Y} au {valid_to:%d/%m/%Y}.",
+        data={"valid_from": valid_from.isoformat(), "valid_to": valid_to.isoformat()},
+    )
     return accreditation
 
 
 _TRANSITIONS: dict[AccreditationStatus, tuple[set[str], AccreditationEvent, str]] = {
-    AccreditationStatus.SUSPENDED: ({AccreditationStatus.ACTIVE}, AccreditationEvent.ACCREDITATION_SUSPENDED,
-                                    "suspendue"),
-    AccreditationStatus.ACTIVE: ({AccreditationStatus.SUSPENDED}, AccreditationEvent.ACCREDITATION_REINSTATED,
-                                 "rétablie"),
-    AccreditationStatus.WITHDRAWN: ({AccreditationStatus.ACTIVE, AccreditationStatus.SUSPENDED},
-                                    AccreditationEvent.ACCREDITATION_WITHDRAWN, "retirée"),
-    AccreditationStatus.EXPIRED: ({AccreditationStatus.ACTIVE, AccreditationStatus.SUSPENDED},
-                                  AccreditationEvent.ACCREDITATION_EXPIRED, "expirée"),
+    AccreditationStatus.SUSPENDED: (
+        {AccreditationStatus.ACTIVE},
+        AccreditationEvent.ACCREDITATION_SUSPENDED,
+        "suspendue",
+    ),
+    AccreditationStatus.ACTIVE: (
+        {AccreditationStatus.SUSPENDED},
+        AccreditationEvent.ACCREDITATION_REINSTATED,
+        "rétablie",
+    ),
+    AccreditationStatus.WITHDRAWN: (
+        {AccreditationStatus.ACTIVE, AccreditationStatus.SUSPENDED},
+        AccreditationEvent.ACCREDITATION_WITHDRAWN,
+        "retirée",
+    ),
+    AccreditationStatus.EXPIRED: (
+        {AccreditationStatus.ACTIVE, AccreditationStatus.SUSPENDED},
+        AccreditationEvent.ACCREDITATION_EXPIRED,
+        "expirée",
+    ),
 }
 
 
-def _change_status(accreditation: Accreditation, target: AccreditationStatus, *, reason: str, actor: Any,
-                   on: dt.date | None = None) -> Accreditation:
+def _change_status(
+    accreditation: Accreditation,
+    target: AccreditationStatus,
+    *,
+    reason: str,
+    actor: Any,
+    on: dt.date | None = None,
+) -> Accreditation:
     allowed_from, verb, word = _TRANSITIONS[target]
     reason = (reason or "").strip()
     if not reason:
@@ -143,8 +193,13 @@ def _change_status(accreditation: Accreditation, target: AccreditationStatus, *,
         locked.status_reason = reason
         locked.status_changed_on = on or timezone.localdate()
         locked.save(update_fields=["status", "status_reason", "status_changed_on"])
-        record(verb, actor=actor, subject=locked, summary=f"Habilitation {word} : {reason}",
-               data={"from": previous, "to": str(target), "on": locked.status_changed_on.isoformat()})
+        record(
+            verb,
+            actor=actor,
+            subject=locked,
+            summary=f"Habilitation {word} : {reason}",
+            data={"from": previous, "to": str(target), "on": locked.status_changed_on.isoformat()},
+        )
     accreditation.refresh_from_db()
     return accreditation
 
@@ -172,8 +227,13 @@ def expire_accreditations(*, today: dt.date | None = None, actor: Any = None) ->
     )
     count = 0
     for accreditation in due.iterator():
-        _change_status(accreditation, AccreditationStatus.EXPIRED, reason="Fin de la période de validité",
-                       actor=actor, on=today)
+        _change_status(
+            accreditation,
+            AccreditationStatus.EXPIRED,
+            reason="Fin de la période de validité",
+            actor=actor,
+            on=today,
+        )
         count += 1
     return count
 
@@ -186,5 +246,8 @@ def _years_later(day: dt.date, years: int) -> dt.date:
 
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    return {name: {"avant": str(before[name]), "après": str(value)}
-            for name, value in after.items() if str(before[name]) != str(value)}
+    return {
+        name: {"avant": str(before[name]), "après": str(value)}
+        for name, value in after.items()
+        if str(before[name]) != str(value)
+    }

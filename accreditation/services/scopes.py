@@ -31,10 +31,17 @@ def set_user_scope(
     region_list = list(regions)
     scope.regions.set(region_list)
     user.__dict__.pop("_clea_scope", None)
-    record(AccreditationEvent.SCOPE_CHANGED, actor=actor, subject=user,
-           summary="Périmètre : " + _describe(national, region_list, organisation),
-           data={"national": national, "regions": [r.code for r in region_list],
-                 "organisation": organisation.pk if organisation else None})
+    record(
+        AccreditationEvent.SCOPE_CHANGED,
+        actor=actor,
+        subject=user,
+        summary="Périmètre : " + _describe(national, region_list, organisation),
+        data={
+            "national": national,
+            "regions": [r.code for r in region_list],
+            "organisation": organisation.pk if organisation else None,
+        },
+    )
     return scope
 
 

@@ -51,7 +51,9 @@ class AuditEvent(models.Model):
         verbose_name = "événement d'audit"
         verbose_name_plural = "événements d'audit"
         ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["subject_type", "subject_id", "occurred_at"], name="audit_subject_idx")]
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id", "occurred_at"], name="audit_subject_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%d/%m/%Y %H:%M} {self.verb} {self.subject_label}"

@@ -3,7 +3,15 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from accreditation.models import Certification, Criterion, Department, Domain, FrameworkStatus, Region, SubDomain
+from accreditation.models import (
+    Certification,
+    Criterion,
+    Department,
+    Domain,
+    FrameworkStatus,
+    Region,
+    SubDomain,
+)
 from accreditation.selectors import published_framework
 from accreditation.services import draft_framework_version_from, publish_framework_version
 from accreditation.services.frameworks import create_framework_version
@@ -54,7 +62,9 @@ def test_loading_the_reference_twice_changes_nothing():
 def test_publishing_a_new_version_supersedes_the_old_one_which_stays_intact(administrator):
     clea = Certification.objects.get(code="CLEA")
     old = published_framework(clea)
-    draft = draft_framework_version_from(old, version="2027", label="Référentiel CléA 2027", actor=administrator)
+    draft = draft_framework_version_from(
+        old, version="2027", label="Référentiel CléA 2027", actor=administrator
+    )
     assert draft.status == FrameworkStatus.DRAFT
 
     publish_framework_version(draft, actor=administrator)
@@ -71,8 +81,13 @@ def test_it_rejects_publishing_a_subdomain_without_criteria(administrator):
         "certification": "CLEA_MGT",
         "version": "test",
         "label": "Brouillon incomplet",
-        "domains": [{"code": "M1", "label": "Organiser", "subdomains": [
-            {"code": "M1.1", "label": "Planifier", "criteria": []}]}],
+        "domains": [
+            {
+                "code": "M1",
+                "label": "Organiser",
+                "subdomains": [{"code": "M1.1", "label": "Planifier", "criteria": []}],
+            }
+        ],
     }
     draft = create_framework_version(spec, actor=administrator)
 
