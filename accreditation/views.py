@@ -41,6 +41,7 @@ class FrameworkDetailView(ScopedDetailView):
 
 class OrganisationViewset(ScopedReadonlyViewset):
     model = Organisation
+    app_name = "organismes"
     selector = selectors.organisations_for
     icon = "business"
     list_columns = ("legal_name", "siren", "nda")
@@ -50,6 +51,7 @@ class OrganisationViewset(ScopedReadonlyViewset):
 
 class SiteViewset(ScopedReadonlyViewset):
     model = Site
+    app_name = "etablissements"
     selector = selectors.sites_for
     icon = "place"
     list_columns = ("name", "siret", "organisation", "city", "department", "region")
@@ -59,6 +61,7 @@ class SiteViewset(ScopedReadonlyViewset):
 
 class AccreditationViewset(ScopedReadonlyViewset):
     model = Accreditation
+    app_name = "habilitations"
     selector = selectors.accreditations_for
     icon = "verified"
     list_columns = ("site", "certification", "role", "valid_from", "valid_to", "status")
@@ -68,6 +71,7 @@ class AccreditationViewset(ScopedReadonlyViewset):
 
 class FrameworkVersionViewset(ScopedReadonlyViewset):
     model = FrameworkVersion
+    app_name = "versions"
     selector = _all_framework_versions
     icon = "menu_book"
     title = "Référentiels"
@@ -78,7 +82,7 @@ class FrameworkVersionViewset(ScopedReadonlyViewset):
 class OrganisationsApp(Application):
     title = "Organismes"
     icon = "corporate_fare"
-    app_name = "organismes"
+    app_name = "annuaire"
     viewsets = [OrganisationViewset(), SiteViewset(), AccreditationViewset()]
 
 

@@ -1,0 +1,72 @@
+"""Production settings are safe by default; each check runs manage.py in a clean process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "SECRET_KEY": "k3Yq!x9-production-like-secret-with-enough-entropy-2026-abcdefghijklmnop",
+    "ALLOWED_HOSTS": "backoffice.certifpro.example",
+    "DEBUG": "",
+    "HTTPS": "",
+    "STATIC_MANIFEST": "",
+}
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, **PRODUCTION_ENV, **env}
+    environment = {key: value for key, value in environment.items() if value != ""}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_deploy_is_clean_with_production_environment():
+    result = manage("check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = manage("check", SECRET_KEY="")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_debug_is_off_and_cookies_are_secure_by_default():
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, s.LANGUAGE_CODE, s.TIME_ZONE)"
+    )
+    result = manage("shell", "--no-imports", "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True", "True", "True", "fr", "Europe/Paris"]
+
+
+@pytest.mark.parametrize(
+    ("env", "broker"),
+    [
+        ({"REDIS_URL": "redis://127.0.0.1:6379/0"}, "RedisBroker"),
+        ({"RABBITMQ_URL": "amqp://guest:guest@127.0.0.1:5672/"}, "RabbitmqBroker"),
+        ({"REDIS_URL": "", "RABBITMQ_URL": ""}, "StubBroker"),
+    ],
+)
+def test_broker_follows_the_environment(env, broker):
+    code = "from django.conf import settings as s; print(s.DRAMATIQ_BROKER['BROKER'], s.INPROCESS_WORKER)"
+    result = manage("shell", "--no-imports", "-c", code, **env)
+    assert result.returncode == 0, result.stderr
+    name, inprocess = result.stdout.split()
+    assert name.endswith(broker)
+    assert inprocess == str(broker == "StubBroker")
+
+
+def test_static_files_collect_with_the_manifest_storage(tmp_path):
+    result = manage("collectstatic", "--noinput", "-v0", STATIC_ROOT=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "staticfiles.json").exists()

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from html import unescape
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from accreditation.services import set_user_scope
+from backoffice.accounts.roles import Role
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+HOME = "/accueil/"
+
+
+def test_root_redirects_to_login_then_the_home_page(client, officer):
+    assert client.get("/").url.startswith(reverse("login"))
+    response = client.post(
+        reverse("login"), {"username": "officer.idf", "password": "motdepasse-de-test-42"}, follow=True
+    )
+    assert response.status_code == 200
+    assert response.request["PATH_INFO"] == HOME
+    assert "Chargé·e d'instruction" in unescape(response.content.decode())
+
+
+def test_wrong_password_is_refused_in_french(client, officer):
+    response = client.post(reverse("login"), {"username": "officer.idf", "password": "mauvais"})
+    assert response.status_code == 200
+    assert "Saisissez un nom d’utilisateur et un mot de passe valides" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [
+        ("officer", ["Chargé·e d'instruction", "Île-de-France", "Vos régions"]),
+        ("supervisor", ["Superviseur·e", "national", "Vos régions"]),
+        ("jury_member", ["Membre de jury", "Île-de-France"]),
+        ("evaluator", ["Organisme évaluateur", "Habilitations de"]),
+        ("trainer", ["Organisme de formation", "Habilitations de"]),
+        ("administrator", ["Administrateur·rice", "Ouvrir l'administration"]),
+    ],
+)
+def test_each_role_reaches_its_home_page(request, client_for, idf_site, persona, expected):
+    user = request.getfixturevalue(persona)
+    response = client_for(user).get(HOME)
+    page = unescape(response.content.decode())
+    assert response.status_code == 200
+    assert '<html lang="fr"' in page
+    for text in expected:
+        assert text in page, text
+
+
+def test_evaluator_home_lists_their_accreditations_not_others(client_for, evaluator, idf_site, ara_site):
+    page = client_for(evaluator).get(HOME).content.decode()
+    assert idf_site.siret in page
+    assert ara_site.siret not in page
+
+
+def test_home_warns_of_accreditations_expiring_within_six_months(client_for, officer, idf_site):
+    import datetime as dt
+
+    accreditation = idf_site.accreditations.get()
+    type(accreditation).objects.filter(pk=accreditation.pk).update(valid_to=dt.date.today() + dt.timedelta(days=30))
+    page = client_for(officer).get(HOME).content.decode()
+    assert "expire le" in page
+
+
+def test_user_without_role_or_scope_sees_an_empty_home(client_for, idf_site):
+    page = client_for(UserFactory(username="newcomer")).get(HOME).content.decode()
+    assert "aucun rôle attribué" in page
+    assert idf_site.siret not in page
+
+
+def test_home_page_runs_a_bounded_number_of_queries(client_for, officer, idf_site, django_assert_max_num_queries):
+    client = client_for(officer)
+    client.get(HOME)
+    with django_assert_max_num_queries(15):
+        client.get(HOME)
+
+
+def test_officer_cannot_open_the_django_admin(client_for, officer):
+    response = client_for(officer).get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response.url
+
+
+def test_administrator_opens_the_admin_audit_log(client_for, administrator, officer):
+    set_user_scope(officer, national=True, actor=administrator)
+    response = client_for(administrator).get("/admin/audit/auditevent/?q=national")
+    assert response.status_code == 200
+    assert "Périmètre : national" in unescape(response.content.decode())
+
+
+def test_health_answers_without_login(client):
+    assert client.get("/sante/").json() == {"status": "ok"}
+
+
+def test_demo_password_setting_is_not_used_for_real_roles():
+    # The demo password is a setting so that a deployment can change or remove it.
+    assert settings.DEMO_PASSWORD
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_role_has_a_group_with_permissions(role):
+    from django.contrib.auth.models import Group
+
+    from backoffice.accounts.roles import group_name
+
+    assert Group.objects.get(name=group_name(role)).permissions.exists()
