@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 import dramatiq
 
 from .services import expire_accreditations
 
+logger = logging.getLogger(__name__)
+
 
 @dramatiq.actor(queue_name="default", max_retries=3)
-def expire_accreditations_due() -> int:
+def expire_accreditations_due() -> None:
     """Mark as expired every accreditation whose validity has ended (idempotent sweep)."""
-    return expire_accreditations()
+    count = expire_accreditations()
+    logger.info("Habilitations expirées : %s", count)

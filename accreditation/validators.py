@@ -6,8 +6,10 @@ import re
 
 from django.core.exceptions import ValidationError
 
-# La Poste's establishments share one SIREN and use another checksum (sum of digits divisible by 5).
+# La Poste's establishments share one SIREN and use another checksum (sum of digits divisible by 5),
+# except its head office, which follows Luhn like everyone else.
 LA_POSTE_SIREN = "356000000"
+LA_POSTE_HEAD_OFFICE_SIRET = "35600000000048"
 
 
 def luhn_is_valid(digits: str) -> bool:
@@ -50,7 +52,7 @@ def validate_siret(value: str) -> None:
     number = normalise_number(value)
     if not re.fullmatch(r"\d{14}", number):
         raise ValidationError("Le SIRET doit comporter exactement 14 chiffres.", code="siret_format")
-    if number.startswith(LA_POSTE_SIREN):
+    if number.startswith(LA_POSTE_SIREN) and number != LA_POSTE_HEAD_OFFICE_SIRET:
         valid = sum(int(c) for c in number) % 5 == 0
     else:
         valid = luhn_is_valid(number)

@@ -83,6 +83,7 @@ class OrganisationsApp(Application):
     title = "Organismes"
     icon = "corporate_fare"
     app_name = "annuaire"
+    base_template_name = "backoffice/base_page.html"
     viewsets = [OrganisationViewset(), SiteViewset(), AccreditationViewset()]
 
 
@@ -90,4 +91,5 @@ class ReferenceApp(Application):
     title = "Référentiels"
     icon = "menu_book"
     app_name = "referentiels"
+    base_template_name = "backoffice/base_page.html"
     viewsets = [FrameworkVersionViewset()]

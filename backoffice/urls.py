@@ -18,6 +18,8 @@ class HomeApp(Application):
     title = "Accueil"
     icon = "home"
     app_name = "accueil"
+    menu_template_name = None  # a single page: no sub-menu
+    base_template_name = "backoffice/base_page.html"
     index_path = path("", views.home, name="index")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -35,10 +36,11 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.legal_name
 
-    def clean(self) -> None:
-        super().clean()
+    def clean_fields(self, exclude: object = None) -> None:
+        # People type "732 829 320": drop the separators before the length and checksum checks.
         self.siren = normalise_number(self.siren)
         self.nda = normalise_number(self.nda)
+        super().clean_fields(exclude=exclude)  # type: ignore[arg-type]
 
 
 class Site(models.Model):
@@ -69,16 +71,21 @@ class Site(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.siret})"
 
+    def clean_fields(self, exclude: object = None) -> None:
+        self.siret = normalise_number(self.siret)
+        self.postcode = (self.postcode or "").strip()
+        super().clean_fields(exclude=exclude)  # type: ignore[arg-type]
+
     def clean(self) -> None:
         super().clean()
-        self.siret = normalise_number(self.siret)
         if self.organisation_id and self.siret[:9] != self.organisation.siren:
             raise ValidationError(
                 {"siret": f"Le SIRET doit commencer par le SIREN de l'organisme ({self.organisation.siren})."}
             )
         if self.department_id:
             self.region_id = self.department.region_id
-            if len(self.postcode) == 5 and department_of_postcode(self.postcode) != self.department.code:
+            well_formed = re.fullmatch(r"\d{5}", self.postcode) is not None
+            if well_formed and department_of_postcode(self.postcode) != self.department.code:
                 raise ValidationError(
                     {
                         "postcode": f"Le code postal {self.postcode} ne correspond pas "

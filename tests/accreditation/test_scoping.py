@@ -9,7 +9,9 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_officer_sees_only_the_organisations_sites_and_accreditations_of_their_region(officer, idf_site, ara_site):
+def test_officer_sees_only_the_organisations_sites_and_accreditations_of_their_region(
+    officer, idf_site, ara_site
+):
     assert list(selectors.organisations_for(officer)) == [idf_site.organisation]
     assert list(selectors.sites_for(officer)) == [idf_site]
     assert {a.site_id for a in selectors.accreditations_for(officer)} == {idf_site.pk}
@@ -20,7 +22,9 @@ def test_officer_of_other_region_sees_nothing_of_ile_de_france(officer_of_other_
     assert list(selectors.sites_for(officer_of_other_region)) == [ara_site]
 
 
-def test_evaluator_sees_only_their_organisation(evaluator, idf_site, ara_site, evaluator_of_other_organisation):
+def test_evaluator_sees_only_their_organisation(
+    evaluator, idf_site, ara_site, evaluator_of_other_organisation
+):
     assert list(selectors.organisations_for(evaluator)) == [idf_site.organisation]
     assert list(selectors.sites_for(evaluator)) == [idf_site]
 

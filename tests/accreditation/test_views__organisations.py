@@ -37,13 +37,17 @@ def test_officer_of_other_region_gets_404_on_an_ile_de_france_organisation(
     client_for, officer_of_other_region, idf_site
 ):
     client = client_for(officer_of_other_region)
-    assert client.get(reverse("annuaire:organismes:detail", args=[idf_site.organisation.pk])).status_code == 404
+    assert (
+        client.get(reverse("annuaire:organismes:detail", args=[idf_site.organisation.pk])).status_code == 404
+    )
     assert client.get(reverse("annuaire:etablissements:detail", args=[idf_site.pk])).status_code == 404
     accreditation = idf_site.accreditations.get()
     assert client.get(reverse("annuaire:habilitations:detail", args=[accreditation.pk])).status_code == 404
 
 
-def test_evaluator_of_other_organisation_gets_404_on_our_site(client_for, evaluator_of_other_organisation, idf_site):
+def test_evaluator_of_other_organisation_gets_404_on_our_site(
+    client_for, evaluator_of_other_organisation, idf_site
+):
     response = client_for(evaluator_of_other_organisation).get(
         reverse("annuaire:etablissements:detail", args=[idf_site.pk])
     )
@@ -61,7 +65,9 @@ def test_unknown_pk_gets_404(client_for, supervisor):
 
 
 @pytest.mark.parametrize("name", LISTS)
-def test_list_pages_run_a_constant_number_of_queries(client_for, supervisor, name, django_assert_max_num_queries):
+def test_list_pages_run_a_constant_number_of_queries(
+    client_for, supervisor, name, django_assert_max_num_queries
+):
     for department in ["75", "92", "69", "13", "33"]:
         from accreditation.models import Department
 
@@ -82,7 +88,9 @@ def test_framework_page_shows_the_clea_domains(client_for, evaluator):
     assert "La communication en français" in page
 
 
-def test_framework_detail_runs_a_bounded_number_of_queries(client_for, evaluator, django_assert_max_num_queries):
+def test_framework_detail_runs_a_bounded_number_of_queries(
+    client_for, evaluator, django_assert_max_num_queries
+):
     from accreditation.models import FrameworkVersion
 
     clea = FrameworkVersion.objects.get(certification__code="CLEA", status="published")

@@ -23,7 +23,12 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, **PRODUCTION_ENV, **env}
     environment = {key: value for key, value in environment.items() if value != ""}
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -42,7 +47,8 @@ def test_production_refuses_to_start_without_a_secret_key():
 def test_debug_is_off_and_cookies_are_secure_by_default():
     code = (
         "from django.conf import settings as s;"
-        "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, s.LANGUAGE_CODE, s.TIME_ZONE)"
+        "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT,"
+        " s.LANGUAGE_CODE, s.TIME_ZONE)"
     )
     result = manage("shell", "--no-imports", "-c", code)
     assert result.returncode == 0, result.stderr
@@ -53,7 +59,7 @@ def test_debug_is_off_and_cookies_are_secure_by_default():
     ("env", "broker"),
     [
         ({"REDIS_URL": "redis://127.0.0.1:6379/0"}, "RedisBroker"),
-        ({"RABBITMQ_URL": "amqp://guest:guest@127.0.0.1:5672/"}, "RabbitmqBroker"),
+        ({"REDIS_URL": "", "RABBITMQ_URL": "amqp://guest:guest@127.0.0.1:5672/"}, "RabbitmqBroker"),
         ({"REDIS_URL": "", "RABBITMQ_URL": ""}, "StubBroker"),
     ],
 )

@@ -62,7 +62,9 @@ def test_home_warns_of_accreditations_expiring_within_six_months(client_for, off
     import datetime as dt
 
     accreditation = idf_site.accreditations.get()
-    type(accreditation).objects.filter(pk=accreditation.pk).update(valid_to=dt.date.today() + dt.timedelta(days=30))
+    type(accreditation).objects.filter(pk=accreditation.pk).update(
+        valid_to=dt.date.today() + dt.timedelta(days=30)
+    )
     page = client_for(officer).get(HOME).content.decode()
     assert "expire le" in page
 
@@ -73,7 +75,9 @@ def test_user_without_role_or_scope_sees_an_empty_home(client_for, idf_site):
     assert idf_site.siret not in page
 
 
-def test_home_page_runs_a_bounded_number_of_queries(client_for, officer, idf_site, django_assert_max_num_queries):
+def test_home_page_runs_a_bounded_number_of_queries(
+    client_for, officer, idf_site, django_assert_max_num_queries
+):
     client = client_for(officer)
     client.get(HOME)
     with django_assert_max_num_queries(15):

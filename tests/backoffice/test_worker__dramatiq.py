@@ -22,7 +22,9 @@ def lapsed_accreditation(transactional_db):  # type: ignore[no-untyped-def]
     load_reference_data()
     today = dt.date.today()
     site = SiteFactory(department=Department.objects.get(code="75"))
-    return AccreditationFactory(site=site, valid_from=today - dt.timedelta(days=800), valid_to=today - dt.timedelta(days=1))
+    return AccreditationFactory(
+        site=site, valid_from=today - dt.timedelta(days=800), valid_to=today - dt.timedelta(days=1)
+    )
 
 
 def _run_on(broker: dramatiq.Broker, times: int) -> None:
