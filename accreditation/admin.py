@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
@@ -13,6 +12,7 @@ from import_export.admin import ExportMixin
 from backoffice.audit.events import record
 
 from . import services
+from .forms import AccreditationForm, OrganisationForm, ReasonForm, SiteForm
 from .models import (
     Accreditation,
     Certification,
@@ -165,6 +165,7 @@ class SiteInline(admin.TabularInline):
 @admin.register(Organisation)
 class OrganisationAdmin(ExportMixin, admin.ModelAdmin):
     resource_classes = [OrganisationResource]
+    form = OrganisationForm
     list_display = ("legal_name", "siren", "nda")
     search_fields = ("legal_name", "siren")
     inlines = [SiteInline]
@@ -181,12 +182,12 @@ class OrganisationAdmin(ExportMixin, admin.ModelAdmin):
 @admin.register(Site)
 class SiteAdmin(ExportMixin, admin.ModelAdmin):
     resource_classes = [SiteResource]
+    form = SiteForm
     list_display = ("name", "siret", "organisation", "city", "department", "region")
     list_filter = ("region",)
     search_fields = ("name", "siret", "organisation__legal_name", "city")
     autocomplete_fields = ("organisation",)
     filter_horizontal = ("departments_covered",)
-    exclude = ("region",)
 
     def save_model(self, request: Any, obj: Site, form: Any, change: bool) -> None:
         fields = ("siret", "name", "address", "postcode", "city", "department")
@@ -197,10 +198,6 @@ class SiteAdmin(ExportMixin, admin.ModelAdmin):
             created = services.add_site(form.cleaned_data["organisation"], actor=request.user, **data)
             obj.pk, obj._state.adding = created.pk, False
         obj.refresh_from_db()
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label="Motif", max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 def _status_action(service: Any, description: str) -> Any:
@@ -233,21 +230,6 @@ def _status_action(service: Any, description: str) -> Any:
 
     action.__name__ = service.__name__
     return action
-
-
-class AccreditationForm(forms.ModelForm):
-    valid_to = forms.DateField(
-        label="Valide jusqu'au", required=False, help_text="Laisser vide pour la durée par défaut (3 ans)."
-    )
-
-    class Meta:
-        model = Accreditation
-        fields = ("site", "certification", "role", "valid_from", "valid_to")
-
-    def _post_clean(self) -> None:
-        if self.instance.pk is None and not self.cleaned_data.get("valid_to"):
-            return  # the service computes the default end date and checks the period
-        super()._post_clean()
 
 
 @admin.register(Accreditation)

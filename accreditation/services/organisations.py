@@ -129,7 +129,7 @@ def grant_accreditation(
     """Accredit a site for a certification and role; periods of the same scope never overlap."""
     # Serialise grants on one site so two concurrent grants cannot both pass the overlap check.
     Site.objects.select_for_update().filter(pk=site.pk).first()
-    valid_to = valid_to or _years_later(valid_from, settings.ACCREDITATION_DEFAULT_YEARS)
+    valid_to = valid_to or default_valid_to(valid_from)
     accreditation = Accreditation(
         site=site, certification=certification, role=role, valid_from=valid_from, valid_to=valid_to
     )
@@ -236,6 +236,11 @@ def expire_accreditations(*, today: dt.date | None = None, actor: Any = None) ->
         )
         count += 1
     return count
+
+
+def default_valid_to(valid_from: dt.date) -> dt.date:
+    """End of a new accreditation's default validity (3 years unless configured), inclusive."""
+    return _years_later(valid_from, settings.ACCREDITATION_DEFAULT_YEARS)
 
 
 def _years_later(day: dt.date, years: int) -> dt.date:

@@ -1,0 +1,57 @@
+"""Admin and page forms: validation only; saving is the services' job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from .models import Accreditation, Organisation, Site
+from .services.organisations import default_valid_to
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="Motif", max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AccreditationForm(forms.ModelForm):
+    valid_to = forms.DateField(
+        label="Valide jusqu'au", required=False, help_text="Laisser vide pour la durée par défaut (3 ans)."
+    )
+
+    class Meta:
+        model = Accreditation
+        fields = ("site", "certification", "role", "valid_from", "valid_to")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("valid_from") and not data.get("valid_to"):
+            data["valid_to"] = default_valid_to(data["valid_from"])
+        return data
+
+
+class OrganisationForm(forms.ModelForm):
+    # Room for the spaces people type ("732 829 320"); the model drops them before its checks.
+    siren = forms.CharField(label="SIREN", max_length=20)
+    nda = forms.CharField(label="Numéro de déclaration d'activité", max_length=20, required=False)
+
+    class Meta:
+        model = Organisation
+        fields = ("siren", "legal_name", "nda")
+
+
+class SiteForm(forms.ModelForm):
+    siret = forms.CharField(label="SIRET", max_length=25)
+
+    class Meta:
+        model = Site
+        fields = (
+            "organisation",
+            "siret",
+            "name",
+            "address",
+            "postcode",
+            "city",
+            "department",
+            "departments_covered",
+        )
