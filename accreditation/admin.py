@@ -12,7 +12,7 @@ from import_export.admin import ExportMixin
 from backoffice.audit.events import record
 
 from . import services
-from .forms import AccreditationForm, OrganisationForm, ReasonForm, SiteForm
+from .forms import AccreditationForm, DraftVersionForm, OrganisationForm, ReasonForm, SiteForm
 from .models import (
     Accreditation,
     Certification,
@@ -27,6 +27,20 @@ from .models import (
     UserScope,
 )
 from .resources import AccreditationResource, OrganisationResource, SiteResource
+
+
+def ask_in_action_form(
+    modeladmin: admin.ModelAdmin, request: Any, *, form: Any, objects: Any, title: str
+) -> Any:
+    """The intermediate page of an admin action that needs input (a reason, a version name)."""
+    context = {
+        "form": form,
+        "objects": objects,
+        "title": title,
+        "action": request.POST["action"],
+        "opts": modeladmin.model._meta,
+    }
+    return render(request, "admin/accreditation/action_form.html", context)
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -96,16 +110,25 @@ class FrameworkVersionAdmin(AuditedAdmin):
                 self.message_user(request, f"{version.label} : " + " ".join(error.messages), messages.ERROR)
 
     @admin.action(description="Créer un nouveau brouillon à partir de cette version")
-    def draft_copy(self, request: Any, queryset: Any) -> None:
-        for version in queryset:
-            label = f"{version.label} (brouillon)"
-            draft = services.draft_framework_version_from(
-                version,
-                version=f"{version.version}-brouillon-{FrameworkVersion.objects.count() + 1}",
-                label=label,
-                actor=request.user,
+    def draft_copy(self, request: Any, queryset: Any) -> Any:
+        if queryset.count() != 1:
+            self.message_user(request, "Choisissez une seule version à copier.", messages.ERROR)
+            return None
+        source = queryset.get()
+        form = DraftVersionForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return ask_in_action_form(
+                self, request, form=form, objects=[source], title="Créer un nouveau brouillon"
             )
-            self.message_user(request, f"Brouillon créé : {draft.label}.", messages.SUCCESS)
+        try:
+            draft = services.draft_framework_version_from(source, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return None
+        self.message_user(
+            request, f"Brouillon créé : {draft.label}. Modifiez-le puis publiez-le.", messages.SUCCESS
+        )
+        return None
 
 
 class SubDomainInline(admin.TabularInline):
@@ -204,16 +227,8 @@ def _status_action(service: Any, description: str) -> Any:
     @admin.action(description=description)
     def action(modeladmin: admin.ModelAdmin, request: Any, queryset: Any) -> Any:
         if "apply" not in request.POST:
-            return render(
-                request,
-                "admin/accreditation/reason.html",
-                {
-                    "form": ReasonForm(),
-                    "objects": queryset,
-                    "title": description,
-                    "action": request.POST["action"],
-                    "opts": modeladmin.model._meta,
-                },
+            return ask_in_action_form(
+                modeladmin, request, form=ReasonForm(), objects=queryset, title=description
             )
         form = ReasonForm(request.POST)
         if not form.is_valid():

@@ -10,6 +10,11 @@ from .models import Accreditation, Organisation, Site
 from .services.organisations import default_valid_to
 
 
+class DraftVersionForm(forms.Form):
+    version = forms.CharField(label="Nouvelle version", max_length=20, help_text="Par exemple : 2027")
+    label = forms.CharField(label="Libellé", max_length=200, help_text="Par exemple : Référentiel CléA 2027")
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(label="Motif", max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 

@@ -83,6 +83,7 @@ class OrganisationsApp(Application):
     title = "Organismes"
     icon = "corporate_fare"
     app_name = "annuaire"
+    permission = "accreditation.view_organisation"
     base_template_name = "backoffice/base_page.html"
     viewsets = [OrganisationViewset(), SiteViewset(), AccreditationViewset()]
 
@@ -91,5 +92,6 @@ class ReferenceApp(Application):
     title = "Référentiels"
     icon = "menu_book"
     app_name = "referentiels"
+    permission = "accreditation.view_frameworkversion"
     base_template_name = "backoffice/base_page.html"
     viewsets = [FrameworkVersionViewset()]

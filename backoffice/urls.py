@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Application, Site
 
@@ -32,5 +32,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", AuthViewset(with_profile_view=False).urls),
     path("sante/", views.health, name="health"),
+    path("langue/", include("django.conf.urls.i18n")),
     path("", site.urls),
 ]

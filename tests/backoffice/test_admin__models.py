@@ -127,3 +127,50 @@ def test_admin_publish_action_refuses_an_incomplete_draft(client_for, administra
     assert "Le domaine M1 ne contient aucun sous-domaine." in unescape(response.content.decode())
     draft.refresh_from_db()
     assert draft.status == FrameworkStatus.DRAFT
+
+
+def test_administrator_drafts_a_new_version_from_the_published_one(client_for, administrator):
+    from accreditation.models import FrameworkVersion, SubDomain
+
+    published = FrameworkVersion.objects.get(certification__code="CLEA", status=FrameworkStatus.PUBLISHED)
+    url = reverse("admin:accreditation_frameworkversion_changelist")
+    client = client_for(administrator)
+
+    ask = client.post(url, {"action": "draft_copy", "_selected_action": [published.pk]})
+    assert "Nouvelle version" in unescape(ask.content.decode())
+    client.post(
+        url,
+        {
+            "action": "draft_copy",
+            "_selected_action": [published.pk],
+            "apply": "1",
+            "version": "2027",
+            "label": "Référentiel CléA 2027",
+        },
+    )
+
+    draft = FrameworkVersion.objects.get(certification__code="CLEA", version="2027")
+    assert draft.status == FrameworkStatus.DRAFT
+    assert SubDomain.objects.filter(domain__framework_version=draft).count() == 28
+    published.refresh_from_db()
+    assert published.status == FrameworkStatus.PUBLISHED
+
+
+def test_drafting_an_existing_version_number_is_refused(client_for, administrator):
+    from accreditation.models import FrameworkVersion
+
+    published = FrameworkVersion.objects.get(certification__code="CLEA", status=FrameworkStatus.PUBLISHED)
+    before = FrameworkVersion.objects.count()
+    response = client_for(administrator).post(
+        reverse("admin:accreditation_frameworkversion_changelist"),
+        {
+            "action": "draft_copy",
+            "_selected_action": [published.pk],
+            "apply": "1",
+            "version": published.version,
+            "label": "Doublon",
+        },
+        follow=True,
+    )
+    assert FrameworkVersion.objects.count() == before
+    assert "existe déjà" in unescape(response.content.decode())

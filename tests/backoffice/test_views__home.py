@@ -3,7 +3,6 @@ from __future__ import annotations
 from html import unescape
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from accreditation.services import set_user_scope
@@ -101,11 +100,6 @@ def test_health_answers_without_login(client):
     assert client.get("/sante/").json() == {"status": "ok"}
 
 
-def test_demo_password_setting_is_not_used_for_real_roles():
-    # The demo password is a setting so that a deployment can change or remove it.
-    assert settings.DEMO_PASSWORD
-
-
 @pytest.mark.parametrize("role", list(Role))
 def test_every_role_has_a_group_with_permissions(role):
     from django.contrib.auth.models import Group
@@ -113,3 +107,14 @@ def test_every_role_has_a_group_with_permissions(role):
     from backoffice.accounts.roles import group_name
 
     assert Group.objects.get(name=group_name(role)).permissions.exists()
+
+
+def test_menu_hides_the_applications_a_user_has_no_right_to(client_for, idf_site):
+    newcomer = UserFactory(username="no-role")
+    page = unescape(client_for(newcomer).get(HOME).content.decode())
+    assert "/annuaire/" not in page
+    assert client_for(newcomer).get("/annuaire/organismes/").status_code == 403
+
+
+def test_menu_shows_the_directory_to_an_officer(client_for, officer):
+    assert "/annuaire/" in client_for(officer).get(HOME).content.decode()
