@@ -160,6 +160,9 @@ STORAGES = {
     },
 }
 
+# Serve static files straight from the apps (no collectstatic) in DEBUG and in the browser tests.
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG)
+
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"

@@ -16,6 +16,8 @@ PRODUCTION_ENV = {
     "DEBUG": "",
     "HTTPS": "",
     "STATIC_MANIFEST": "",
+    "WHITENOISE_USE_FINDERS": "",
+    "DJANGO_ALLOW_ASYNC_UNSAFE": "",  # only the browser tests need it
 }
 
 
