@@ -9,6 +9,9 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from backoffice.audit.events import combined_timeline
+from backoffice.audit.models import AuditEvent
+
 from .models import (
     Accreditation,
     AccreditationStatus,
@@ -65,6 +68,15 @@ def get_site_for(user: Any, pk: int) -> Site:
 def get_accreditation_for(user: Any, pk: int) -> Accreditation:
     """One accreditation in the user's scope, else 404."""
     return get_object_or_404(accreditations_for(user), pk=pk)
+
+
+def organisation_timeline(user: Any, organisation: Organisation) -> QuerySet[AuditEvent]:
+    """What happened to an organisation, its sites and their accreditations, within the user's scope."""
+    return combined_timeline(
+        Organisation.objects.filter(pk=organisation.pk),
+        sites_for(user).filter(organisation=organisation),
+        accreditations_for(user).filter(site__organisation=organisation),
+    )
 
 
 def accreditations_expiring(

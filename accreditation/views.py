@@ -7,7 +7,6 @@ from typing import Any
 from django.db.models import Prefetch
 from viewflow.urls import Application
 
-from backoffice.audit.events import timeline
 from backoffice.viewsets import ScopedDetailView, ScopedReadonlyViewset
 
 from . import selectors
@@ -25,7 +24,7 @@ class OrganisationDetailView(ScopedDetailView):
         context["accreditations"] = selectors.accreditations_for(self.request.user).filter(
             site__organisation=self.object
         )
-        context["events"] = timeline(self.object)
+        context["events"] = selectors.organisation_timeline(self.request.user, self.object)
         return context
 
 

@@ -187,7 +187,8 @@ class SubDomain(FrozenIfPublished):
 
     def clean(self) -> None:
         super().clean()
-        if self.mandatory_criterion_id and self.mandatory_criterion.subdomain_id != self.pk:
+        mandatory = self.mandatory_criterion if self.mandatory_criterion_id else None
+        if mandatory is not None and mandatory.subdomain_id != self.pk:
             raise ValidationError(
                 {"mandatory_criterion": "Le critère obligatoire doit appartenir à ce sous-domaine."}
             )

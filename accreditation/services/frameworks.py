@@ -139,9 +139,7 @@ def draft_framework_version_from(
                         "label": s.label,
                         "to_confirm": s.to_confirm,
                         "threshold_pct": s.threshold_pct,
-                        "mandatory_criterion": s.mandatory_criterion.code
-                        if s.mandatory_criterion_id
-                        else None,
+                        "mandatory_criterion": s.mandatory_criterion.code if s.mandatory_criterion else None,
                         "criteria": [
                             {"code": c.code, "label": c.label, "to_confirm": c.to_confirm}
                             for c in s.criteria.all()

@@ -82,7 +82,7 @@ def sync_roles() -> None:
             group.permissions.set(Permission.objects.all())
             continue
         wanted = ROLE_PERMISSIONS[role]
-        perms = []
+        perms: list[Permission] = []
         for dotted in wanted:
             app_label, codename = dotted.split(".")
             perms.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))

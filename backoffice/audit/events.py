@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
 
 from .models import AuditEvent
 
@@ -35,3 +36,13 @@ def record(
 def timeline(subject: models.Model) -> models.QuerySet[AuditEvent]:
     """The events of one record, oldest first."""
     return AuditEvent.objects.for_subject(subject).select_related("actor").order_by("occurred_at", "id")
+
+
+def combined_timeline(*querysets: models.QuerySet) -> models.QuerySet[AuditEvent]:
+    """The events of several sets of records (an organisation, its sites…), oldest first."""
+    condition = Q(pk__in=[])
+    for queryset in querysets:
+        content_type = ContentType.objects.get_for_model(queryset.model, for_concrete_model=False)
+        ids = [str(pk) for pk in queryset.values_list("pk", flat=True)]
+        condition |= Q(subject_type=content_type, subject_id__in=ids)
+    return AuditEvent.objects.filter(condition).select_related("actor").order_by("occurred_at", "id")

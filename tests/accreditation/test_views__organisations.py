@@ -98,3 +98,35 @@ def test_framework_detail_runs_a_bounded_number_of_queries(
     client.get(reverse("referentiels:versions:detail", args=[clea.pk]))
     with django_assert_max_num_queries(12):
         client.get(reverse("referentiels:versions:detail", args=[clea.pk]))
+
+
+def test_organisation_history_shows_its_sites_and_accreditations_events(
+    client_for, officer, supervisor, idf_site
+):
+    from accreditation.models import Department
+    from accreditation.services import add_site, suspend_accreditation
+    from fixtures.demo import make_siret
+
+    suspend_accreditation(
+        idf_site.accreditations.get(), reason="Contrôle qualité sur place", actor=supervisor
+    )
+    organisation = idf_site.organisation
+    add_site(
+        organisation,
+        siret=make_siret(organisation.siren, 9999),
+        name="Antenne Lyon",
+        address="1 rue X",
+        postcode="69001",
+        city="Lyon",
+        department=Department.objects.get(code="69"),
+        actor=supervisor,
+    )
+
+    page = (
+        client_for(officer)
+        .get(reverse("annuaire:organismes:detail", args=[organisation.pk]))
+        .content.decode()
+    )
+
+    assert "Contrôle qualité sur place" in page
+    assert "Antenne Lyon" not in page  # a site outside the officer's region stays out of their view
