@@ -34,7 +34,8 @@ class Command(BaseCommand):
                     timings.append((time.perf_counter() - started) * 1000)
                 with CaptureQueriesContext(connection) as queries:
                     client.get(url)
+                median, p90 = statistics.median(timings), statistics.quantiles(timings, n=10)[-1]
                 self.stdout.write(
-                    f"{username:16} {url:28} {response.status_code}  médiane {statistics.median(timings):6.1f} ms  "
-                    f"p90 {statistics.quantiles(timings, n=10)[-1]:6.1f} ms  {len(queries)} requêtes"
+                    f"{username:16} {url:28} {response.status_code}  médiane {median:6.1f} ms  "
+                    f"p90 {p90:6.1f} ms  {len(queries)} requêtes"
                 )
