@@ -1,12 +1,15 @@
-"""The user admin shows each person's scope next to their groups."""
+"""The user admin shows each person's scope and records role changes in the audit trail."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import admin
 
 from accreditation.models import UserScope
 from backoffice.accounts.admin import UserAdmin
 from backoffice.accounts.models import User
+from backoffice.audit.events import record
 
 
 class UserScopeInline(admin.StackedInline):
@@ -14,12 +17,10 @@ class UserScopeInline(admin.StackedInline):
     can_delete = False
     extra = 0
     fields = ("national", "regions", "organisation")
-    filter_horizontal = ("regions",)
-    autocomplete_fields = ("organisation",)
     readonly_fields = fields
     verbose_name = "périmètre (modifiable depuis « Périmètres »)"
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
         return False
 
 
@@ -29,3 +30,32 @@ admin.site.unregister(User)
 @admin.register(User)
 class UserWithScopeAdmin(UserAdmin):
     inlines = [UserScopeInline]
+
+    def save_model(self, request: Any, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        fields = [name for name in form.changed_data if name not in {"password", "groups"}]
+        if not change or fields:
+            record(
+                "user.created" if not change else "user.updated",
+                actor=request.user,
+                subject=obj,
+                summary="Compte créé." if not change else "Compte modifié.",
+                data={"champs": fields},
+            )
+
+    def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
+        before = sorted(form.instance.groups.values_list("name", flat=True)) if change else []
+        super().save_related(request, form, formsets, change)
+        after = sorted(form.instance.groups.values_list("name", flat=True))
+        if before != after:
+            record(
+                "user.roles_changed",
+                actor=request.user,
+                subject=form.instance,
+                summary="Rôles : " + (", ".join(after) or "aucun"),
+                data={"avant": before, "après": after},
+            )
+
+    def delete_model(self, request: Any, obj: User) -> None:
+        record("user.deleted", actor=request.user, subject=obj, summary=f"Compte {obj.username} supprimé.")
+        super().delete_model(request, obj)

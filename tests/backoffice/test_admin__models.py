@@ -174,3 +174,33 @@ def test_drafting_an_existing_version_number_is_refused(client_for, administrato
     )
     assert FrameworkVersion.objects.count() == before
     assert "existe déjà" in unescape(response.content.decode())
+
+
+def test_giving_a_role_in_the_admin_is_recorded_in_the_audit_trail(client_for, administrator, officer):
+    from django.contrib.auth.models import Group
+
+    supervisor_group = Group.objects.get(name="Superviseur·e")
+    officer_group = Group.objects.get(name="Chargé·e d'instruction")
+    response = client_for(administrator).post(
+        reverse("admin:accounts_user_change", args=[officer.pk]),
+        {
+            "username": officer.username,
+            "first_name": officer.first_name,
+            "last_name": officer.last_name,
+            "email": officer.email,
+            "is_active": "on",
+            "groups": [officer_group.pk, supervisor_group.pk],
+            "date_joined_0": "01/01/2026",
+            "date_joined_1": "10:00:00",
+            "scope-TOTAL_FORMS": 1,
+            "scope-INITIAL_FORMS": 1,
+            "scope-MIN_NUM_FORMS": 0,
+            "scope-MAX_NUM_FORMS": 1,
+            "scope-0-id": officer.scope.pk,
+            "scope-0-user": officer.pk,
+        },
+    )
+    assert response.status_code == 302, unescape(response.content.decode())[-3000:]
+    event = timeline(officer).filter(verb="user.roles_changed").get()
+    assert event.actor == administrator
+    assert "Superviseur·e" in event.data["après"]
