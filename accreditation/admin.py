@@ -5,14 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
 from import_export.admin import ExportMixin
 
 from backoffice.audit.events import record
 
 from . import services
-from .forms import AccreditationForm, DraftVersionForm, OrganisationForm, ReasonForm, SiteForm
+from .forms import (
+    AccreditationForm,
+    DraftVersionForm,
+    OrganisationForm,
+    ReasonForm,
+    SiteForm,
+    UserScopeForm,
+)
 from .models import (
     Accreditation,
     Certification,
@@ -58,42 +65,115 @@ class AuditedAdmin(admin.ModelAdmin):
         )
 
     def delete_model(self, request: Any, obj: Any) -> None:
-        record(
-            f"{obj._meta.model_name}.deleted",
-            actor=request.user,
-            subject=obj,
-            summary="Supprimé dans l'administration.",
-        )
+        _record_deletion(request, obj)
         super().delete_model(request, obj)
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        for obj in queryset:
+            _record_deletion(request, obj)
+        super().delete_queryset(request, queryset)
+
+    def save_formset(self, request: Any, form: Any, formset: Any, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        for obj in formset.new_objects:
+            record(f"{obj._meta.model_name}.created", actor=request.user, subject=obj, summary="Ajouté.")
+        for obj, fields in formset.changed_objects:
+            record(
+                f"{obj._meta.model_name}.updated",
+                actor=request.user,
+                subject=obj,
+                summary="Modifié.",
+                data={"champs": list(fields)},
+            )
+        for obj in formset.deleted_objects:
+            _record_deletion(request, obj)
+
+
+def _record_deletion(request: Any, obj: Any) -> None:
+    record(
+        f"{obj._meta.model_name}.deleted",
+        actor=request.user,
+        subject=obj,
+        summary="Supprimé dans l'administration.",
+    )
+
+
+class ReferenceAdmin(AuditedAdmin):
+    """Territories and certifications are referenced everywhere: edited, never deleted."""
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+def _editable(obj: Any) -> bool:
+    """Whether a framework version (or one of its parts) is still a draft."""
+    if obj is None:
+        return True
+    version = obj if isinstance(obj, FrameworkVersion) else obj.framework()
+    return version.is_editable
+
+
+class FrameworkPartAdmin(AuditedAdmin):
+    """Published framework versions are read-only: case files were assessed against them."""
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and _editable(obj)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and _editable(obj)
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        if not all(_editable(obj) for obj in queryset):
+            raise PermissionDenied("Une version publiée ne peut pas être modifiée.")
+        super().delete_queryset(request, queryset)
+
+
+class FrameworkPartInline(admin.TabularInline):
+    extra = 0
+    show_change_link = True
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return super().has_add_permission(request, obj) and _editable(obj)
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and _editable(obj)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and _editable(obj)
+
+
+class NoDeleteAdmin(admin.ModelAdmin):
+    """Ended by a service (withdrawal, closure), never deleted: the history must stay."""
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Region)
-class RegionAdmin(ExportMixin, AuditedAdmin):
+class RegionAdmin(ExportMixin, ReferenceAdmin):
     list_display = ("name", "code", "insee_code")
     search_fields = ("name", "code")
 
 
 @admin.register(Department)
-class DepartmentAdmin(ExportMixin, AuditedAdmin):
+class DepartmentAdmin(ExportMixin, ReferenceAdmin):
     list_display = ("code", "name", "region")
     list_filter = ("region",)
     search_fields = ("name", "code")
 
 
 @admin.register(Certification)
-class CertificationAdmin(AuditedAdmin):
+class CertificationAdmin(ReferenceAdmin):
     list_display = ("code", "name", "number_prefix", "rs_code", "rs_valid_until")
 
 
-class DomainInline(admin.TabularInline):
+class DomainInline(FrameworkPartInline):
     model = Domain
-    extra = 0
     fields = ("position", "code", "label", "to_confirm")
-    show_change_link = True
 
 
 @admin.register(FrameworkVersion)
-class FrameworkVersionAdmin(AuditedAdmin):
+class FrameworkVersionAdmin(FrameworkPartAdmin):
     list_display = ("label", "certification", "version", "status", "published_at")
     list_filter = ("certification", "status")
     readonly_fields = ("status", "published_at")
@@ -131,28 +211,26 @@ class FrameworkVersionAdmin(AuditedAdmin):
         return None
 
 
-class SubDomainInline(admin.TabularInline):
+class SubDomainInline(FrameworkPartInline):
     model = SubDomain
-    extra = 0
     fields = ("position", "code", "label", "to_confirm", "threshold_pct")
-    show_change_link = True
 
 
 @admin.register(Domain)
-class DomainAdmin(AuditedAdmin):
+class DomainAdmin(FrameworkPartAdmin):
     list_display = ("code", "label", "framework_version")
     list_filter = ("framework_version",)
     inlines = [SubDomainInline]
 
 
-class CriterionInline(admin.TabularInline):
+class CriterionInline(FrameworkPartInline):
     model = Criterion
-    extra = 0
     fields = ("position", "code", "label", "to_confirm")
+    show_change_link = False
 
 
 @admin.register(SubDomain)
-class SubDomainAdmin(AuditedAdmin):
+class SubDomainAdmin(FrameworkPartAdmin):
     list_display = ("code", "label", "threshold_pct", "mandatory_criterion", "to_confirm")
     list_filter = ("domain__framework_version", "to_confirm")
     search_fields = ("code", "label")
@@ -167,7 +245,7 @@ class SubDomainAdmin(AuditedAdmin):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(AuditedAdmin):
+class CriterionAdmin(FrameworkPartAdmin):
     list_display = ("code", "label", "subdomain", "to_confirm")
     list_filter = ("subdomain__domain__framework_version", "to_confirm")
     search_fields = ("code", "label")
@@ -186,7 +264,7 @@ class SiteInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(ExportMixin, admin.ModelAdmin):
+class OrganisationAdmin(ExportMixin, NoDeleteAdmin):
     resource_classes = [OrganisationResource]
     form = OrganisationForm
     list_display = ("legal_name", "siren", "nda")
@@ -203,7 +281,7 @@ class OrganisationAdmin(ExportMixin, admin.ModelAdmin):
 
 
 @admin.register(Site)
-class SiteAdmin(ExportMixin, admin.ModelAdmin):
+class SiteAdmin(ExportMixin, NoDeleteAdmin):
     resource_classes = [SiteResource]
     form = SiteForm
     list_display = ("name", "siret", "organisation", "city", "department", "region")
@@ -213,7 +291,7 @@ class SiteAdmin(ExportMixin, admin.ModelAdmin):
     filter_horizontal = ("departments_covered",)
 
     def save_model(self, request: Any, obj: Site, form: Any, change: bool) -> None:
-        fields = ("siret", "name", "address", "postcode", "city", "department")
+        fields = ("siret", "name", "address", "postcode", "city", "department", "departments_covered")
         data = {name: form.cleaned_data[name] for name in fields}
         if change:
             services.update_site(Site.objects.get(pk=obj.pk), actor=request.user, **data)
@@ -221,6 +299,9 @@ class SiteAdmin(ExportMixin, admin.ModelAdmin):
             created = services.add_site(form.cleaned_data["organisation"], actor=request.user, **data)
             obj.pk, obj._state.adding = created.pk, False
         obj.refresh_from_db()
+
+    def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
+        pass  # the coverage was saved by the service, with its audit event
 
 
 def _status_action(service: Any, description: str) -> Any:
@@ -248,7 +329,7 @@ def _status_action(service: Any, description: str) -> Any:
 
 
 @admin.register(Accreditation)
-class AccreditationAdmin(ExportMixin, admin.ModelAdmin):
+class AccreditationAdmin(ExportMixin, NoDeleteAdmin):
     resource_classes = [AccreditationResource]
     form = AccreditationForm
     list_display = ("site", "certification", "role", "valid_from", "valid_to", "status", "status_changed_on")
@@ -297,12 +378,16 @@ class AccreditationAdmin(ExportMixin, admin.ModelAdmin):
 
 
 @admin.register(UserScope)
-class UserScopeAdmin(admin.ModelAdmin):
+class UserScopeAdmin(NoDeleteAdmin):
+    form = UserScopeForm
     list_display = ("user", "national", "organisation")
     list_filter = ("national", "regions")
     search_fields = ("user__username", "user__last_name", "organisation__legal_name")
     autocomplete_fields = ("organisation",)
     filter_horizontal = ("regions",)
+
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> tuple[str, ...]:
+        return ("user",) if obj is not None else ()
 
     def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
         data = form.cleaned_data

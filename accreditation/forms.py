@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
-from .models import Accreditation, Organisation, Site
+from .models import Accreditation, Organisation, Site, UserScope
 from .services.organisations import default_valid_to
+from .services.scopes import scope_errors
 
 
 class DraftVersionForm(forms.Form):
@@ -31,7 +33,10 @@ class AccreditationForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("valid_from") and not data.get("valid_to"):
-            data["valid_to"] = default_valid_to(data["valid_from"])
+            try:
+                data["valid_to"] = default_valid_to(data["valid_from"])
+            except ValidationError as error:
+                self.add_error(None, error.messages)
         return data
 
 
@@ -60,3 +65,22 @@ class SiteForm(forms.ModelForm):
             "department",
             "departments_covered",
         )
+
+
+class UserScopeForm(forms.ModelForm):
+    class Meta:
+        model = UserScope
+        fields = ("user", "national", "regions", "organisation")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        user = data.get("user") or getattr(self.instance, "user", None)
+        if user is not None:
+            for message in scope_errors(
+                user,
+                national=data.get("national", False),
+                regions=list(data.get("regions") or []),
+                organisation=data.get("organisation"),
+            ):
+                self.add_error(None, message)
+        return data

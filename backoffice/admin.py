@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin
+from django.contrib.auth.models import Group
 
 from accreditation.models import UserScope
 from backoffice.accounts.admin import UserAdmin
@@ -25,6 +27,21 @@ class UserScopeInline(admin.StackedInline):
 
 
 admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleGroupAdmin(GroupAdmin):
+    """Roles and their permissions are defined in code (accounts/roles.py) and synchronised on migrate."""
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(User)
@@ -56,6 +73,14 @@ class UserWithScopeAdmin(UserAdmin):
                 data={"avant": before, "après": after},
             )
 
-    def delete_model(self, request: Any, obj: User) -> None:
-        record("user.deleted", actor=request.user, subject=obj, summary=f"Compte {obj.username} supprimé.")
-        super().delete_model(request, obj)
+    def user_change_password(self, request: Any, id: str, form_url: str = "") -> Any:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = User.objects.get(pk=id)
+            record(
+                "user.password_changed", actor=request.user, subject=user, summary="Mot de passe redéfini."
+            )
+        return response
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False  # deactivate instead: the audit trail and decisions keep pointing at the account

@@ -66,7 +66,7 @@ INSTALLED_APPS = [
     "workflows",
     "fixtures",
     "backoffice",
-    "django.contrib.admin",
+    "backoffice.admin_site.BackofficeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -9,10 +9,6 @@ from accreditation.views import OrganisationsApp, ReferenceApp
 
 from . import views
 
-admin.site.site_header = "Administration du back-office CléA"
-admin.site.site_title = "Back-office CléA"
-admin.site.index_title = "Administration"
-
 
 class HomeApp(Application):
     title = "Accueil"

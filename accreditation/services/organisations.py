@@ -72,7 +72,7 @@ def add_site(
     actor: Any,
 ) -> Site:
     """Add an establishment (SIRET) to an organisation; its region follows its department."""
-    site = Site(
+    site = Site(  # the region follows the department (Site.clean)
         organisation=organisation,
         siret=siret,
         name=name.strip(),
@@ -100,18 +100,21 @@ def update_site(
 ) -> Site:
     """Change a site's address or coverage, keeping postcode and department coherent."""
     before = {name: str(getattr(site, name)) for name in changes}
+    after = {name: str(value) for name, value in changes.items()}
     for name, value in changes.items():
         setattr(site, name, value)
     site.full_clean()
     site.save()
     if departments_covered is not None:
+        before["departments_covered"] = _codes(site.departments_covered.all())
         site.departments_covered.set(list(departments_covered))
+        after["departments_covered"] = _codes(site.departments_covered.all())
     record(
         AccreditationEvent.SITE_UPDATED,
         actor=actor,
         subject=site,
         summary="Établissement modifié.",
-        data=_diff(before, {k: str(v) for k, v in changes.items()}),
+        data=_diff(before, after),
     )
     return site
 
@@ -244,10 +247,16 @@ def default_valid_to(valid_from: dt.date) -> dt.date:
 
 
 def _years_later(day: dt.date, years: int) -> dt.date:
+    if day.year + years > dt.MAXYEAR:
+        raise ValidationError({"valid_from": "Cette date de début est invalide (année trop lointaine)."})
     try:
         return day.replace(year=day.year + years) - dt.timedelta(days=1)
     except ValueError:  # 29 February
         return day.replace(year=day.year + years, day=28)
+
+
+def _codes(departments: Iterable[Department]) -> str:
+    return ", ".join(sorted(d.code for d in departments))
 
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

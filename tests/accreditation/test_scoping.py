@@ -35,12 +35,14 @@ def test_evaluator_of_other_organisation_sees_nothing_of_ours(evaluator_of_other
     assert not selectors.accreditations_for(evaluator_of_other_organisation).filter(site=idf_site).exists()
 
 
-def test_organisation_with_sites_in_two_regions_is_listed_once(officer, idf_site):
+def test_organisation_with_several_sites_in_and_out_of_the_region_is_listed_once(officer, idf_site):
     from accreditation.models import Department
     from tests.factories import SiteFactory
 
     SiteFactory(organisation=idf_site.organisation, department=Department.objects.get(code="75"))
+    SiteFactory(organisation=idf_site.organisation, department=Department.objects.get(code="69"))
     assert list(selectors.organisations_for(officer)) == [idf_site.organisation]
+    assert selectors.sites_for(officer).count() == 2  # the Lyon site stays outside the officer's view
 
 
 def test_supervisor_sees_every_region(supervisor, idf_site, ara_site):

@@ -547,7 +547,10 @@ def test_it_rejects_a_national_scope_limited_to_an_organisation(officer, supervi
     with pytest.raises(ValidationError) as error:
         set_user_scope(officer, national=True, organisation=organisation, actor=supervisor)
 
-    assert error.value.messages == ["Un périmètre national ne peut pas être limité à un organisme."]
+    assert (
+        "Un périmètre est soit un organisme, soit des régions ou le national, pas les deux."
+        in error.value.messages
+    )
     scope = UserScope.objects.get(user=officer)
     assert scope.national is False
     assert scope.organisation is None

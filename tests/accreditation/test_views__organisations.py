@@ -64,15 +64,17 @@ def test_unknown_pk_gets_404(client_for, supervisor):
     assert client_for(supervisor).get(reverse("annuaire:organismes:detail", args=[999999])).status_code == 404
 
 
+@pytest.mark.parametrize("persona", ["supervisor", "officer", "evaluator"])
 @pytest.mark.parametrize("name", LISTS)
 def test_list_pages_run_a_constant_number_of_queries(
-    client_for, supervisor, name, django_assert_max_num_queries
+    request, client_for, persona, name, django_assert_max_num_queries
 ):
+    user = request.getfixturevalue(persona)
     for department in ["75", "92", "69", "13", "33"]:
         from accreditation.models import Department
 
         AccreditationFactory(site=SiteFactory(department=Department.objects.get(code=department)))
-    client = client_for(supervisor)
+    client = client_for(user)
     client.get(reverse(name))  # warm caches (content types, session)
     with django_assert_max_num_queries(12):
         response = client.get(reverse(name))

@@ -89,11 +89,20 @@ def test_officer_cannot_open_the_django_admin(client_for, officer):
     assert "/admin/login/" in response.url
 
 
-def test_administrator_opens_the_admin_audit_log(client_for, administrator, officer):
-    set_user_scope(officer, national=True, actor=administrator)
-    response = client_for(administrator).get("/admin/audit/auditevent/?q=national")
+def test_officer_made_staff_by_mistake_still_cannot_open_the_admin(client_for, officer, ara_site):
+    # The admin is not scoped: is_staff alone must not open it to a regional officer.
+    officer.is_staff = True
+    officer.save()
+    client = client_for(officer)
+    assert client.get("/admin/accreditation/site/").status_code == 302
+    assert client.get(f"/admin/accreditation/site/{ara_site.pk}/change/").status_code == 302
+
+
+def test_administrator_searches_the_admin_audit_log(client_for, administrator, officer, ara):
+    set_user_scope(officer, regions=[ara], actor=administrator)
+    response = client_for(administrator).get("/admin/audit/auditevent/?q=Auvergne")
     assert response.status_code == 200
-    assert "Périmètre : national" in unescape(response.content.decode())
+    assert "Périmètre : Auvergne-Rhône-Alpes" in unescape(response.content.decode())
 
 
 def test_health_answers_without_login(client):
