@@ -8,7 +8,9 @@ pytestmark = pytest.mark.django_db
 def test_an_english_browser_still_gets_the_french_back_office(client):
     response = client.get("/accounts/login/", headers={"accept-language": "en-GB,en;q=0.9"})
     assert response.headers["Content-Language"] == "fr"
-    assert "Mot de passe" in response.content.decode()
+    page = response.content.decode()
+    assert "Mot de passe" in page
+    assert "Back-office CléA" in page and "Viewflow" not in page
 
 
 def test_a_person_who_chose_english_gets_english(client_for, officer):
