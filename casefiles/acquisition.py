@@ -1,0 +1,142 @@
+"""From assessment results to sub-domain and domain acquisition, with each sub-domain's rule.
+
+A sub-domain is acquired when the share of its criteria met reaches its threshold and its mandatory
+criterion, if any, is met; or when the assessor records the sub-domain as acquired directly. A domain
+is acquired when all its sub-domains are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+
+from accreditation.models import Criterion, Domain, FrameworkVersion, SubDomain
+
+
+@dataclass
+class SubDomainOutcome:
+    subdomain: SubDomain
+    acquired: bool
+    criteria: dict[int, bool] = field(default_factory=dict)  # criterion id -> met
+
+    @property
+    def met(self) -> int | None:
+        return sum(self.criteria.values()) if self.criteria else None
+
+    @property
+    def total(self) -> int | None:
+        return len(self.criteria) if self.criteria else None
+
+
+@dataclass
+class AssessmentOutcome:
+    subdomains: list[SubDomainOutcome]
+    domains: dict[int, bool]  # domain id -> acquired
+
+
+def subdomain_acquired(subdomain: SubDomain, criteria: dict[int, bool]) -> bool:
+    """The sub-domain rule: threshold share of criteria met, and the mandatory criterion met."""
+    met = sum(criteria.values())
+    if met * 100 < subdomain.threshold_pct * len(criteria):
+        return False
+    mandatory = subdomain.mandatory_criterion_id
+    return mandatory is None or criteria.get(mandatory, False)
+
+
+def evaluate(
+    framework: FrameworkVersion,
+    results: Iterable[tuple[str, bool]],
+    *,
+    domains: Iterable[Domain] | None = None,
+) -> AssessmentOutcome:
+    """Check and compute one assessment; `domains` limits it (a final evaluation: the plan's domains)."""
+    scope = _Scope(framework, domains)
+    errors: list[str] = []
+    by_subdomain: dict[int, dict[int, bool]] = {}
+    direct: dict[int, bool] = {}
+    seen: set[str] = set()
+    for raw_code, value in results:
+        code = str(raw_code).strip().upper()
+        if code in seen:
+            errors.append(f"{code} est saisi deux fois.")
+            continue
+        seen.add(code)
+        errors.extend(scope.place(code, bool(value), by_subdomain, direct))
+    outcomes = []
+    for subdomain in scope.subdomains:
+        outcome, problem = _outcome(
+            subdomain, scope, by_subdomain.get(subdomain.pk), direct.get(subdomain.pk)
+        )
+        if problem:
+            errors.append(problem)
+        elif outcome:
+            outcomes.append(outcome)
+    if errors:
+        raise ValidationError(errors)
+    acquired = {o.subdomain.pk: o.acquired for o in outcomes}
+    domain_status = {
+        domain.pk: all(acquired[s.pk] for s in scope.subdomains if s.domain_id == domain.pk)
+        for domain in scope.domains
+    }
+    return AssessmentOutcome(subdomains=outcomes, domains=domain_status)
+
+
+class _Scope:
+    def __init__(self, framework: FrameworkVersion, domains: Iterable[Domain] | None) -> None:
+        all_domains = list(framework.domains.all())
+        wanted = {d.pk for d in domains} if domains is not None else {d.pk for d in all_domains}
+        self.domains = [d for d in all_domains if d.pk in wanted]
+        subdomains = SubDomain.objects.filter(domain__framework_version=framework).select_related("domain")
+        self.all_subdomains = {s.code.upper(): s for s in subdomains}
+        self.subdomains = [s for s in subdomains if s.domain_id in wanted]
+        criteria = Criterion.objects.filter(subdomain__domain__framework_version=framework).select_related(
+            "subdomain"
+        )
+        self.criteria = {c.code.upper(): c for c in criteria}
+        self.criteria_of: dict[int, list[Criterion]] = {}
+        for criterion in criteria:
+            self.criteria_of.setdefault(criterion.subdomain_id, []).append(criterion)
+        self.wanted = wanted
+
+    def place(
+        self, code: str, value: bool, by_subdomain: dict[int, dict[int, bool]], direct: dict[int, bool]
+    ) -> list[str]:
+        if code in self.criteria:
+            criterion = self.criteria[code]
+            if criterion.subdomain.domain_id not in self.wanted:
+                return [f"{code} n'appartient pas aux domaines évalués à cette étape."]
+            by_subdomain.setdefault(criterion.subdomain_id, {})[criterion.pk] = value
+            return []
+        if code in self.all_subdomains:
+            subdomain = self.all_subdomains[code]
+            if subdomain.domain_id not in self.wanted:
+                return [f"{code} n'appartient pas aux domaines évalués à cette étape."]
+            direct[subdomain.pk] = value
+            return []
+        return [f"{code} : critère ou sous-domaine inconnu dans ce référentiel."]
+
+
+def _outcome(
+    subdomain: SubDomain, scope: _Scope, criteria: dict[int, bool] | None, direct: bool | None
+) -> tuple[SubDomainOutcome | None, str | None]:
+    if criteria and direct is not None:
+        return (
+            None,
+            f"{subdomain.code} : saisissez soit le résultat du sous-domaine, soit ses critères, "
+            "pas les deux.",
+        )
+    if direct is not None:
+        return SubDomainOutcome(subdomain=subdomain, acquired=direct), None
+    if not criteria:
+        return None, f"{subdomain.code} n'est pas évalué."
+    missing = [c.code for c in scope.criteria_of.get(subdomain.pk, []) if c.pk not in criteria]
+    if missing:
+        return (
+            None,
+            f"{subdomain.code} : tous ses critères doivent être évalués (manque {', '.join(missing)}).",
+        )
+    return SubDomainOutcome(
+        subdomain=subdomain, acquired=subdomain_acquired(subdomain, criteria), criteria=criteria
+    ), None

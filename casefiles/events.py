@@ -1,0 +1,16 @@
+"""Audit event types of case files; their rows form each file's timeline."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class CaseFileEvent(models.TextChoices):
+    OPENED = "casefile.opened", "Dossier ouvert"
+    POSITIONED = "casefile.positioned", "Évaluation préalable enregistrée"
+    TRAINING_PLANNED = "casefile.training_planned", "Plan de formation établi"
+    FINAL_EVALUATED = "casefile.final_evaluated", "Évaluation finale enregistrée"
+    READY_FOR_JURY = "casefile.ready_for_jury", "Dossier prêt pour le jury"
+    ABANDONED = "casefile.abandoned", "Dossier abandonné"
+    TRANSFERRED = "casefile.transferred", "Dossier transféré"
+    EXPIRED = "casefile.expired", "Acquis caducs (5 ans)"

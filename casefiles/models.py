@@ -1,0 +1,272 @@
+"""Candidates and their case files: one candidate's pathway towards one certification."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+
+from accreditation.models import Certification, Criterion, Domain, FrameworkVersion, Site, SubDomain
+
+
+class CandidateStatus(models.TextChoices):
+    JOBSEEKER = "jobseeker", "Demandeur·se d'emploi"
+    EMPLOYEE = "employee", "Salarié·e"
+    OTHER = "other", "Autre"
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", "Femme"
+    MALE = "M", "Homme"
+
+
+class Referrer(models.TextChoices):
+    EMPLOYER = "employer", "Employeur"
+    OPCO = "opco", "OPCO"
+    REGION = "region", "Région"
+    FRANCE_TRAVAIL = "france_travail", "France Travail"
+    CEP = "cep", "Conseil en évolution professionnelle"
+    OTHER = "other", "Autre"
+
+
+class Candidate(models.Model):
+    """A person seeking a certificate. Personal data: minimal, purged after the retention period."""
+
+    last_name = models.CharField("nom", max_length=100)
+    first_name = models.CharField("prénom", max_length=100)
+    birth_date = models.DateField("date de naissance")
+    sex = models.CharField("sexe", max_length=1, choices=Sex.choices, blank=True)
+    email = models.EmailField("e-mail", blank=True)
+    phone = models.CharField("téléphone", max_length=20, blank=True)
+    postcode = models.CharField(
+        "code postal",
+        max_length=5,
+        validators=[RegexValidator(r"^\d{5}$", "Le code postal doit comporter 5 chiffres.")],
+    )
+    status = models.CharField("statut", max_length=10, choices=CandidateStatus.choices)
+    sector = models.CharField("secteur du projet professionnel", max_length=100, blank=True)
+    created_at = models.DateTimeField("créé le", default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = "candidat·e"
+        verbose_name_plural = "candidat·es"
+        ordering = ["last_name", "first_name"]
+        indexes = [
+            models.Index(fields=["last_name", "first_name", "birth_date"], name="candidate_identity_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.last_name.upper()} {self.first_name}"
+
+
+class CaseFileState(models.TextChoices):
+    POSITIONING = "positioning", "Évaluation préalable à réaliser"
+    TRAINING = "training", "Plan de formation à établir"
+    FINAL_EVALUATION = "final_evaluation", "Évaluation finale à réaliser"
+    READY_FOR_JURY = "ready_for_jury", "Prêt pour le jury"
+    RETURNED = "returned", "Renvoyé par le jury"
+    CERTIFIED = "certified", "Certifié"
+    REFUSED = "refused", "Refusé par le jury"
+    ABANDONED = "abandoned", "Abandonné"
+    EXPIRED = "expired", "Expiré"
+
+
+OPEN_STATES = [
+    CaseFileState.POSITIONING,
+    CaseFileState.TRAINING,
+    CaseFileState.FINAL_EVALUATION,
+    CaseFileState.READY_FOR_JURY,
+    CaseFileState.RETURNED,
+]
+
+
+class CaseFile(models.Model):
+    """One candidate's pathway towards one certification, assessed against one framework version."""
+
+    candidate = models.ForeignKey(
+        Candidate, verbose_name="candidat·e", on_delete=models.PROTECT, related_name="case_files"
+    )
+    certification = models.ForeignKey(
+        Certification, verbose_name="certification", on_delete=models.PROTECT, related_name="+"
+    )
+    framework_version = models.ForeignKey(
+        FrameworkVersion,
+        verbose_name="version du référentiel",
+        on_delete=models.PROTECT,
+        related_name="case_files",
+    )
+    evaluation_site = models.ForeignKey(
+        Site, verbose_name="organisme évaluateur", on_delete=models.PROTECT, related_name="case_files"
+    )
+    reference = models.CharField("référence de l'organisme", max_length=50, blank=True)
+    referrer = models.CharField("prescripteur", max_length=20, choices=Referrer.choices, blank=True)
+    funding = models.CharField("financement", max_length=100, blank=True)
+    state = models.CharField(
+        "état", max_length=20, choices=CaseFileState.choices, default=CaseFileState.POSITIONING
+    )
+    opened_on = models.DateField("ouvert le")
+    positioned_on = models.DateField("évaluation préalable le", null=True, blank=True)
+    expires_on = models.DateField("acquis valables jusqu'au", null=True, blank=True)
+    ready_for_jury_on = models.DateField("prêt pour le jury le", null=True, blank=True)
+    closed_on = models.DateField("clos le", null=True, blank=True)
+    closing_reason = models.CharField("motif de clôture", max_length=500, blank=True)
+    process = models.OneToOneField(
+        "viewflow.Process",
+        verbose_name="processus",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="case_file",
+    )
+
+    class Meta:
+        verbose_name = "dossier candidat"
+        verbose_name_plural = "dossiers candidats"
+        ordering = ["-opened_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate", "certification"],
+                condition=models.Q(state__in=OPEN_STATES),
+                name="casefile_one_open_per_certification",
+            ),
+        ]
+        indexes = [models.Index(fields=["evaluation_site", "state"], name="casefile_site_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.candidate} – {self.certification}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+class AssessmentKind(models.TextChoices):
+    POSITIONING = "positioning", "Évaluation préalable"
+    FINAL = "final", "Évaluation finale"
+
+
+class Assessment(models.Model):
+    case_file = models.ForeignKey(
+        CaseFile, verbose_name="dossier", on_delete=models.CASCADE, related_name="assessments"
+    )
+    kind = models.CharField("type", max_length=12, choices=AssessmentKind.choices)
+    assessed_on = models.DateField("évalué le")
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="évaluateur·rice", on_delete=models.PROTECT, related_name="+"
+    )
+    training_plan = models.ForeignKey(
+        "TrainingPlan",
+        verbose_name="plan de formation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="final_assessments",
+    )
+    recorded_at = models.DateTimeField("saisi le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "évaluation"
+        verbose_name_plural = "évaluations"
+        ordering = ["assessed_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} du {self.assessed_on:%d/%m/%Y}"
+
+
+class SubDomainResult(models.Model):
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="subdomain_results")
+    subdomain = models.ForeignKey(SubDomain, on_delete=models.PROTECT, related_name="+")
+    acquired = models.BooleanField("acquis")
+    criteria_met = models.PositiveSmallIntegerField("critères satisfaits", null=True, blank=True)
+    criteria_total = models.PositiveSmallIntegerField("critères évalués", null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "subdomain"], name="subdomain_result_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subdomain.code} : {'acquis' if self.acquired else 'non acquis'}"
+
+
+class CriterionResult(models.Model):
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="criterion_results")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
+    met = models.BooleanField("satisfait")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "criterion"], name="criterion_result_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion.code} : {'satisfait' if self.met else 'non satisfait'}"
+
+
+class DomainStatus(models.TextChoices):
+    NOT_ASSESSED = "not_assessed", "Non évalué"
+    ACQUIRED = "acquired", "Acquis"
+    TO_TRAIN = "to_train", "À former"
+    LAPSED = "lapsed", "Caduc"
+
+
+class DomainAcquisition(models.Model):
+    """One row of the file's domain grid; it always stays on the record, whatever the jury decides."""
+
+    case_file = models.ForeignKey(CaseFile, on_delete=models.CASCADE, related_name="domain_grid")
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        "statut", max_length=12, choices=DomainStatus.choices, default=DomainStatus.NOT_ASSESSED
+    )
+    acquired_on = models.DateField("acquis le", null=True, blank=True)
+    source = models.ForeignKey(
+        Assessment,
+        verbose_name="évaluation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "acquisition de domaine"
+        verbose_name_plural = "grille des domaines"
+        ordering = ["domain__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["case_file", "domain"], name="domain_acquisition_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain.code} : {self.get_status_display()}"
+
+
+class TrainingPlan(models.Model):
+    case_file = models.ForeignKey(CaseFile, on_delete=models.CASCADE, related_name="training_plans")
+    number = models.PositiveSmallIntegerField("numéro")
+    training_site = models.ForeignKey(
+        Site, verbose_name="organisme de formation", on_delete=models.PROTECT, related_name="+"
+    )
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="formateur·rice", on_delete=models.PROTECT, related_name="+"
+    )
+    domains = models.ManyToManyField(Domain, verbose_name="domaines visés", related_name="+")
+    hours = models.PositiveSmallIntegerField("heures", validators=[MinValueValidator(1)])
+    starts_on = models.DateField("début")
+    ends_on = models.DateField("fin")
+    created_at = models.DateTimeField("établi le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "plan de formation"
+        verbose_name_plural = "plans de formation"
+        ordering = ["case_file", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case_file", "number"], name="training_plan_number_unique"),
+            models.CheckConstraint(condition=models.Q(hours__gte=1), name="training_plan_hours_positive"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="training_plan_dates"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Plan de formation n° {self.number}"

@@ -1,0 +1,46 @@
+"""Read queries on case files, scoped to the user (region or organisation of the evaluation site)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accreditation.scoping import scope_of
+
+from .models import CaseFile
+
+
+def case_files_for(user: Any) -> QuerySet[CaseFile]:
+    """Files the user may see: their organisation's, or those evaluated in their regions."""
+    queryset = CaseFile.objects.select_related(
+        "candidate", "certification", "evaluation_site__organisation", "evaluation_site__region"
+    )
+    scope = scope_of(user)
+    if scope.is_empty:
+        return queryset.none()
+    return scope.filter(
+        queryset, region="evaluation_site__region_id", organisation="evaluation_site__organisation_id"
+    )
+
+
+def get_case_file_for(user: Any, pk: int) -> CaseFile:
+    """One file in the user's scope, else 404."""
+    return get_object_or_404(case_files_for(user), pk=pk)
+
+
+def expiry_warning(case_file: CaseFile, *, today: dt.date | None = None) -> str | None:
+    """'3 mois' or '6 mois' when the 5-year window ends that soon, for an open file."""
+    if not case_file.is_open or case_file.expires_on is None:
+        return None
+    days_left = (case_file.expires_on - (today or timezone.localdate())).days
+    if days_left < 0:
+        return "échu"
+    if days_left <= 92:
+        return "3 mois"
+    if days_left <= 183:
+        return "6 mois"
+    return None

@@ -1,0 +1,16 @@
+"""Every use case that changes a case file: atomic, checked, audited."""
+
+from .assessments import record_final_evaluation, record_positioning
+from .lifecycle import abandon_case_file, expire_case_files, transfer_case_file
+from .opening import open_case_file
+from .plans import record_training_plan
+
+__all__ = [
+    "abandon_case_file",
+    "expire_case_files",
+    "open_case_file",
+    "record_final_evaluation",
+    "record_positioning",
+    "record_training_plan",
+    "transfer_case_file",
+]

@@ -1,0 +1,181 @@
+"""Recording the preliminary (positioning) and final assessments, and moving the file on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from backoffice.audit.events import record
+
+from ..acquisition import AssessmentOutcome, evaluate
+from ..events import CaseFileEvent
+from ..models import (
+    Assessment,
+    AssessmentKind,
+    CaseFile,
+    CaseFileState,
+    CriterionResult,
+    DomainAcquisition,
+    DomainStatus,
+    SubDomainResult,
+    TrainingPlan,
+)
+from .access import add_years, check_date, ensure_evaluator, lock_in_state
+
+ACQUISITION_YEARS = 5  # the candidate has 5 years from the positioning to complete
+
+
+@transaction.atomic
+def record_positioning(
+    case_file: CaseFile,
+    *,
+    assessed_on: dt.date,
+    assessor: Any,
+    results: Iterable[tuple[str, bool]],
+    actor: Any,
+) -> CaseFile:
+    """Record the preliminary assessment of every domain; all acquired → ready for jury, else training."""
+    locked = lock_in_state(case_file, CaseFileState.POSITIONING)
+    _check_people(locked, actor, assessor, assessed_on, what="saisir l'évaluation préalable")
+    check_date(
+        assessed_on, not_before=locked.opened_on, label="de l'évaluation préalable", previous="l'accueil"
+    )
+    outcome = evaluate(locked.framework_version, results)
+    assessment = _save(locked, AssessmentKind.POSITIONING, assessed_on, assessor, outcome, plan=None)
+    locked.positioned_on = assessed_on
+    locked.expires_on = add_years(assessed_on, ACQUISITION_YEARS)
+    _apply(locked, outcome, assessment)
+    record(
+        CaseFileEvent.POSITIONED,
+        actor=actor,
+        subject=locked,
+        summary=_summary("Évaluation préalable", outcome),
+        data={"assessment": assessment.pk, "acquired": _acquired_codes(outcome)},
+    )
+    return _move_on(locked, assessed_on, actor)
+
+
+@transaction.atomic
+def record_final_evaluation(
+    case_file: CaseFile,
+    *,
+    assessed_on: dt.date,
+    assessor: Any,
+    results: Iterable[tuple[str, bool]],
+    actor: Any,
+) -> CaseFile:
+    """Record the final assessment of the plan's domains; gaps left → a new training plan."""
+    locked = lock_in_state(case_file, CaseFileState.FINAL_EVALUATION)
+    plan = locked.training_plans.order_by("-number").first()
+    assert plan is not None, "a file awaiting its final evaluation has a training plan"
+    _check_people(locked, actor, assessor, assessed_on, what="saisir l'évaluation finale")
+    if assessor is not None and assessor.pk == plan.trainer_id:
+        raise ValidationError(
+            "L'évaluateur·rice de l'évaluation finale ne peut pas être le·la formateur·rice."
+        )
+    check_date(
+        assessed_on,
+        not_before=plan.starts_on,
+        label="de l'évaluation finale",
+        previous="le début de la formation",
+    )
+    if locked.expires_on and assessed_on > locked.expires_on:
+        raise ValidationError(
+            "Les acquis de ce dossier sont caducs : une nouvelle évaluation préalable est nécessaire."
+        )
+    outcome = evaluate(locked.framework_version, results, domains=plan.domains.all())
+    assessment = _save(locked, AssessmentKind.FINAL, assessed_on, assessor, outcome, plan=plan)
+    _apply(locked, outcome, assessment)
+    record(
+        CaseFileEvent.FINAL_EVALUATED,
+        actor=actor,
+        subject=locked,
+        summary=_summary("Évaluation finale", outcome),
+        data={"assessment": assessment.pk, "acquired": _acquired_codes(outcome), "plan": plan.number},
+    )
+    return _move_on(locked, assessed_on, actor)
+
+
+def _check_people(case_file: CaseFile, actor: Any, assessor: Any, on: dt.date, *, what: str) -> None:
+    ensure_evaluator(actor, case_file.evaluation_site, case_file.certification, on, what=what)
+    if assessor is None:
+        raise ValidationError("L'évaluateur·rice est obligatoire.")
+    ensure_evaluator(
+        assessor, case_file.evaluation_site, case_file.certification, on, what="évaluer ce dossier"
+    )
+
+
+def _save(
+    case_file: CaseFile,
+    kind: str,
+    assessed_on: dt.date,
+    assessor: Any,
+    outcome: AssessmentOutcome,
+    *,
+    plan: TrainingPlan | None,
+) -> Assessment:
+    assessment = Assessment.objects.create(
+        case_file=case_file, kind=kind, assessed_on=assessed_on, assessor=assessor, training_plan=plan
+    )
+    SubDomainResult.objects.bulk_create(
+        SubDomainResult(
+            assessment=assessment,
+            subdomain=o.subdomain,
+            acquired=o.acquired,
+            criteria_met=o.met,
+            criteria_total=o.total,
+        )
+        for o in outcome.subdomains
+    )
+    CriterionResult.objects.bulk_create(
+        CriterionResult(assessment=assessment, criterion_id=criterion_id, met=met)
+        for o in outcome.subdomains
+        for criterion_id, met in o.criteria.items()
+    )
+    return assessment
+
+
+def _apply(case_file: CaseFile, outcome: AssessmentOutcome, assessment: Assessment) -> None:
+    """Update the domain grid: acquisitions are kept; what is still missing is to train."""
+    for row in DomainAcquisition.objects.filter(case_file=case_file, domain_id__in=outcome.domains):
+        if outcome.domains[row.domain_id]:
+            row.status, row.acquired_on, row.source = (
+                DomainStatus.ACQUIRED,
+                assessment.assessed_on,
+                assessment,
+            )
+        else:
+            row.status, row.acquired_on, row.source = DomainStatus.TO_TRAIN, None, assessment
+        row.save(update_fields=["status", "acquired_on", "source"])
+
+
+def _move_on(case_file: CaseFile, on: dt.date, actor: Any) -> CaseFile:
+    missing = case_file.domain_grid.exclude(status=DomainStatus.ACQUIRED).exists()
+    if missing:
+        case_file.state = CaseFileState.TRAINING
+    else:
+        case_file.state = CaseFileState.READY_FOR_JURY
+        case_file.ready_for_jury_on = on
+        record(
+            CaseFileEvent.READY_FOR_JURY,
+            actor=actor,
+            subject=case_file,
+            summary="Tous les domaines sont acquis : le dossier est prêt pour le jury.",
+        )
+    case_file.save()
+    return case_file
+
+
+def _acquired_codes(outcome: AssessmentOutcome) -> list[str]:
+    codes = {o.subdomain.domain_id: o.subdomain.domain.code for o in outcome.subdomains}
+    return sorted(codes[pk] for pk, acquired in outcome.domains.items() if acquired)
+
+
+def _summary(label: str, outcome: AssessmentOutcome) -> str:
+    acquired = _acquired_codes(outcome)
+    listed = ", ".join(acquired) or "aucun"
+    return f"{label} : {len(acquired)} domaine(s) acquis sur {len(outcome.domains)} ({listed})."

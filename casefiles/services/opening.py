@@ -1,0 +1,72 @@
+"""Opening a case file at an accredited evaluation organisation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from accreditation.models import Certification, Site
+from accreditation.selectors import published_framework
+from backoffice.audit.events import record
+
+from ..events import CaseFileEvent
+from ..models import OPEN_STATES, Candidate, CaseFile, DomainAcquisition
+from .access import check_date, ensure_evaluator
+
+
+@transaction.atomic
+def open_case_file(
+    *,
+    site: Site,
+    certification: Certification,
+    opened_on: dt.date,
+    candidate: Candidate | None = None,
+    candidate_data: dict[str, Any] | None = None,
+    referrer: str = "",
+    funding: str = "",
+    reference: str = "",
+    actor: Any,
+) -> CaseFile:
+    """Open a file for a new or known candidate; at most one open file per certification."""
+    ensure_evaluator(actor, site, certification, opened_on, what="ouvrir un dossier")
+    check_date(opened_on, not_before=None, label="d'accueil", previous="")
+    framework = published_framework(certification)
+    if framework is None:
+        raise ValidationError(f"Aucun référentiel publié pour {certification}.")
+    if candidate is None:
+        candidate = Candidate(**(candidate_data or {}))
+        candidate.full_clean()
+        candidate.save()
+    else:
+        Candidate.objects.select_for_update().filter(pk=candidate.pk).first()
+        if candidate.case_files.filter(certification=certification, state__in=OPEN_STATES).exists():
+            raise ValidationError(f"{candidate} a déjà un dossier ouvert pour {certification}.")
+    case_file = CaseFile(
+        candidate=candidate,
+        certification=certification,
+        framework_version=framework,
+        evaluation_site=site,
+        opened_on=opened_on,
+        referrer=referrer,
+        funding=funding,
+        reference=reference,
+    )
+    case_file.full_clean(exclude=["candidate"])
+    try:
+        with transaction.atomic():
+            case_file.save()
+    except IntegrityError as error:  # a concurrent opening for the same candidate and certification
+        raise ValidationError(f"{candidate} a déjà un dossier ouvert pour {certification}.") from error
+    DomainAcquisition.objects.bulk_create(
+        DomainAcquisition(case_file=case_file, domain=domain) for domain in framework.domains.all()
+    )
+    record(
+        CaseFileEvent.OPENED,
+        actor=actor,
+        subject=case_file,
+        summary=f"Dossier {certification} ouvert à {site.name} le {opened_on:%d/%m/%Y}.",
+    )
+    return case_file
