@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from accreditation.models import Certification, Department, FrameworkVersion, SubDomain
+from accreditation.services import set_user_scope
+from backoffice.accounts.roles import Role
+from casefiles.services import open_case_file
+from tests.factories import SiteFactory, UserFactory
+
+TODAY = dt.date.today()
+
+
+@pytest.fixture
+def clea(db) -> Certification:  # type: ignore[no-untyped-def]
+    return Certification.objects.get(code="CLEA")
+
+
+@pytest.fixture
+def framework(clea) -> FrameworkVersion:  # type: ignore[no-untyped-def]
+    return FrameworkVersion.objects.get(certification=clea, status="published")
+
+
+@pytest.fixture
+def assessor(idf_site):  # type: ignore[no-untyped-def]
+    user = UserFactory(username="assessor", role=Role.EVALUATOR_STAFF)
+    set_user_scope(user, organisation=idf_site.organisation, actor=None)
+    return user
+
+
+@pytest.fixture
+def training_site(db):  # type: ignore[no-untyped-def]
+    return SiteFactory(department=Department.objects.get(code="75"), name="Centre de formation Paris")
+
+
+@pytest.fixture
+def trainer_person(training_site):  # type: ignore[no-untyped-def]
+    user = UserFactory(username="trainer.person", role=Role.TRAINER_STAFF)
+    set_user_scope(user, organisation=training_site.organisation, actor=None)
+    return user
+
+
+@pytest.fixture
+def candidate_data() -> dict:
+    return {
+        "last_name": "Martin",
+        "first_name": "Léa",
+        "birth_date": dt.date(1999, 4, 2),
+        "sex": "F",
+        "postcode": "93200",
+        "status": "jobseeker",
+        "sector": "Petite enfance",
+    }
+
+
+@pytest.fixture
+def case_file(evaluator, idf_site, clea, candidate_data):  # type: ignore[no-untyped-def]
+    return open_case_file(
+        site=idf_site,
+        certification=clea,
+        opened_on=TODAY - dt.timedelta(days=30),
+        candidate_data=candidate_data,
+        actor=evaluator,
+    )
+
+
+def results_for(framework: FrameworkVersion, *, missing: tuple[str, ...] = ()) -> list[tuple[str, bool]]:
+    """Sub-domain results: every sub-domain acquired except those of the `missing` domains."""
+    subdomains = SubDomain.objects.filter(domain__framework_version=framework).select_related("domain")
+    return [(s.code, s.domain.code not in missing) for s in subdomains]
+
+
+def plan_results(
+    framework: FrameworkVersion, domains: tuple[str, ...], *, still_missing: tuple[str, ...] = ()
+):
+    subdomains = SubDomain.objects.filter(domain__framework_version=framework, domain__code__in=domains)
+    return [(s.code, s.domain.code not in still_missing) for s in subdomains.select_related("domain")]
