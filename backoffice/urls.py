@@ -6,6 +6,8 @@ from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Application, Site
 
 from accreditation.views import OrganisationsApp, ReferenceApp
+from workflows.flows import CandidatePathwayFlow
+from workflows.viewsets import ScopedFlowAppViewset
 
 from . import views
 
@@ -21,7 +23,12 @@ class HomeApp(Application):
 
 site = Site(
     title="CléA · Certif'Pro",
-    viewsets=[HomeApp(), OrganisationsApp(), ReferenceApp()],
+    viewsets=[
+        HomeApp(),
+        ScopedFlowAppViewset(CandidatePathwayFlow, icon="school", app_name="parcours"),
+        OrganisationsApp(),
+        ReferenceApp(),
+    ],
 )
 
 urlpatterns = [

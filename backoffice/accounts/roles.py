@@ -40,12 +40,34 @@ _ORGANISATIONS_WRITE = [
     "accreditation.change_accreditation",
 ]
 
+_PATHWAY_VIEW = ["workflows.view_candidatepathwayprocess"]
+_PATHWAY_EVALUATOR = [
+    *_PATHWAY_VIEW,
+    "workflows.can_open_file_candidatepathwayprocess",
+    "workflows.can_positioning_candidatepathwayprocess",
+    "workflows.can_training_plan_candidatepathwayprocess",
+    "workflows.can_final_evaluation_candidatepathwayprocess",
+]
+
 # Permissions are model-wide; what each person sees is narrowed by accreditation.scoping.
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
-    Role.CASE_OFFICER: [*_REFERENCE, *_ORGANISATIONS_READ, *_ORGANISATIONS_WRITE, "audit.view_auditevent"],
-    Role.SUPERVISOR: [*_REFERENCE, *_ORGANISATIONS_READ, *_ORGANISATIONS_WRITE, "audit.view_auditevent"],
+    Role.CASE_OFFICER: [
+        *_REFERENCE,
+        *_ORGANISATIONS_READ,
+        *_ORGANISATIONS_WRITE,
+        *_PATHWAY_VIEW,
+        "audit.view_auditevent",
+    ],
+    Role.SUPERVISOR: [
+        *_REFERENCE,
+        *_ORGANISATIONS_READ,
+        *_ORGANISATIONS_WRITE,
+        *_PATHWAY_VIEW,
+        "workflows.manage_candidatepathwayprocess",
+        "audit.view_auditevent",
+    ],
     Role.JURY_MEMBER: [*_REFERENCE, *_ORGANISATIONS_READ],
-    Role.EVALUATOR_STAFF: [*_REFERENCE, *_ORGANISATIONS_READ],
+    Role.EVALUATOR_STAFF: [*_REFERENCE, *_ORGANISATIONS_READ, *_PATHWAY_EVALUATOR],
     Role.TRAINER_STAFF: [*_REFERENCE, *_ORGANISATIONS_READ],
     Role.ADMINISTRATOR: [],  # every permission, see sync_roles
 }

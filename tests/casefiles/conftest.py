@@ -4,11 +4,11 @@ import datetime as dt
 
 import pytest
 
-from accreditation.models import Certification, Department, FrameworkVersion, SubDomain
+from accreditation.models import AccreditationRole, Certification, Department, FrameworkVersion, SubDomain
 from accreditation.services import set_user_scope
 from backoffice.accounts.roles import Role
 from casefiles.services import open_case_file
-from tests.factories import SiteFactory, UserFactory
+from tests.factories import AccreditationFactory, SiteFactory, UserFactory
 
 TODAY = dt.date.today()
 
@@ -32,7 +32,9 @@ def assessor(idf_site):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def training_site(db):  # type: ignore[no-untyped-def]
-    return SiteFactory(department=Department.objects.get(code="75"), name="Centre de formation Paris")
+    site = SiteFactory(department=Department.objects.get(code="75"), name="Centre de formation Paris")
+    AccreditationFactory(site=site, role=AccreditationRole.TRAINER)
+    return site
 
 
 @pytest.fixture

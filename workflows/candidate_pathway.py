@@ -1,0 +1,58 @@
+"""The candidate pathway: positioning → training plan ⇄ final evaluation → ready for jury."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from viewflow import this
+from viewflow.workflow import flow, lock
+
+from casefiles.models import CaseFileState
+
+from . import views
+from .models import CandidatePathwayProcess, CandidatePathwayTask
+
+
+class CandidatePathwayFlow(flow.Flow):
+    process_class = CandidatePathwayProcess
+    task_class = CandidatePathwayTask
+    lock_impl = lock.select_for_update_lock
+    process_title = "Parcours candidat"
+    process_description = "Du premier accueil du candidat à la transmission de son dossier au jury."
+
+    open_file = (
+        flow.Start(views.OpenCaseFileView.as_view())
+        .Annotation(title="Ouvrir un dossier candidat")
+        .Permission(auto_create=True)
+        .Next(this.positioning)
+    )
+    positioning = (
+        flow.View(views.PositioningView.as_view())
+        .Annotation(title="Évaluation préalable", description="Résultats par sous-domaine ou par critère")
+        .Permission(auto_create=True)
+        .Next(this.all_domains_acquired)
+    )
+    all_domains_acquired = (
+        flow.If(this.is_ready_for_jury)
+        .Annotation(title="Tous les domaines acquis ?")
+        .Then(this.ready_for_jury)
+        .Else(this.training_plan)
+    )
+    training_plan = (
+        flow.View(views.TrainingPlanView.as_view())
+        .Annotation(title="Plan de formation")
+        .Permission(auto_create=True)
+        .Next(this.final_evaluation)
+    )
+    final_evaluation = (
+        flow.View(views.FinalEvaluationView.as_view())
+        .Annotation(title="Évaluation finale")
+        .Permission(auto_create=True)
+        .Next(this.all_domains_acquired)
+    )
+    # Waits until a regional jury session takes the file (jury issue).
+    ready_for_jury = flow.Handle().Annotation(title="Prêt pour le jury").Next(this.end)
+    end = flow.End()
+
+    def is_ready_for_jury(self, activation: Any) -> bool:
+        return activation.process.case_file.state == CaseFileState.READY_FOR_JURY

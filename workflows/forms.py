@@ -1,0 +1,130 @@
+"""Task forms of the candidate pathway: each shows what its step needs, and validates only input."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accreditation.models import Accreditation, AccreditationRole, Certification, Domain, Site, SubDomain
+from accreditation.scoping import scope_of
+from backoffice.accounts.models import User
+from backoffice.accounts.roles import Role, group_name
+from casefiles.models import CandidateStatus, CaseFile, DomainStatus, Referrer, Sex
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+RESULT_CHOICES = [("A", "Acquis"), ("NA", "Non acquis")]
+
+
+def staff_of(site: Site, *roles: Role) -> QuerySet[User]:
+    """Active people of the site's organisation holding one of the roles."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            scope__organisation_id=site.organisation_id,
+            groups__name__in=[group_name(r) for r in roles],
+        )
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
+class OpenCaseFileForm(forms.Form):
+    site = forms.ModelChoiceField(label="Établissement évaluateur", queryset=Site.objects.none())
+    certification = forms.ModelChoiceField(label="Certification", queryset=Certification.objects.all())
+    opened_on = forms.DateField(label="Date d'accueil", widget=DATE, initial=timezone.localdate)
+    last_name = forms.CharField(label="Nom", max_length=100)
+    first_name = forms.CharField(label="Prénom", max_length=100)
+    birth_date = forms.DateField(label="Date de naissance", widget=DATE)
+    sex = forms.ChoiceField(label="Sexe", choices=[("", "Non renseigné"), *Sex.choices], required=False)
+    email = forms.EmailField(label="E-mail", required=False)
+    phone = forms.CharField(label="Téléphone", max_length=20, required=False)
+    postcode = forms.CharField(label="Code postal", max_length=5)
+    status = forms.ChoiceField(label="Statut", choices=CandidateStatus.choices)
+    sector = forms.CharField(label="Secteur du projet professionnel", max_length=100, required=False)
+    referrer = forms.ChoiceField(label="Prescripteur", choices=[("", "—"), *Referrer.choices], required=False)
+    funding = forms.CharField(label="Financement", max_length=100, required=False)
+    reference = forms.CharField(label="Référence interne", max_length=50, required=False)
+
+    CANDIDATE_FIELDS = (
+        "last_name",
+        "first_name",
+        "birth_date",
+        "sex",
+        "email",
+        "phone",
+        "postcode",
+        "status",
+        "sector",
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        accredited = (
+            Accreditation.objects.in_force().filter(role=AccreditationRole.EVALUATOR).values("site_id")
+        )
+        self.fields["site"].queryset = Site.objects.filter(
+            organisation_id=scope_of(user).organisation_id, pk__in=accredited
+        )
+
+    def candidate_data(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.CANDIDATE_FIELDS}
+
+
+class AssessmentForm(forms.Form):
+    """Date, assessor, and one result per sub-domain of the domains assessed at this step."""
+
+    assessed_on = forms.DateField(label="Date de l'évaluation", widget=DATE)
+    assessor = forms.ModelChoiceField(label="Évaluateur·rice", queryset=User.objects.none())
+
+    def __init__(
+        self, *args: Any, case_file: CaseFile, domains: QuerySet[Domain] | None = None, **kwargs: Any
+    ):
+        super().__init__(*args, **kwargs)
+        self.fields["assessor"].queryset = staff_of(case_file.evaluation_site, Role.EVALUATOR_STAFF)
+        subdomains = SubDomain.objects.filter(domain__framework_version=case_file.framework_version)
+        if domains is not None:
+            subdomains = subdomains.filter(domain__in=domains)
+        self.subdomains = list(subdomains.select_related("domain").order_by("domain__position", "position"))
+        for subdomain in self.subdomains:
+            self.fields[f"sd_{subdomain.code}"] = forms.ChoiceField(
+                label=f"{subdomain.code} {subdomain.label}", choices=RESULT_CHOICES, widget=forms.RadioSelect
+            )
+
+    def results(self) -> list[tuple[str, bool]]:
+        return [(s.code, self.cleaned_data[f"sd_{s.code}"] == "A") for s in self.subdomains]
+
+
+class TrainingPlanForm(forms.Form):
+    domains = forms.ModelMultipleChoiceField(
+        label="Domaines visés", queryset=Domain.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    training_site = forms.ModelChoiceField(label="Organisme de formation", queryset=Site.objects.all())
+    trainer = forms.ModelChoiceField(label="Formateur·rice", queryset=User.objects.none())
+    hours = forms.IntegerField(label="Nombre d'heures", min_value=0)
+    starts_on = forms.DateField(label="Début", widget=DATE)
+    ends_on = forms.DateField(label="Fin", widget=DATE)
+
+    def __init__(self, *args: Any, case_file: CaseFile, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        to_train = case_file.domain_grid.filter(status=DomainStatus.TO_TRAIN).values("domain_id")
+        self.fields["domains"].queryset = Domain.objects.filter(pk__in=to_train).order_by("position")
+        self.fields["domains"].initial = list(self.fields["domains"].queryset)
+        # The evaluator's own organisation, or accredited training organisations: no national directory.
+        trainers = Accreditation.objects.in_force().filter(role=AccreditationRole.TRAINER).values("site_id")
+        own = case_file.evaluation_site.organisation_id
+        sites = Site.objects.filter(Q(organisation_id=own) | Q(pk__in=trainers))
+        self.fields["training_site"].queryset = sites.select_related("organisation").order_by("name")
+        self.fields["trainer"].queryset = (
+            User.objects.filter(
+                is_active=True,
+                groups__name__in=[group_name(Role.TRAINER_STAFF), group_name(Role.EVALUATOR_STAFF)],
+                scope__organisation__in=sites.values("organisation_id"),
+            )
+            .distinct()
+            .order_by("last_name")
+        )
+        self.fields["starts_on"].initial = self.fields["ends_on"].initial = dt.date.today()

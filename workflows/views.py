@@ -1,0 +1,134 @@
+"""Thin task views: parse the form, call one casefiles service, then move the flow on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseRedirect
+from django.views import generic
+from viewflow.views import FormLayoutMixin
+from viewflow.workflow.flow.views import mixins
+
+from casefiles import services
+from casefiles.models import CaseFile
+
+from . import forms
+
+
+class ServiceFormMixin:
+    """Run the service and the activation in one transaction; a refused input shows its French message."""
+
+    def run_service(self, form: Any) -> None:
+        raise NotImplementedError
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        try:
+            with transaction.atomic():
+                self.run_service(form)
+                self.request.activation.execute()  # type: ignore[attr-defined]
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+            return self.form_invalid(form)  # type: ignore[attr-defined]
+        return HttpResponseRedirect(self.get_success_url())  # type: ignore[attr-defined]
+
+
+class OpenCaseFileView(
+    ServiceFormMixin,
+    FormLayoutMixin,
+    mixins.TaskSuccessUrlMixin,
+    mixins.TaskViewTemplateNames,
+    generic.FormView,
+):
+    form_class = forms.OpenCaseFileForm
+    template_filename = "start.html"
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def run_service(self, form: Any) -> None:
+        data = form.cleaned_data
+        self.case_file = services.open_case_file(
+            site=data["site"],
+            certification=data["certification"],
+            opened_on=data["opened_on"],
+            candidate_data=form.candidate_data(),
+            referrer=data["referrer"],
+            funding=data["funding"],
+            reference=data["reference"],
+            actor=self.request.user,
+        )
+        self.request.activation.process.save()  # type: ignore[attr-defined]
+        self.case_file.process = self.request.activation.process  # type: ignore[attr-defined]
+        self.case_file.save(update_fields=["process"])
+
+
+class CaseFileTaskView(
+    ServiceFormMixin,
+    FormLayoutMixin,
+    mixins.TaskSuccessUrlMixin,
+    mixins.TaskViewTemplateNames,
+    generic.FormView,
+):
+    template_filename = "task.html"
+
+    @property
+    def case_file(self) -> CaseFile:
+        return CaseFile.objects.select_related("evaluation_site", "framework_version").get(
+            process=self.request.activation.process  # type: ignore[attr-defined]
+        )
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "case_file": self.case_file}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "case_file": self.case_file}
+
+
+class PositioningView(CaseFileTaskView):
+    form_class = forms.AssessmentForm
+
+    def run_service(self, form: Any) -> None:
+        services.record_positioning(
+            self.case_file,
+            assessed_on=form.cleaned_data["assessed_on"],
+            assessor=form.cleaned_data["assessor"],
+            results=form.results(),
+            actor=self.request.user,
+        )
+
+
+class TrainingPlanView(CaseFileTaskView):
+    form_class = forms.TrainingPlanForm
+
+    def run_service(self, form: Any) -> None:
+        data = form.cleaned_data
+        services.record_training_plan(
+            self.case_file,
+            training_site=data["training_site"],
+            trainer=data["trainer"],
+            domains=data["domains"],
+            hours=data["hours"],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+            actor=self.request.user,
+        )
+
+
+class FinalEvaluationView(CaseFileTaskView):
+    form_class = forms.AssessmentForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        plan = self.case_file.training_plans.order_by("-number").first()
+        return {**super().get_form_kwargs(), "domains": plan.domains.all() if plan else None}
+
+    def run_service(self, form: Any) -> None:
+        services.record_final_evaluation(
+            self.case_file,
+            assessed_on=form.cleaned_data["assessed_on"],
+            assessor=form.cleaned_data["assessor"],
+            results=form.results(),
+            actor=self.request.user,
+        )
