@@ -6,6 +6,8 @@ from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Application, Site
 
 from accreditation.views import OrganisationsApp, ReferenceApp
+from casefiles.views import CaseFilesApp
+from workflows import file_views
 from workflows.flows import CandidatePathwayFlow
 from workflows.viewsets import ScopedFlowAppViewset
 
@@ -25,6 +27,7 @@ site = Site(
     title="CléA · Certif'Pro",
     viewsets=[
         HomeApp(),
+        CaseFilesApp(),
         ScopedFlowAppViewset(CandidatePathwayFlow, icon="school", app_name="parcours"),
         OrganisationsApp(),
         ReferenceApp(),
@@ -36,5 +39,7 @@ urlpatterns = [
     path("accounts/", AuthViewset(with_profile_view=False).urls),
     path("sante/", views.health, name="health"),
     path("langue/", include("django.conf.urls.i18n")),
+    path("dossiers/<int:pk>/abandonner/", file_views.abandon, name="casefile_abandon"),
+    path("dossiers/<int:pk>/transferer/", file_views.transfer, name="casefile_transfer"),
     path("", site.urls),
 ]

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accreditation.models import Accreditation, AccreditationRole, Site
 from accreditation.scoping import scope_of
 
 from .models import CaseFile
@@ -44,3 +45,16 @@ def expiry_warning(case_file: CaseFile, *, today: dt.date | None = None) -> str 
     if days_left <= 183:
         return "6 mois"
     return None
+
+
+def transfer_destinations(case_file: CaseFile) -> QuerySet[Site]:
+    """Other organisations' sites accredited today as evaluators for the file's certification."""
+    accredited = Accreditation.objects.in_force().filter(
+        role=AccreditationRole.EVALUATOR, certification=case_file.certification_id
+    )
+    return (
+        Site.objects.filter(pk__in=accredited.values("site_id"))
+        .exclude(organisation_id=case_file.evaluation_site.organisation_id)
+        .select_related("region")
+        .order_by("region__name", "name")
+    )

@@ -40,7 +40,11 @@ _ORGANISATIONS_WRITE = [
     "accreditation.change_accreditation",
 ]
 
-_PATHWAY_VIEW = ["workflows.view_candidatepathwayprocess"]
+_PATHWAY_VIEW = [
+    "workflows.view_candidatepathwayprocess",
+    "casefiles.view_casefile",
+    "casefiles.view_candidate",
+]
 _PATHWAY_EVALUATOR = [
     *_PATHWAY_VIEW,
     "workflows.can_open_file_candidatepathwayprocess",

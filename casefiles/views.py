@@ -1,0 +1,58 @@
+"""The case files list and the file page, read through scoped selectors (404 outside scope)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from viewflow.urls import Application
+
+from backoffice.audit.events import timeline
+from backoffice.viewsets import ScopedDetailView, ScopedReadonlyViewset
+
+from . import selectors
+from .models import Assessment, CaseFile, DomainAcquisition, TrainingPlan
+
+
+def _case_files(user: Any) -> QuerySet[CaseFile]:
+    return selectors.case_files_for(user).order_by("-opened_on", "-id")
+
+
+class CaseFileDetailView(ScopedDetailView):
+    template_name = "casefiles/casefile_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        case_file = self.object
+        context.update(
+            grid=DomainAcquisition.objects.filter(case_file=case_file).select_related("domain", "source"),
+            plans=TrainingPlan.objects.filter(case_file=case_file)
+            .select_related("training_site", "trainer")
+            .prefetch_related("domains"),
+            assessments=Assessment.objects.filter(case_file=case_file).select_related("assessor"),
+            events=timeline(case_file),
+            expiry_warning=selectors.expiry_warning(case_file),
+            transfer_sites=selectors.transfer_destinations(case_file) if case_file.is_open else [],
+        )
+        return context
+
+
+class CaseFileViewset(ScopedReadonlyViewset):
+    model = CaseFile
+    app_name = "dossiers"
+    title = "Dossiers candidats"
+    icon = "folder_shared"
+    selector = _case_files
+    list_columns = ("candidate", "certification", "evaluation_site", "state", "opened_on", "expires_on")
+    list_search_fields = ("candidate__last_name", "candidate__first_name", "reference")
+    list_filter_fields = ("state", "certification")
+    detail_view_class = CaseFileDetailView
+
+
+class CaseFilesApp(Application):
+    title = "Dossiers"
+    icon = "folder_shared"
+    app_name = "candidats"
+    permission = "workflows.view_candidatepathwayprocess"
+    base_template_name = "backoffice/base_page.html"
+    viewsets = [CaseFileViewset()]
