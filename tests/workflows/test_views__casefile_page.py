@@ -29,21 +29,20 @@ def opened(staff, idf_site, clea) -> CaseFile:
     return open_file(staff, idf_site, clea)
 
 
+def position_with_a_gap_in_d4(staff, case_file: CaseFile, assessor) -> None:
+    data = {"assessed_on": (TODAY - dt.timedelta(days=5)).isoformat(), "assessor": assessor.pk}
+    assert (
+        do_task(staff, case_file, "positioning", {**data, **results(case_file, missing=("D4",))}).status_code
+        == 302
+    )
+
+
 def page_of(case_file: CaseFile) -> str:
     return f"/candidats/dossiers/{case_file.pk}/detail/"
 
 
 def test_file_page_shows_candidate_grid_and_timeline(staff, opened, assessor):
-    do_task(
-        staff,
-        opened,
-        "positioning",
-        {
-            "assessed_on": (TODAY - dt.timedelta(days=5)).isoformat(),
-            "assessor": assessor.pk,
-            **results(opened, missing=("D4",)),
-        },
-    )
+    position_with_a_gap_in_d4(staff, opened, assessor)
     page = unescape(staff.get(page_of(opened)).content.decode())
     assert "DIALLO Awa" in page
     assert "D4 L'aptitude à travailler dans le cadre de règles définies" in page
@@ -118,16 +117,7 @@ def test_transfer_gives_the_file_to_the_new_organisation_and_frees_its_tasks(
 
 
 def test_expiry_closes_the_file_and_cancels_its_process(staff, opened, assessor):
-    do_task(
-        staff,
-        opened,
-        "positioning",
-        {
-            "assessed_on": (TODAY - dt.timedelta(days=5)).isoformat(),
-            "assessor": assessor.pk,
-            **results(opened, missing=("D4",)),
-        },
-    )
+    position_with_a_gap_in_d4(staff, opened, assessor)
     CaseFile.objects.filter(pk=opened.pk).update(expires_on=TODAY - dt.timedelta(days=1))
 
     assert expire_pathways() == 1
