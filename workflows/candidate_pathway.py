@@ -7,7 +7,8 @@ from typing import Any
 from viewflow import this
 from viewflow.workflow import flow, lock
 
-from casefiles.models import CaseFileState
+from casefiles.models import CaseFile, CaseFileState
+from casefiles.services import attach_process
 
 from . import views
 from .models import CandidatePathwayProcess, CandidatePathwayTask
@@ -25,6 +26,9 @@ class CandidatePathwayFlow(flow.Flow):
         .Annotation(title="Ouvrir un dossier candidat")
         .Permission(auto_create=True)
         .Next(this.positioning)
+    )
+    start_from_code = (
+        flow.StartHandle(this.attach_case_file).Annotation(title="Dossier importé").Next(this.positioning)
     )
     positioning = (
         flow.View(views.PositioningView.as_view())
@@ -53,6 +57,11 @@ class CandidatePathwayFlow(flow.Flow):
     # Waits until a regional jury session takes the file (jury issue).
     ready_for_jury = flow.Handle().Annotation(title="Prêt pour le jury").Next(this.end)
     end = flow.End()
+
+    def attach_case_file(self, activation: Any, case_file: CaseFile) -> Any:
+        activation.process.save()
+        attach_process(case_file, activation.process)
+        return activation.process
 
     def is_ready_for_jury(self, activation: Any) -> bool:
         return activation.process.case_file.state == CaseFileState.READY_FOR_JURY

@@ -61,8 +61,7 @@ class OpenCaseFileView(
             actor=self.request.user,
         )
         self.request.activation.process.save()  # type: ignore[attr-defined]
-        self.case_file.process = self.request.activation.process  # type: ignore[attr-defined]
-        self.case_file.save(update_fields=["process"])
+        services.attach_process(self.case_file, self.request.activation.process)  # type: ignore[attr-defined]
 
 
 class CaseFileTaskView(

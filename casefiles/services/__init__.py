@@ -2,11 +2,12 @@
 
 from .assessments import record_final_evaluation, record_positioning
 from .lifecycle import abandon_case_file, expire_case_files, transfer_case_file
-from .opening import open_case_file
+from .opening import attach_process, open_case_file
 from .plans import record_training_plan
 
 __all__ = [
     "abandon_case_file",
+    "attach_process",
     "expire_case_files",
     "open_case_file",
     "record_final_evaluation",

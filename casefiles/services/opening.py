@@ -70,3 +70,12 @@ def open_case_file(
         summary=f"Dossier {certification} ouvert à {site.name} le {opened_on:%d/%m/%Y}.",
     )
     return case_file
+
+
+def attach_process(case_file: CaseFile, process: Any) -> CaseFile:
+    """Link the file to the workflow process that carries it (set once, when the process starts)."""
+    if case_file.process_id and case_file.process_id != process.pk:
+        raise ValidationError("Ce dossier suit déjà un autre processus.")
+    case_file.process = process
+    case_file.save(update_fields=["process"])
+    return case_file

@@ -1,1 +1,8 @@
-from tests.casefiles.conftest import assessor, clea, framework, trainer_person, training_site  # noqa: F401
+from tests.casefiles.conftest import (  # noqa: F401
+    assessor,
+    candidate_data,
+    clea,
+    framework,
+    trainer_person,
+    training_site,
+)
