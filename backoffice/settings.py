@@ -220,3 +220,10 @@ LOGGING = {
 # CléA business defaults, configurable without a code change.
 ACCREDITATION_DEFAULT_YEARS = int(env("ACCREDITATION_DEFAULT_YEARS", "3"))
 DEMO_PASSWORD = env("DEMO_PASSWORD", "clea-demo-2026")
+# Days each pathway step may wait before it is overdue (shown as the task's due date).
+PATHWAY_STEP_DUE_DAYS = {
+    "positioning": 15,
+    "training_plan": 15,
+    "final_evaluation": 180,
+    "ready_for_jury": 45,
+}

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import datetime as dt
+from html import unescape
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from casefiles.services import open_case_file
+from workflows.pathway import start_pathway
+
+pytestmark = pytest.mark.django_db
+LISTS = [
+    "/parcours/queue/",
+    "/parcours/inbox/",
+    "/parcours/tasks/",
+    "/parcours/flows/",
+    "/parcours/",
+    "/candidats/dossiers/",
+]
+
+
+def open_files(site, clea, count: int, start: int = 0) -> None:
+    for index in range(start, start + count):
+        case_file = open_case_file(
+            site=site,
+            certification=clea,
+            opened_on=dt.date.today(),
+            actor=None,
+            candidate_data={
+                "last_name": f"Candidat{index}",
+                "first_name": "Test",
+                "birth_date": dt.date(1990, 1, 1),
+                "postcode": "93000",
+                "status": "jobseeker",
+            },
+        )
+        start_pathway(case_file)
+
+
+def queries(client, url: str) -> int:
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("url", LISTS)
+@pytest.mark.parametrize("persona", ["evaluator", "officer"])
+def test_task_lists_run_the_same_queries_for_2_or_12_files(request, client_for, idf_site, clea, persona, url):
+    client = client_for(request.getfixturevalue(persona))
+    open_files(idf_site, clea, 2)
+    few = queries(client, url)
+    open_files(idf_site, clea, 10, start=2)
+    assert queries(client, url) <= few, url
+
+
+def test_queue_lists_candidates_oldest_first_with_their_region(client_for, evaluator, idf_site, clea):
+    open_files(idf_site, clea, 3)
+    page = unescape(client_for(evaluator).get("/parcours/queue/").content.decode())
+    assert page.index("CANDIDAT0") < page.index("CANDIDAT2")
+    assert "Île-de-France" in page and "Jours d'attente" in page
