@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django import forms
@@ -99,8 +98,9 @@ class AssessmentForm(forms.Form):
 
 
 class TrainingPlanForm(forms.Form):
+    # Viewflow 2.4's JavaScript has no element for CheckboxSelectMultiple (it renders nothing): use a select.
     domains = forms.ModelMultipleChoiceField(
-        label="Domaines visés", queryset=Domain.objects.none(), widget=forms.CheckboxSelectMultiple
+        label="Domaines visés", queryset=Domain.objects.none(), widget=forms.SelectMultiple
     )
     training_site = forms.ModelChoiceField(label="Organisme de formation", queryset=Site.objects.all())
     trainer = forms.ModelChoiceField(label="Formateur·rice", queryset=User.objects.none())
@@ -127,4 +127,4 @@ class TrainingPlanForm(forms.Form):
             .distinct()
             .order_by("last_name")
         )
-        self.fields["starts_on"].initial = self.fields["ends_on"].initial = dt.date.today()
+        self.fields["starts_on"].initial = self.fields["ends_on"].initial = timezone.localdate()

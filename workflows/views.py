@@ -43,7 +43,7 @@ class OpenCaseFileView(
     generic.FormView,
 ):
     form_class = forms.OpenCaseFileForm
-    template_filename = "start.html"
+    template_name = "workflows/open_file.html"
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "user": self.request.user}
