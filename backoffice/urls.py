@@ -6,7 +6,7 @@ from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Application, Site
 
 from accreditation.views import OrganisationsApp, ReferenceApp
-from casefiles.views import CaseFilesApp
+from casefiles.views import CaseFilesApp, statement_of_acquisitions
 from workflows import file_views
 from workflows.flows import CandidatePathwayFlow
 from workflows.viewsets import ScopedFlowAppViewset
@@ -39,6 +39,9 @@ urlpatterns = [
     path("accounts/", AuthViewset(with_profile_view=False).urls),
     path("sante/", views.health, name="health"),
     path("langue/", include("django.conf.urls.i18n")),
+    path(
+        "dossiers/<int:pk>/attestation-des-acquis.pdf", statement_of_acquisitions, name="casefile_statement"
+    ),
     path("dossiers/<int:pk>/abandonner/", file_views.abandon, name="casefile_abandon"),
     path("dossiers/<int:pk>/transferer/", file_views.transfer, name="casefile_transfer"),
     path("", site.urls),

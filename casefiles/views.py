@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET
 from viewflow.urls import Application
 
 from backoffice.audit.events import timeline
 from backoffice.viewsets import ScopedDetailView, ScopedReadonlyViewset
 
 from . import selectors
+from .documents import render_statement_of_acquisitions
 from .models import Assessment, CaseFile, DomainAcquisition, TrainingPlan
 
 
@@ -35,6 +39,18 @@ class CaseFileDetailView(ScopedDetailView):
             transfer_sites=selectors.transfer_destinations(case_file) if case_file.is_open else [],
         )
         return context
+
+
+@require_GET
+def statement_of_acquisitions(request: HttpRequest, pk: int) -> HttpResponse:
+    """The attestation des acquis, as soon as the positioning is recorded; 404 outside scope."""
+    case_file = selectors.get_case_file_for(request.user, pk)
+    if case_file.positioned_on is None:
+        raise Http404("L'évaluation préalable n'est pas encore enregistrée.")
+    response = HttpResponse(render_statement_of_acquisitions(case_file), content_type="application/pdf")
+    name = slugify(f"attestation-acquis-{case_file.candidate.last_name}-{case_file.pk}")
+    response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+    return response
 
 
 class CaseFileViewset(ScopedReadonlyViewset):
