@@ -12,6 +12,8 @@ from viewflow.utils import viewprop
 from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow import views as flow_views
 
+from .filters import QueueFilter, TaskListFilter
+
 RELATED = (
     "process__case_file__candidate",
     "process__case_file__certification",
@@ -75,18 +77,24 @@ class CaseFileTaskColumns:
 
 
 class ScopedInboxView(CaseFileTaskColumns, flow_views.FlowInboxListView):
+    filterset_class = QueueFilter
+
     @viewprop
     def queryset(self) -> QuerySet:
         return self.with_case_files(super().queryset.scoped_for(self.request.user))
 
 
 class ScopedQueueView(CaseFileTaskColumns, flow_views.FlowQueueListView):
+    filterset_class = QueueFilter
+
     @viewprop
     def queryset(self) -> QuerySet:
         return self.with_case_files(super().queryset)  # the queue is scoped by the task queryset
 
 
 class ScopedTaskListView(CaseFileTaskColumns, flow_views.DashboardTaskListView):
+    filterset_class = TaskListFilter
+
     @viewprop
     def queryset(self) -> QuerySet:
         return self.with_case_files(super().queryset.scoped_for(self.request.user))

@@ -61,3 +61,23 @@ def test_queue_lists_candidates_oldest_first_with_their_region(client_for, evalu
     page = unescape(client_for(evaluator).get("/parcours/queue/").content.decode())
     assert page.index("CANDIDAT0") < page.index("CANDIDAT2")
     assert "Île-de-France" in page and "Jours d'attente" in page
+
+
+def test_officer_filters_the_task_list_by_organisation_among_their_regions_only(
+    client_for, officer, idf_site, ara_site, clea
+):
+    from accreditation.models import Department
+    from tests.factories import AccreditationFactory, SiteFactory
+
+    other_idf = SiteFactory(department=Department.objects.get(code="92"))
+    AccreditationFactory(site=other_idf)
+    open_files(idf_site, clea, 2)
+    open_files(other_idf, clea, 1, start=5)
+    client = client_for(officer)
+
+    page = unescape(client.get(f"/parcours/tasks/?organisation={other_idf.organisation_id}").content.decode())
+
+    assert "CANDIDAT5" in page and "CANDIDAT0" not in page
+    choices = unescape(client.get("/parcours/tasks/").content.decode())
+    assert other_idf.organisation.legal_name in choices
+    assert ara_site.organisation.legal_name not in choices

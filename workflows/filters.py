@@ -1,0 +1,45 @@
+"""Filters on the case file behind each task; choices are limited to the user's scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_filters import FilterSet, ModelChoiceFilter
+from viewflow.workflow.flow.views.filters import DashboardTaskListViewFilter, FlowUserTaskListFilter
+
+from accreditation.models import Certification
+from accreditation.selectors import organisations_for, regions_for
+
+
+def _regions(request: Any) -> Any:
+    return regions_for(request.user) if request else None
+
+
+def _organisations(request: Any) -> Any:
+    return organisations_for(request.user) if request else None
+
+
+class CaseFileTaskFilters(FilterSet):
+    certification = ModelChoiceFilter(
+        label="Certification",
+        field_name="process__case_file__certification",
+        queryset=Certification.objects.all(),
+    )
+    region = ModelChoiceFilter(
+        label="Région", field_name="process__case_file__evaluation_site__region", queryset=_regions
+    )
+    organisation = ModelChoiceFilter(
+        label="Organisme",
+        field_name="process__case_file__evaluation_site__organisation",
+        queryset=_organisations,
+    )
+
+
+class QueueFilter(CaseFileTaskFilters, FlowUserTaskListFilter):
+    class Meta(FlowUserTaskListFilter.Meta):
+        fields = ("flow_task", "certification", "region", "organisation", "created")
+
+
+class TaskListFilter(CaseFileTaskFilters, DashboardTaskListViewFilter):
+    class Meta(DashboardTaskListViewFilter.Meta):
+        fields = ["flow_task", "status", "certification", "region", "organisation", "created", "finished"]
