@@ -14,3 +14,4 @@ class CaseFileEvent(models.TextChoices):
     ABANDONED = "casefile.abandoned", "Dossier abandonné"
     TRANSFERRED = "casefile.transferred", "Dossier transféré"
     EXPIRED = "casefile.expired", "Acquis caducs (5 ans)"
+    STEP_UNDONE = "casefile.step_undone", "Étape annulée par un·e superviseur·e"

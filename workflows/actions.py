@@ -28,7 +28,7 @@ def abandon_pathway(case_file: CaseFile, *, reason: str, actor: Any) -> CaseFile
 def transfer_pathway(case_file: CaseFile, *, to_site: Site, reason: str, actor: Any) -> CaseFile:
     """Transfer the file; tasks held by the previous organisation's staff go back to the queue."""
     case_file = services.transfer_case_file(case_file, to_site=to_site, reason=reason, actor=actor)
-    if case_file.process_id:
+    if case_file.process is not None:
         for task in case_file.process.task_set.filter(status=STATUS.ASSIGNED).select_related("owner"):
             if scope_of(task.owner).organisation_id != to_site.organisation_id:
                 task.flow_task.activation_class(task).unassign()

@@ -12,6 +12,7 @@ from casefiles.services import attach_process
 
 from . import views
 from .models import CandidatePathwayProcess, CandidatePathwayTask
+from .nodes import CaseFileStep
 
 
 class CandidatePathwayFlow(flow.Flow):
@@ -31,7 +32,7 @@ class CandidatePathwayFlow(flow.Flow):
         flow.StartHandle(this.attach_case_file).Annotation(title="Dossier importé").Next(this.positioning)
     )
     positioning = (
-        flow.View(views.PositioningView.as_view())
+        CaseFileStep(views.PositioningView.as_view())
         .Annotation(title="Évaluation préalable", description="Résultats par sous-domaine ou par critère")
         .Permission(auto_create=True)
         .Next(this.all_domains_acquired)
@@ -43,13 +44,13 @@ class CandidatePathwayFlow(flow.Flow):
         .Else(this.training_plan)
     )
     training_plan = (
-        flow.View(views.TrainingPlanView.as_view())
+        CaseFileStep(views.TrainingPlanView.as_view())
         .Annotation(title="Plan de formation")
         .Permission(auto_create=True)
         .Next(this.final_evaluation)
     )
     final_evaluation = (
-        flow.View(views.FinalEvaluationView.as_view())
+        CaseFileStep(views.FinalEvaluationView.as_view())
         .Annotation(title="Évaluation finale")
         .Permission(auto_create=True)
         .Next(this.all_domains_acquired)

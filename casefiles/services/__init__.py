@@ -4,6 +4,7 @@ from .assessments import record_final_evaluation, record_positioning
 from .lifecycle import abandon_case_file, expire_case_files, transfer_case_file
 from .opening import attach_process, open_case_file
 from .plans import record_training_plan
+from .undo import undo_step
 
 __all__ = [
     "abandon_case_file",
@@ -14,4 +15,5 @@ __all__ = [
     "record_positioning",
     "record_training_plan",
     "transfer_case_file",
+    "undo_step",
 ]

@@ -370,3 +370,35 @@ def test_acquisitions_lapse_five_years_after_positioning(case_file, framework, e
     assert case_file.state == CaseFileState.EXPIRED
     assert grid(case_file)["D2"] == DomainStatus.LAPSED
     assert verbs(case_file).count("casefile.expired") == 1
+
+
+def test_undoing_a_final_evaluation_rebuilds_the_grid_from_the_positioning(
+    case_file, framework, evaluator, assessor, training_site, trainer_person, supervisor
+):
+    from casefiles.services import undo_step
+
+    record_positioning(
+        case_file,
+        assessed_on=TODAY - 20 * DAY,
+        assessor=assessor,
+        results=results_for(framework, missing=("D1",)),
+        actor=evaluator,
+    )
+    plan(case_file, framework, training_site, trainer_person, evaluator, codes=("D1",))
+    record_final_evaluation(
+        case_file,
+        assessed_on=TODAY - DAY,
+        assessor=assessor,
+        results=plan_results(framework, ("D1",)),
+        actor=evaluator,
+    )
+    case_file.refresh_from_db()
+    assert case_file.state == CaseFileState.READY_FOR_JURY
+
+    undo_step(case_file, "final_evaluation", actor=supervisor)
+
+    case_file.refresh_from_db()
+    assert case_file.state == CaseFileState.FINAL_EVALUATION
+    assert grid(case_file)["D1"] == DomainStatus.TO_TRAIN and grid(case_file)["D2"] == DomainStatus.ACQUIRED
+    assert case_file.ready_for_jury_on is None
+    assert verbs(case_file)[-1] == "casefile.step_undone"
