@@ -142,15 +142,15 @@ def _save(
 def _apply(case_file: CaseFile, outcome: AssessmentOutcome, assessment: Assessment) -> None:
     """Update the domain grid: acquisitions are kept; what is still missing is to train."""
     for row in DomainAcquisition.objects.filter(case_file=case_file, domain_id__in=outcome.domains):
-        if outcome.domains[row.domain_id]:
-            row.status, row.acquired_on, row.source = (
-                DomainStatus.ACQUIRED,
-                assessment.assessed_on,
-                assessment,
-            )
-        else:
-            row.status, row.acquired_on, row.source = DomainStatus.TO_TRAIN, None, assessment
+        set_domain_result(row, acquired=outcome.domains[row.domain_id], assessment=assessment)
         row.save(update_fields=["status", "acquired_on", "source"])
+
+
+def set_domain_result(row: DomainAcquisition, *, acquired: bool, assessment: Assessment) -> None:
+    """One domain's result from one assessment: acquired on its date, or to train."""
+    row.status = DomainStatus.ACQUIRED if acquired else DomainStatus.TO_TRAIN
+    row.acquired_on = assessment.assessed_on if acquired else None
+    row.source = assessment
 
 
 def _move_on(case_file: CaseFile, on: dt.date, actor: Any) -> CaseFile:

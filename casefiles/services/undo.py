@@ -22,7 +22,7 @@ from ..models import (
 )
 from ..selectors import case_files_for
 from .access import add_years
-from .assessments import ACQUISITION_YEARS
+from .assessments import ACQUISITION_YEARS, set_domain_result
 
 STEP_LABELS = {
     "positioning": "l'évaluation préalable",
@@ -83,15 +83,7 @@ def _rebuild(case_file: CaseFile) -> None:
             domain_id = result.subdomain.domain_id
             by_domain[domain_id] = by_domain.get(domain_id, True) and result.acquired
         for domain_id, acquired in by_domain.items():
-            row = rows[domain_id]
-            if acquired:
-                row.status, row.acquired_on, row.source = (
-                    DomainStatus.ACQUIRED,
-                    assessment.assessed_on,
-                    assessment,
-                )
-            else:
-                row.status, row.acquired_on, row.source = DomainStatus.TO_TRAIN, None, assessment
+            set_domain_result(rows[domain_id], acquired=acquired, assessment=assessment)
     DomainAcquisition.objects.bulk_update(rows.values(), ["status", "acquired_on", "source"])
     positioning = next((a for a in assessments if a.kind == AssessmentKind.POSITIONING), None)
     case_file.positioned_on = positioning.assessed_on if positioning else None
