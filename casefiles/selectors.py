@@ -58,3 +58,10 @@ def transfer_destinations(case_file: CaseFile) -> QuerySet[Site]:
         .select_related("region")
         .order_by("region__name", "name")
     )
+
+
+def expiry_moment(case_file: CaseFile) -> dt.datetime:
+    """The instant the 5-year window is over: the start of the day after `expires_on`, Paris time."""
+    assert case_file.expires_on is not None, "the window starts at the positioning"
+    day_after = case_file.expires_on + dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(day_after, dt.time.min))

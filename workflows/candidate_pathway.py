@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from viewflow import this
 from viewflow.workflow import flow, lock
 
 from casefiles.models import CaseFile, CaseFileState
-from casefiles.services import attach_process
+from casefiles.selectors import expiry_moment
+from casefiles.services import attach_process, expire_case_file
 
 from . import views
 from .models import CandidatePathwayProcess, CandidatePathwayTask
@@ -47,22 +49,38 @@ class CandidatePathwayFlow(flow.Flow):
         CaseFileStep(views.TrainingPlanView.as_view())
         .Annotation(title="Plan de formation")
         .Permission(auto_create=True)
+        .OnTimeout(this.end_of_window, this.lapse, title="5 ans")
         .Next(this.final_evaluation)
     )
     final_evaluation = (
         CaseFileStep(views.FinalEvaluationView.as_view())
         .Annotation(title="Évaluation finale")
         .Permission(auto_create=True)
+        .OnTimeout(this.end_of_window, this.lapse, title="5 ans")
         .Next(this.all_domains_acquired)
     )
     # Waits until a regional jury session takes the file (jury issue).
-    ready_for_jury = flow.Handle().Annotation(title="Prêt pour le jury").Next(this.end)
+    ready_for_jury = (
+        flow.Handle()
+        .Annotation(title="Prêt pour le jury")
+        .OnTimeout(this.end_of_window, this.lapse, title="5 ans")
+        .Next(this.end)
+    )
+    # Fired by Viewflow's timers (the worker's `fire_workflow_timers`) when the 5-year window ends.
+    lapse = flow.Function(this.lapse_case_file).Annotation(title="Acquis caducs").Next(this.lapsed)
     end = flow.End()
+    lapsed = flow.End().Annotation(title="Dossier expiré")
 
     def attach_case_file(self, activation: Any, case_file: CaseFile) -> Any:
         activation.process.save()
         attach_process(case_file, activation.process)
         return activation.process
+
+    def end_of_window(self, activation: Any) -> dt.datetime:
+        return expiry_moment(activation.process.case_file)
+
+    def lapse_case_file(self, activation: Any) -> None:
+        expire_case_file(activation.process.case_file.pk)
 
     def is_ready_for_jury(self, activation: Any) -> bool:
         return activation.process.case_file.state == CaseFileState.READY_FOR_JURY

@@ -71,23 +71,26 @@ def expire_case_files(*, today: dt.date | None = None) -> int:
     """Close the open files whose 5-year window has ended; their acquisitions lapse. Safe to run twice."""
     today = today or timezone.localdate()
     due = CaseFile.objects.filter(state__in=OPEN_STATES, expires_on__lt=today).values_list("pk", flat=True)
-    count = 0
-    for pk in list(due):
-        with transaction.atomic():
-            locked = CaseFile.objects.select_for_update().get(pk=pk)
-            if locked.state not in OPEN_STATES or not locked.expires_on or locked.expires_on >= today:
-                continue
-            locked.state, locked.closed_on = CaseFileState.EXPIRED, today
-            locked.closing_reason = "Délai de 5 ans dépassé depuis l'évaluation préalable"
-            locked.save(update_fields=["state", "closed_on", "closing_reason"])
-            DomainAcquisition.objects.filter(case_file=locked, status=DomainStatus.ACQUIRED).update(
-                status=DomainStatus.LAPSED
-            )
-            record(
-                CaseFileEvent.EXPIRED,
-                actor=None,
-                subject=locked,
-                summary=f"Acquis caducs : délai de 5 ans échu le {locked.expires_on:%d/%m/%Y}.",
-            )
-            count += 1
-    return count
+    return sum(expire_case_file(pk, today=today) for pk in list(due))
+
+
+@transaction.atomic
+def expire_case_file(pk: int, *, today: dt.date | None = None) -> bool:
+    """Close one file whose 5-year window has ended (its acquisitions lapse); False if nothing to do."""
+    today = today or timezone.localdate()
+    locked = CaseFile.objects.select_for_update().get(pk=pk)
+    if locked.state not in OPEN_STATES or not locked.expires_on or locked.expires_on >= today:
+        return False
+    locked.state, locked.closed_on = CaseFileState.EXPIRED, today
+    locked.closing_reason = "Délai de 5 ans dépassé depuis l'évaluation préalable"
+    locked.save(update_fields=["state", "closed_on", "closing_reason"])
+    DomainAcquisition.objects.filter(case_file=locked, status=DomainStatus.ACQUIRED).update(
+        status=DomainStatus.LAPSED
+    )
+    record(
+        CaseFileEvent.EXPIRED,
+        actor=None,
+        subject=locked,
+        summary=f"Acquis caducs : délai de 5 ans échu le {locked.expires_on:%d/%m/%Y}.",
+    )
+    return True

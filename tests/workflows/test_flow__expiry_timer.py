@@ -1,0 +1,78 @@
+"""The 5-year window is a Viewflow timer on each waiting step; when it fires, the file lapses."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from viewflow.workflow.status import PROCESS, STATUS
+from viewflow.workflow.timers import fire_due_timers
+
+from casefiles.models import CaseFileState, DomainStatus
+from casefiles.selectors import expiry_moment
+from tests.workflows.test_flow__pathway_http import do_task, open_file, results
+from workflows.models import CandidatePathwayTask
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date.today()
+
+
+def position(client_for, evaluator, idf_site, clea, assessor, *, missing=()):
+    staff = client_for(evaluator)
+    case_file = open_file(staff, idf_site, clea)
+    do_task(
+        staff,
+        case_file,
+        "positioning",
+        {
+            "assessed_on": (TODAY - dt.timedelta(days=3)).isoformat(),
+            "assessor": assessor.pk,
+            **results(case_file, missing=missing),
+        },
+    )
+    case_file.refresh_from_db()
+    return case_file
+
+
+def timer_of(case_file) -> CandidatePathwayTask:
+    return CandidatePathwayTask.objects.get(
+        process=case_file.process, flow_task_type="TIMER", status__in=[STATUS.NEW, STATUS.SCHEDULED]
+    )
+
+
+@pytest.mark.parametrize(("missing", "waiting"), [(("D2",), "training_plan"), ((), "ready_for_jury")])
+def test_a_timer_is_armed_at_the_end_of_the_window_on_the_waiting_step(
+    client_for, evaluator, idf_site, clea, assessor, missing, waiting
+):
+    case_file = position(client_for, evaluator, idf_site, clea, assessor, missing=missing)
+    timer = timer_of(case_file)
+    assert timer.flow_task.name == f"{waiting}__timeout"
+    assert timer.scheduled == expiry_moment(case_file)
+    assert expiry_moment(case_file).date() == case_file.expires_on + dt.timedelta(days=1)
+
+
+def test_when_the_timer_fires_the_file_lapses_and_the_process_ends(
+    client_for, evaluator, idf_site, clea, assessor
+):
+    case_file = position(client_for, evaluator, idf_site, clea, assessor, missing=("D2",))
+    type(case_file).objects.filter(pk=case_file.pk).update(expires_on=TODAY - dt.timedelta(days=1))
+    CandidatePathwayTask.objects.filter(pk=timer_of(case_file).pk).update(
+        scheduled=timezone.now() - dt.timedelta(minutes=1)
+    )
+
+    assert fire_due_timers() == 1
+    assert fire_due_timers() == 0
+
+    case_file.refresh_from_db()
+    assert case_file.state == CaseFileState.EXPIRED
+    assert set(case_file.domain_grid.values_list("status", flat=True)) == {
+        DomainStatus.LAPSED,
+        DomainStatus.TO_TRAIN,
+    }
+    plan_task = CandidatePathwayTask.objects.get(
+        process=case_file.process, flow_task_type="HUMAN", status__in=[STATUS.CANCELED, STATUS.NEW]
+    )
+    assert plan_task.status == STATUS.CANCELED
+    case_file.process.refresh_from_db()
+    assert case_file.process.status == PROCESS.DONE
