@@ -11,7 +11,7 @@ from viewflow.workflow.timers import fire_due_timers
 
 from casefiles.models import CaseFileState, DomainStatus
 from casefiles.selectors import expiry_moment
-from tests.workflows.test_flow__pathway_http import do_task, open_file, results
+from tests.workflows.test_flow__pathway_http import open_and_position
 from workflows.models import CandidatePathwayTask
 
 pytestmark = pytest.mark.django_db
@@ -19,20 +19,7 @@ TODAY = dt.date.today()
 
 
 def position(client_for, evaluator, idf_site, clea, assessor, *, missing=()):
-    staff = client_for(evaluator)
-    case_file = open_file(staff, idf_site, clea)
-    do_task(
-        staff,
-        case_file,
-        "positioning",
-        {
-            "assessed_on": (TODAY - dt.timedelta(days=3)).isoformat(),
-            "assessor": assessor.pk,
-            **results(case_file, missing=missing),
-        },
-    )
-    case_file.refresh_from_db()
-    return case_file
+    return open_and_position(client_for(evaluator), idf_site, clea, assessor, missing=missing)
 
 
 def timer_of(case_file) -> CandidatePathwayTask:

@@ -60,6 +60,21 @@ def results(case_file: CaseFile, *, missing=(), domains=None) -> dict:
     }
 
 
+def open_and_position(staff: Client, site, clea, assessor, *, missing=(), days_ago: int = 3) -> CaseFile:
+    """Open a file through the UI and record its positioning (the given domains not acquired)."""
+    case_file = open_file(staff, site, clea)
+    assessed_on = (TODAY - dt.timedelta(days=days_ago)).isoformat()
+    response = do_task(
+        staff,
+        case_file,
+        "positioning",
+        {"assessed_on": assessed_on, "assessor": assessor.pk, **results(case_file, missing=missing)},
+    )
+    assert response.status_code == 302
+    case_file.refresh_from_db()
+    return case_file
+
+
 @pytest.fixture
 def staff(client_for, evaluator):
     return client_for(evaluator)

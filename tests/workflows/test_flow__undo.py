@@ -11,7 +11,7 @@ from viewflow.workflow.status import STATUS
 from backoffice.audit.events import timeline
 from casefiles.models import CaseFileState, DomainStatus
 from casefiles.services import undo_step
-from tests.workflows.test_flow__pathway_http import do_task, open_file, results
+from tests.workflows.test_flow__pathway_http import open_and_position
 from workflows.models import CandidatePathwayTask
 
 pytestmark = pytest.mark.django_db
@@ -20,19 +20,7 @@ TODAY = dt.date.today()
 
 @pytest.fixture
 def positioned(client_for, evaluator, idf_site, clea, assessor):
-    staff = client_for(evaluator)
-    case_file = open_file(staff, idf_site, clea)
-    do_task(
-        staff,
-        case_file,
-        "positioning",
-        {
-            "assessed_on": (TODAY - dt.timedelta(days=3)).isoformat(),
-            "assessor": assessor.pk,
-            **results(case_file, missing=("D2",)),
-        },
-    )
-    case_file.refresh_from_db()
+    case_file = open_and_position(client_for(evaluator), idf_site, clea, assessor, missing=("D2",))
     assert case_file.state == CaseFileState.TRAINING
     return case_file
 

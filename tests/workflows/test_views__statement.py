@@ -6,7 +6,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from tests.workflows.test_flow__pathway_http import do_task, open_file, results
+from tests.workflows.test_flow__pathway_http import do_task, open_and_position, open_file, results
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date.today()
@@ -45,13 +45,6 @@ def test_statement_of_acquisitions_is_a_pdf_listing_each_domain(
 def test_statement_of_another_scope_is_not_found(
     client_for, evaluator, idf_site, clea, assessor, evaluator_of_other_organisation
 ):
-    staff = client_for(evaluator)
-    case_file = open_file(staff, idf_site, clea)
-    do_task(
-        staff,
-        case_file,
-        "positioning",
-        {"assessed_on": TODAY.isoformat(), "assessor": assessor.pk, **results(case_file)},
-    )
+    case_file = open_and_position(client_for(evaluator), idf_site, clea, assessor, days_ago=0)
     outsider = client_for(evaluator_of_other_organisation)
     assert outsider.get(f"/dossiers/{case_file.pk}/attestation-des-acquis.pdf").status_code == 404
