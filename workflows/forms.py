@@ -8,7 +8,15 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accreditation.models import Accreditation, AccreditationRole, Certification, Domain, Site, SubDomain
+from accreditation.models import (
+    Accreditation,
+    AccreditationRole,
+    Certification,
+    Criterion,
+    Domain,
+    Site,
+    SubDomain,
+)
 from accreditation.scoping import scope_of
 from backoffice.accounts.models import User
 from backoffice.accounts.roles import Role, group_name
@@ -74,27 +82,40 @@ class OpenCaseFileForm(forms.Form):
 
 
 class AssessmentForm(forms.Form):
-    """Date, assessor, and one result per sub-domain of the domains assessed at this step."""
+    """Date, assessor, and one result per sub-domain (or per criterion) of the domains assessed."""
 
     assessed_on = forms.DateField(label="Date de l'évaluation", widget=DATE)
     assessor = forms.ModelChoiceField(label="Évaluateur·rice", queryset=User.objects.none())
 
     def __init__(
-        self, *args: Any, case_file: CaseFile, domains: QuerySet[Domain] | None = None, **kwargs: Any
-    ):
+        self,
+        *args: Any,
+        case_file: CaseFile,
+        domains: QuerySet[Domain] | None = None,
+        by_criteria: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assessor"].queryset = staff_of(case_file.evaluation_site, Role.EVALUATOR_STAFF)
         subdomains = SubDomain.objects.filter(domain__framework_version=case_file.framework_version)
         if domains is not None:
             subdomains = subdomains.filter(domain__in=domains)
-        self.subdomains = list(subdomains.select_related("domain").order_by("domain__position", "position"))
-        for subdomain in self.subdomains:
-            self.fields[f"sd_{subdomain.code}"] = forms.ChoiceField(
-                label=f"{subdomain.code} {subdomain.label}", choices=RESULT_CHOICES, widget=forms.RadioSelect
+        subdomains = subdomains.select_related("domain").order_by("domain__position", "position")
+        choices = RESULT_CHOICES
+        self.codes = [(s.code, f"{s.code} {s.label}") for s in subdomains]
+        if by_criteria:
+            criteria = Criterion.objects.filter(subdomain__in=subdomains).order_by(
+                "subdomain__domain__position", "subdomain__position", "position"
+            )
+            self.codes = [(c.code, f"{c.code} {c.label}") for c in criteria]
+            choices = [("A", "Satisfait"), ("NA", "Non satisfait")]
+        for code, label in self.codes:
+            self.fields[f"sd_{code}"] = forms.ChoiceField(
+                label=label, choices=choices, widget=forms.RadioSelect
             )
 
     def results(self) -> list[tuple[str, bool]]:
-        return [(s.code, self.cleaned_data[f"sd_{s.code}"] == "A") for s in self.subdomains]
+        return [(code, self.cleaned_data[f"sd_{code}"] == "A") for code, _ in self.codes]
 
 
 class TrainingPlanForm(forms.Form):

@@ -86,9 +86,24 @@ class CaseFileTaskView(
         return {**super().get_context_data(**kwargs), "case_file": self.case_file}
 
 
-class PositioningView(CaseFileTaskView):
-    form_class = forms.AssessmentForm
+class AssessmentTaskView(CaseFileTaskView):
+    """Results per sub-domain, or per criterion with `?saisie=criteres` (the threshold rules then apply)."""
 
+    form_class = forms.AssessmentForm
+    template_name = "workflows/assessment_task.html"
+
+    @property
+    def by_criteria(self) -> bool:
+        return self.request.GET.get("saisie") == "criteres"
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "by_criteria": self.by_criteria}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "by_criteria": self.by_criteria}
+
+
+class PositioningView(AssessmentTaskView):
     def run_service(self, form: Any) -> None:
         services.record_positioning(
             self.case_file,
@@ -116,9 +131,7 @@ class TrainingPlanView(CaseFileTaskView):
         )
 
 
-class FinalEvaluationView(CaseFileTaskView):
-    form_class = forms.AssessmentForm
-
+class FinalEvaluationView(AssessmentTaskView):
     def get_form_kwargs(self) -> dict[str, Any]:
         plan = self.case_file.training_plans.order_by("-number").first()
         return {**super().get_form_kwargs(), "domains": plan.domains.all() if plan else None}

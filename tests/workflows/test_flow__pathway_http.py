@@ -199,3 +199,34 @@ def test_the_evaluator_queue_lists_only_their_organisations_tasks(
     assert "Évaluation préalable" not in unescape(
         client_for(evaluator_of_other_organisation).get("/parcours/queue/").content.decode()
     )
+
+
+def test_positioning_can_be_entered_per_criterion_with_the_mandatory_criterion_rule(
+    staff, idf_site, clea, assessor
+):
+    from accreditation.models import Criterion
+
+    case_file = open_file(staff, idf_site, clea)
+    task = CandidatePathwayTask.objects.get(process=case_file.process, status=STATUS.NEW)
+    base = f"/parcours/{case_file.process_id}/positioning/{task.pk}"
+    staff.post(f"{base}/assign/", {})
+    page = unescape(staff.get(f"{base}/execute/?saisie=criteres").content.decode())
+    assert "D1.3.2 Identifier la nature et la fonction d'un document" in page
+
+    criteria = Criterion.objects.filter(subdomain__domain__framework_version=case_file.framework_version)
+    data = {f"sd_{c.code}": ("NA" if c.code == "D7.3.2" else "A") for c in criteria}
+    response = staff.post(
+        f"{base}/execute/?saisie=criteres",
+        {
+            "assessed_on": (TODAY - dt.timedelta(days=1)).isoformat(),
+            "assessor": assessor.pk,
+            **data,
+        },
+    )
+
+    assert response.status_code == 302
+    case_file.refresh_from_db()
+    grid = dict(case_file.domain_grid.values_list("domain__code", "status"))
+    assert grid["D7"] == DomainStatus.TO_TRAIN and grid["D1"] == DomainStatus.ACQUIRED
+    assert case_file.state == CaseFileState.TRAINING
+    assert case_file.assessments.get().criterion_results.count() == criteria.count()
