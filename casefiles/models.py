@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -58,6 +61,13 @@ class Candidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.last_name.upper()} {self.first_name}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.birth_date and not (dt.date(1900, 1, 1) <= self.birth_date <= timezone.localdate()):
+            raise ValidationError(
+                {"birth_date": "La date de naissance est invalide (dans le futur ou avant 1900)."}
+            )
 
 
 class CaseFileState(models.TextChoices):

@@ -21,7 +21,8 @@ def case_files_for(user: Any) -> QuerySet[CaseFile]:
         "candidate", "certification", "evaluation_site__organisation", "evaluation_site__region"
     )
     scope = scope_of(user)
-    if scope.is_empty:
+    # Region alone is not enough: jury members of a region see files only through their sessions.
+    if scope.is_empty or not user.has_perm("casefiles.view_casefile"):
         return queryset.none()
     return scope.filter(
         queryset, region="evaluation_site__region_id", organisation="evaluation_site__organisation_id"

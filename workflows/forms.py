@@ -125,7 +125,7 @@ class TrainingPlanForm(forms.Form):
     )
     training_site = forms.ModelChoiceField(label="Organisme de formation", queryset=Site.objects.all())
     trainer = forms.ModelChoiceField(label="Formateur·rice", queryset=User.objects.none())
-    hours = forms.IntegerField(label="Nombre d'heures", min_value=0)
+    hours = forms.IntegerField(label="Nombre d'heures", min_value=0, max_value=1000)
     starts_on = forms.DateField(label="Début", widget=DATE)
     ends_on = forms.DateField(label="Fin", widget=DATE)
 
@@ -134,8 +134,17 @@ class TrainingPlanForm(forms.Form):
         to_train = case_file.domain_grid.filter(status=DomainStatus.TO_TRAIN).values("domain_id")
         self.fields["domains"].queryset = Domain.objects.filter(pk__in=to_train).order_by("position")
         self.fields["domains"].initial = list(self.fields["domains"].queryset)
-        # The evaluator's own organisation, or accredited training organisations: no national directory.
-        trainers = Accreditation.objects.in_force().filter(role=AccreditationRole.TRAINER).values("site_id")
+        # The evaluator's own organisation, or organisations of the file's region accredited as trainers for
+        # this certification: no national directory of people.
+        trainers = (
+            Accreditation.objects.in_force()
+            .filter(
+                role=AccreditationRole.TRAINER,
+                certification=case_file.certification_id,
+                site__region_id=case_file.evaluation_site.region_id,
+            )
+            .values("site_id")
+        )
         own = case_file.evaluation_site.organisation_id
         sites = Site.objects.filter(Q(organisation_id=own) | Q(pk__in=trainers))
         self.fields["training_site"].queryset = sites.select_related("organisation").order_by("name")

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from viewflow.workflow.models import Task
 
 from casefiles.selectors import case_files_for
 
@@ -24,4 +25,8 @@ class ProcessScopeMiddleware:
         # The permission model is not object-level: the process must belong to a file the user may see.
         if not case_files_for(request.user).filter(process_id=process_pk).exists():
             raise Http404("Dossier introuvable.")
+        # Viewflow loads the task by its own pk: it must be a task of that very process.
+        task_pk = kwargs.get("task_pk")
+        if task_pk is not None and not Task.objects.filter(pk=task_pk, process_id=process_pk).exists():
+            raise Http404("Tâche introuvable.")
         return None

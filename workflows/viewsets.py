@@ -6,13 +6,19 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.db.models import QuerySet
+from django.http import HttpResponseRedirect
 from django.utils import timezone
+from django.views import generic
 from viewflow.utils import viewprop
 from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow import views as flow_views
 
+from casefiles.models import CaseFile
+
 from .filters import QueueFilter, TaskListFilter
+from .models import CandidatePathwayTask
 
 RELATED = (
     "process__case_file__candidate",
@@ -105,6 +111,32 @@ class ScopedProcessListView(flow_views.DashboardProcessListView):
         return super().get_queryset().scoped_for(self.request.user).order_by("-created")
 
 
+class ScopedBulkAssignView(flow_views.BulkAssignTasksActionView):
+    def get_queryset(self) -> QuerySet:
+        self.queryset = CandidatePathwayTask.objects.scoped_for(self.request.user)
+        return super().get_queryset()
+
+
+class ScopedBulkUnassignView(flow_views.BulkUnassignTasksActionView):
+    def get_queryset(self) -> QuerySet:
+        self.queryset = CandidatePathwayTask.objects.scoped_for(self.request.user)
+        return super().get_queryset()
+
+
+class AbandonInsteadOfCancelView(generic.View):
+    """A process ends through the file's abandon (reason required, audited), never by a bare cancel."""
+
+    flow_class = None
+    viewset = None
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        case_file = CaseFile.objects.get(
+            process_id=kwargs["process_pk"]
+        )  # in scope: checked by the middleware
+        messages.info(request, "Pour arrêter un parcours, abandonnez le dossier en indiquant le motif.")
+        return HttpResponseRedirect(f"/candidats/dossiers/{case_file.pk}/detail/")
+
+
 class ScopedFlowAppViewset(FlowAppViewset):
     """Archive and dashboard are scoped by the task queryset; these lists by their own views."""
 
@@ -112,3 +144,6 @@ class ScopedFlowAppViewset(FlowAppViewset):
     queue_view_class = ScopedQueueView
     task_list_view_class = ScopedTaskListView
     process_list_view_class = ScopedProcessListView
+    process_cancel_view_class = AbandonInsteadOfCancelView
+    tasks_assign_view_class = ScopedBulkAssignView
+    tasks_unassign_view_class = ScopedBulkUnassignView

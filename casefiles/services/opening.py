@@ -37,6 +37,8 @@ def open_case_file(
     if framework is None:
         raise ValidationError(f"Aucun référentiel publié pour {certification}.")
     if candidate is None:
+        candidate = _known_candidate(candidate_data or {})
+    if candidate is None:
         candidate = Candidate(**(candidate_data or {}))
         candidate.full_clean()
         candidate.save()
@@ -70,6 +72,17 @@ def open_case_file(
         summary=f"Dossier {certification} ouvert à {site.name} le {opened_on:%d/%m/%Y}.",
     )
     return case_file
+
+
+def _known_candidate(data: dict[str, Any]) -> Candidate | None:
+    """The same person (name, first name, birth date) already known: one person, one record."""
+    if not all(data.get(key) for key in ("last_name", "first_name", "birth_date")):
+        return None
+    return Candidate.objects.filter(
+        last_name__iexact=str(data["last_name"]).strip(),
+        first_name__iexact=str(data["first_name"]).strip(),
+        birth_date=data["birth_date"],
+    ).first()
 
 
 def attach_process(case_file: CaseFile, process: Any) -> CaseFile:

@@ -12,11 +12,15 @@ from django.utils import timezone
 
 from accreditation.models import Accreditation, AccreditationRole, Domain, Site
 from accreditation.scoping import scope_of
+from backoffice.accounts.roles import Role, has_role
 from backoffice.audit.events import record
 
 from ..events import CaseFileEvent
 from ..models import CaseFile, CaseFileState, DomainStatus, TrainingPlan
 from .access import ensure_evaluator, lock_in_state
+
+MAX_PLAN_HOURS = 1000
+TRAINER_ROLES = (Role.TRAINER_STAFF, Role.EVALUATOR_STAFF)
 
 
 @transaction.atomic
@@ -88,12 +92,19 @@ def _check_plan(
     ]
     if not hours or hours <= 0:
         errors.append("Le nombre d'heures de formation doit être supérieur à zéro.")
+    elif hours > MAX_PLAN_HOURS:
+        errors.append(f"Un plan de formation compte au plus {MAX_PLAN_HOURS} heures.")
+    if case_file.expires_on and ends_on > case_file.expires_on:
+        errors.append(
+            f"La formation doit se terminer avant la fin du délai de 5 ans ({case_file.expires_on:%d/%m/%Y})."
+        )
     last = case_file.assessments.order_by("-assessed_on").values_list("assessed_on", flat=True).first()
     if last and starts_on < last:
         errors.append(f"La formation ne peut pas commencer avant la dernière évaluation ({last:%d/%m/%Y}).")
     if ends_on < starts_on:
         errors.append("La fin de la formation ne peut pas précéder son début.")
-    if trainer is None or scope_of(trainer).organisation_id != site.organisation_id:
+    is_trainer = trainer is not None and trainer.is_active and has_role(trainer, *TRAINER_ROLES)
+    if not is_trainer or scope_of(trainer).organisation_id != site.organisation_id:
         errors.append("Le·la formateur·rice doit faire partie de l'organisme de formation choisi.")
     needs_accreditation = case_file.certification.trainer_accreditation_required
     accredited = Accreditation.objects.in_force(starts_on).filter(

@@ -402,3 +402,43 @@ def test_undoing_a_final_evaluation_rebuilds_the_grid_from_the_positioning(
     assert grid(case_file)["D1"] == DomainStatus.TO_TRAIN and grid(case_file)["D2"] == DomainStatus.ACQUIRED
     assert case_file.ready_for_jury_on is None
     assert verbs(case_file)[-1] == "casefile.step_undone"
+
+
+@pytest.mark.parametrize(
+    ("hours", "ends_in_years", "message"),
+    [(1001, 0, "au plus 1000 heures"), (35, 6, "avant la fin du délai de 5 ans")],
+)
+def test_plans_are_bounded_in_hours_and_by_the_five_year_window(
+    case_file, framework, evaluator, assessor, training_site, trainer_person, hours, ends_in_years, message
+):
+    record_positioning(
+        case_file,
+        assessed_on=TODAY - 20 * DAY,
+        assessor=assessor,
+        results=results_for(framework, missing=("D1",)),
+        actor=evaluator,
+    )
+    with pytest.raises(ValidationError) as error:
+        record_training_plan(
+            case_file,
+            training_site=training_site,
+            trainer=trainer_person,
+            domains=Domain.objects.filter(framework_version=framework, code="D1"),
+            hours=hours,
+            starts_on=TODAY,
+            ends_on=TODAY.replace(year=TODAY.year + ends_in_years),
+            actor=evaluator,
+        )
+    assert any(message in text for text in error.value.messages), error.value.messages
+
+
+def test_a_birth_date_in_the_future_is_refused(evaluator, idf_site, clea, candidate_data):
+    with pytest.raises(ValidationError, match="date de naissance"):
+        open_case_file(
+            site=idf_site,
+            certification=clea,
+            opened_on=TODAY,
+            actor=evaluator,
+            candidate_data={**candidate_data, "birth_date": TODAY + DAY},
+        )
+    assert not CaseFile.objects.exists()

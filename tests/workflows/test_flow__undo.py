@@ -81,3 +81,22 @@ def test_evaluator_cannot_reach_the_undo_of_their_own_step(client_for, positione
     assert done.status == STATUS.DONE
     positioned.refresh_from_db()
     assert positioned.state == CaseFileState.TRAINING
+
+
+def test_undo_cancels_the_timers_armed_by_later_steps_and_revive_must_match_the_file(
+    client_for, positioned, supervisor
+):
+    client = client_for(supervisor)
+    base = f"/parcours/{positioned.process_id}"
+    plan = task_of(positioned, "training_plan", STATUS.NEW)
+    client.post(f"{base}/training_plan/{plan.pk}/cancel/", {})
+    gate = task_of(positioned, "all_domains_acquired", STATUS.DONE)
+    client.post(f"{base}/all_domains_acquired/{gate.pk}/undo/", {})
+    done = task_of(positioned, "positioning", STATUS.DONE)
+    client.post(f"{base}/positioning/{done.pk}/undo/", {})
+
+    assert not CandidatePathwayTask.objects.filter(
+        process=positioned.process, flow_task_type="TIMER", status=STATUS.SCHEDULED
+    ).exists()
+    assert client.post(f"{base}/training_plan/{plan.pk}/revive/", {}).status_code == 403
+    assert not CandidatePathwayTask.objects.filter(process=positioned.process, status=STATUS.NEW).exists()
