@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -14,18 +14,28 @@ from accreditation.scoping import scope_of
 
 from .models import CaseFile
 
+M = TypeVar("M", bound=Model)
+
 
 def case_files_for(user: Any) -> QuerySet[CaseFile]:
     """Files the user may see: their organisation's, or those evaluated in their regions."""
     queryset = CaseFile.objects.select_related(
         "candidate", "certification", "evaluation_site__organisation", "evaluation_site__region"
     )
+    return filter_by_case_file_scope(queryset, user)
+
+
+def filter_by_case_file_scope(queryset: QuerySet[M], user: Any, *, via: str = "") -> QuerySet[M]:
+    """Narrow rows reaching a case file through `via` (e.g. a workflow task) to the files the user may see."""
     scope = scope_of(user)
     # Region alone is not enough: jury members of a region see files only through their sessions.
     if scope.is_empty or not user.has_perm("casefiles.view_casefile"):
         return queryset.none()
+    prefix = f"{via}__" if via else ""
     return scope.filter(
-        queryset, region="evaluation_site__region_id", organisation="evaluation_site__organisation_id"
+        queryset,
+        region=f"{prefix}evaluation_site__region_id",
+        organisation=f"{prefix}evaluation_site__organisation_id",
     )
 
 

@@ -7,20 +7,13 @@ from typing import Any, cast
 from viewflow.workflow.managers import ProcessQuerySet, TaskQuerySet
 from viewflow.workflow.models import Process, Task
 
-from accreditation.scoping import scope_of
+from casefiles.selectors import filter_by_case_file_scope
 
 
 class ScopedProcessQuerySet(ProcessQuerySet):
     def scoped_for(self, user: Any) -> ScopedProcessQuerySet:
-        """Processes whose case file is in the user's region or organisation."""
-        scope = scope_of(user)
-        if scope.is_empty:
-            return self.none()
-        region, organisation = (
-            "case_file__evaluation_site__region_id",
-            "case_file__evaluation_site__organisation_id",
-        )
-        return cast(ScopedProcessQuerySet, scope.filter(self, region=region, organisation=organisation))
+        """Processes whose case file the user may see."""
+        return cast(ScopedProcessQuerySet, filter_by_case_file_scope(self, user, via="case_file"))
 
     def filter_available(self, flow_classes: Any, user: Any) -> Any:
         return super().filter_available(flow_classes, user).scoped_for(user)
@@ -30,12 +23,8 @@ class ScopedTaskQuerySet(TaskQuerySet):
     """Viewflow's permissions are model-wide: every task list is narrowed to the user's scope here."""
 
     def scoped_for(self, user: Any) -> ScopedTaskQuerySet:
-        scope = scope_of(user)
-        if scope.is_empty:
-            return self.none()
-        region = "process__case_file__evaluation_site__region_id"
-        organisation = "process__case_file__evaluation_site__organisation_id"
-        return cast(ScopedTaskQuerySet, scope.filter(self, region=region, organisation=organisation))
+        """Tasks whose case file the user may see."""
+        return cast(ScopedTaskQuerySet, filter_by_case_file_scope(self, user, via="process__case_file"))
 
     def filter_available(self, flow_classes: Any, user: Any) -> Any:
         return super().filter_available(flow_classes, user).scoped_for(user)
