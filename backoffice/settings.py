@@ -230,4 +230,5 @@ PATHWAY_STEP_DUE_DAYS = {
     "training_plan": 15,
     "final_evaluation": 180,
     "ready_for_jury": 45,
+    "jury_return": 30,
 }

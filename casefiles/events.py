@@ -11,6 +11,8 @@ class CaseFileEvent(models.TextChoices):
     TRAINING_PLANNED = "casefile.training_planned", "Plan de formation établi"
     FINAL_EVALUATED = "casefile.final_evaluated", "Évaluation finale enregistrée"
     READY_FOR_JURY = "casefile.ready_for_jury", "Dossier prêt pour le jury"
+    RETURNED_BY_JURY = "casefile.returned_by_jury", "Dossier renvoyé par le jury"
+    RETURN_ANSWERED = "casefile.return_answered", "Dossier repris après renvoi du jury"
     ABANDONED = "casefile.abandoned", "Dossier abandonné"
     TRANSFERRED = "casefile.transferred", "Dossier transféré"
     EXPIRED = "casefile.expired", "Acquis caducs (5 ans)"

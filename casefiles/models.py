@@ -121,6 +121,8 @@ class CaseFile(models.Model):
     ready_for_jury_on = models.DateField("prêt pour le jury le", null=True, blank=True)
     closed_on = models.DateField("clos le", null=True, blank=True)
     closing_reason = models.CharField("motif de clôture", max_length=500, blank=True)
+    returned_on = models.DateField("renvoyé par le jury le", null=True, blank=True)
+    return_reason = models.CharField("motif du renvoi par le jury", max_length=1000, blank=True)
     process = models.OneToOneField(
         "viewflow.Process",
         verbose_name="processus",

@@ -59,12 +59,28 @@ class CandidatePathwayFlow(flow.Flow):
         .OnTimeout(this.end_of_window, this.lapse, title="5 ans")
         .Next(this.all_domains_acquired)
     )
-    # Waits until a regional jury session takes the file (jury issue).
+    # Waits until a regional jury session decides on the file (`workflows.pathway.return_from_jury`).
     ready_for_jury = (
         flow.Handle()
         .Annotation(title="Prêt pour le jury")
         .OnTimeout(this.end_of_window, this.lapse, title="5 ans")
-        .Next(this.end)
+        .Next(this.jury_outcome)
+    )
+    jury_outcome = (
+        flow.If(this.is_returned)
+        .Annotation(title="Renvoyé par le jury ?")
+        .Then(this.jury_return)
+        .Else(this.end)
+    )
+    jury_return = (
+        CaseFileStep(views.JuryReturnView.as_view())
+        .Annotation(
+            title="Reprise après renvoi du jury",
+            description="Compléter le dossier, ou rouvrir les domaines mis en cause par le jury",
+        )
+        .Permission(auto_create=True)
+        .OnTimeout(this.end_of_window, this.lapse, title="5 ans")
+        .Next(this.all_domains_acquired)
     )
     # Fired by Viewflow's timers (the worker's `fire_workflow_timers`) when the 5-year window ends.
     lapse = flow.Function(this.lapse_case_file).Annotation(title="Acquis caducs").Next(this.lapsed)
@@ -81,6 +97,9 @@ class CandidatePathwayFlow(flow.Flow):
 
     def lapse_case_file(self, activation: Any) -> None:
         expire_case_file(activation.process.case_file.pk)
+
+    def is_returned(self, activation: Any) -> bool:
+        return activation.process.case_file.state == CaseFileState.RETURNED
 
     def is_ready_for_jury(self, activation: Any) -> bool:
         return activation.process.case_file.state == CaseFileState.READY_FOR_JURY

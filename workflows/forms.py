@@ -158,3 +158,23 @@ class TrainingPlanForm(forms.Form):
             .order_by("last_name")
         )
         self.fields["starts_on"].initial = self.fields["ends_on"].initial = timezone.localdate()
+
+
+class JuryReturnForm(forms.Form):
+    """The evaluator's answer to the jury: what was completed, and any domain the jury questioned."""
+
+    response = forms.CharField(
+        label="Réponse au jury (ce qui a été complété ou corrigé)", max_length=1000, widget=forms.Textarea
+    )
+    reopened_domains = forms.ModelMultipleChoiceField(
+        label="Domaines à rouvrir (nouvelle formation puis évaluation finale)",
+        queryset=Domain.objects.none(),
+        widget=forms.SelectMultiple,
+        required=False,
+        help_text="Laissez vide pour renvoyer le dossier complété au jury.",
+    )
+
+    def __init__(self, *args: Any, case_file: CaseFile, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        acquired = case_file.domain_grid.filter(status=DomainStatus.ACQUIRED).values("domain_id")
+        self.fields["reopened_domains"].queryset = Domain.objects.filter(pk__in=acquired).order_by("position")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
 from viewflow.workflow import flow
 from viewflow.workflow.flow import views as flow_views
 from viewflow.workflow.status import STATUS
@@ -18,6 +20,7 @@ STEP_OF_STATE = {
     "positioning": CaseFileState.POSITIONING,
     "training_plan": CaseFileState.TRAINING,
     "final_evaluation": CaseFileState.FINAL_EVALUATION,
+    "jury_return": CaseFileState.RETURNED,
 }
 
 
@@ -26,7 +29,12 @@ class ActorAwareUndoView(flow_views.UndoTaskView):
 
     def form_valid(self, *args: Any, **kwargs: Any) -> Any:
         self.request.activation.undo_actor = self.request.user
-        return super().form_valid(*args, **kwargs)
+        try:
+            with transaction.atomic():
+                return super().form_valid(*args, **kwargs)
+        except ValidationError as error:  # e.g. a step that cannot be undone: nothing changed
+            messages.error(self.request, " ".join(error.messages))
+            return HttpResponseRedirect(self.get_success_url())
 
 
 class StateCheckedReviveView(flow_views.ReviveTaskView):

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from viewflow.workflow.status import STATUS
 
+from casefiles import services
 from casefiles.models import CaseFile
 
 from .candidate_pathway import CandidatePathwayFlow
@@ -41,3 +42,16 @@ def complete_step(case_file: CaseFile, node_name: str, *, user: Any, run: Callab
         result = run()
         activation.execute()
         return result
+
+
+def return_from_jury(case_file: CaseFile, *, reason: str, actor: Any) -> CaseFile:
+    """The jury sends the file back to its evaluator: the jury step ends, the evaluator's task opens."""
+    with transaction.atomic():
+        task = CandidatePathwayTask.objects.filter(
+            process_id=case_file.process_id, flow_task=CandidatePathwayFlow.ready_for_jury, status=STATUS.NEW
+        ).first()
+        if task is None:
+            raise ValidationError("Ce dossier n'attend pas de décision du jury.")
+        returned = services.return_case_file_from_jury(case_file, reason=reason, actor=actor)
+        CandidatePathwayFlow.ready_for_jury.run(task)
+        return returned

@@ -144,3 +144,18 @@ class FinalEvaluationView(AssessmentTaskView):
             results=form.results(),
             actor=self.request.user,
         )
+
+
+class JuryReturnView(CaseFileTaskView):
+    """The jury's reason is shown; the evaluator completes the file or reopens questioned domains."""
+
+    form_class = forms.JuryReturnForm
+    template_name = "workflows/jury_return_task.html"
+
+    def run_service(self, form: Any) -> None:
+        services.answer_jury_return(
+            self.case_file,
+            response=form.cleaned_data["response"],
+            reopened_domains=form.cleaned_data["reopened_domains"],
+            actor=self.request.user,
+        )

@@ -51,6 +51,7 @@ _PATHWAY_EVALUATOR = [
     "workflows.can_positioning_candidatepathwayprocess",
     "workflows.can_training_plan_candidatepathwayprocess",
     "workflows.can_final_evaluation_candidatepathwayprocess",
+    "workflows.can_jury_return_candidatepathwayprocess",
 ]
 
 # Permissions are model-wide; what each person sees is narrowed by accreditation.scoping.

@@ -38,6 +38,8 @@ def undo_step(case_file: CaseFile, step: str, *, actor: Any) -> CaseFile:
         raise PermissionDenied("Seul·e un·e superviseur·e peut annuler une étape close.")
     if not case_files_for(actor).filter(pk=case_file.pk).exists():
         raise PermissionDenied("Ce dossier n'est pas dans votre périmètre.")
+    if step not in STEP_LABELS:
+        raise ValidationError("Cette étape ne peut pas être annulée.")
     locked = CaseFile.objects.select_for_update().get(pk=case_file.pk)
     if locked.state not in OPEN_STATES:
         raise ValidationError("Un dossier clos ne peut plus être modifié.")
