@@ -223,6 +223,8 @@ LOGGING = {
 
 # CléA business defaults, configurable without a code change.
 ACCREDITATION_DEFAULT_YEARS = int(env("ACCREDITATION_DEFAULT_YEARS", "3"))
+# Largest document joined to a case file (PDF or image).
+CASEFILE_DOCUMENT_MAX_BYTES = int(env("CASEFILE_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 DEMO_PASSWORD = env("DEMO_PASSWORD", "clea-demo-2026")
 # Days each pathway step may wait before it is overdue (shown as the task's due date).
 PATHWAY_STEP_DUE_DAYS = {

@@ -6,7 +6,13 @@ from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Application, Site
 
 from accreditation.views import OrganisationsApp, ReferenceApp
-from casefiles.views import CaseFilesApp, statement_of_acquisitions
+from casefiles.views import (
+    CaseFilesApp,
+    delete_document,
+    download_document,
+    statement_of_acquisitions,
+    upload_document,
+)
 from workflows import file_views
 from workflows.flows import CandidatePathwayFlow
 from workflows.viewsets import ScopedFlowAppViewset
@@ -42,6 +48,9 @@ urlpatterns = [
     path(
         "dossiers/<int:pk>/attestation-des-acquis.pdf", statement_of_acquisitions, name="casefile_statement"
     ),
+    path("dossiers/<int:pk>/pieces/", upload_document, name="casefile_document_upload"),
+    path("dossiers/pieces/<int:pk>/", download_document, name="casefile_document"),
+    path("dossiers/pieces/<int:pk>/retirer/", delete_document, name="casefile_document_delete"),
     path("dossiers/<int:pk>/abandonner/", file_views.abandon, name="casefile_abandon"),
     path("dossiers/<int:pk>/transferer/", file_views.transfer, name="casefile_transfer"),
     path("", site.urls),

@@ -13,6 +13,8 @@ class CaseFileEvent(models.TextChoices):
     READY_FOR_JURY = "casefile.ready_for_jury", "Dossier prêt pour le jury"
     RETURNED_BY_JURY = "casefile.returned_by_jury", "Dossier renvoyé par le jury"
     RETURN_ANSWERED = "casefile.return_answered", "Dossier repris après renvoi du jury"
+    DOCUMENT_ADDED = "casefile.document_added", "Pièce ajoutée au dossier"
+    DOCUMENT_REMOVED = "casefile.document_removed", "Pièce retirée du dossier"
     ABANDONED = "casefile.abandoned", "Dossier abandonné"
     TRANSFERRED = "casefile.transferred", "Dossier transféré"
     EXPIRED = "casefile.expired", "Acquis caducs (5 ans)"

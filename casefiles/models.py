@@ -282,3 +282,46 @@ class TrainingPlan(models.Model):
 
     def __str__(self) -> str:
         return f"Plan de formation n° {self.number}"
+
+
+class DocumentCategory(models.TextChoices):
+    POSITIONING_REPORT = "positioning_report", "Compte rendu de l'évaluation préalable"
+    TRAINING_PLAN = "training_plan", "Plan de formation signé"
+    ATTENDANCE = "attendance", "Attestation de présence en formation"
+    FINAL_REPORT = "final_report", "Compte rendu de l'évaluation finale"
+    JURY_ANSWER = "jury_answer", "Pièce complémentaire pour le jury"
+    OTHER = "other", "Autre pièce"
+
+
+def document_path(document: CaseFileDocument, filename: str) -> str:
+    # Never the uploaded name on disk: it may hold personal data or path tricks.
+    return f"dossiers/{document.case_file_id}/{document.sha256[:32]}"
+
+
+class CaseFileDocument(models.Model):
+    """A file joined to a case file (PDF or image), served only through an access-checked view."""
+
+    case_file = models.ForeignKey(
+        CaseFile, verbose_name="dossier", on_delete=models.CASCADE, related_name="documents"
+    )
+    category = models.CharField("catégorie", max_length=20, choices=DocumentCategory.choices)
+    file = models.FileField("fichier", upload_to=document_path, max_length=200)
+    original_name = models.CharField("nom du fichier", max_length=200)
+    content_type = models.CharField("type", max_length=50)
+    size = models.PositiveIntegerField("taille (octets)")
+    sha256 = models.CharField("empreinte SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="déposé par", on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("déposé le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "pièce du dossier"
+        verbose_name_plural = "pièces du dossier"
+        ordering = ["case_file", "category", "uploaded_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["case_file", "sha256"], name="casefile_document_unique_content")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} : {self.original_name}"

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from accreditation.models import Accreditation, AccreditationRole, Site
 from accreditation.scoping import scope_of
+from backoffice.accounts.roles import Role, has_role
 
-from .models import CaseFile
+from .models import CaseFile, CaseFileDocument
 
 M = TypeVar("M", bound=Model)
 
@@ -42,6 +43,26 @@ def filter_by_case_file_scope(queryset: QuerySet[M], user: Any, *, via: str = ""
 def get_case_file_for(user: Any, pk: int) -> CaseFile:
     """One file in the user's scope, else 404."""
     return get_object_or_404(case_files_for(user), pk=pk)
+
+
+def documents_for(user: Any) -> QuerySet[CaseFileDocument]:
+    """Documents of the files the user may see."""
+    queryset = CaseFileDocument.objects.select_related("case_file__evaluation_site", "uploaded_by")
+    return filter_by_case_file_scope(queryset, user, via="case_file")
+
+
+def get_document_for(user: Any, pk: int) -> CaseFileDocument:
+    """One document of a file in the user's scope, else 404."""
+    return get_object_or_404(documents_for(user), pk=pk)
+
+
+def can_manage_documents(user: Any, case_file: CaseFile) -> bool:
+    """Staff of the file's evaluation organisation add and withdraw documents while the file is open."""
+    return (
+        case_file.is_open
+        and has_role(user, Role.EVALUATOR_STAFF)
+        and scope_of(user).organisation_id == case_file.evaluation_site.organisation_id
+    )
 
 
 def expiry_warning(case_file: CaseFile, *, today: dt.date | None = None) -> str | None:

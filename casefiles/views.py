@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.text import slugify
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from viewflow.urls import Application
 
 from backoffice.audit.events import timeline
+from backoffice.feedback import reported
 from backoffice.viewsets import ScopedDetailView, ScopedReadonlyViewset
 
-from . import selectors
+from . import selectors, services
 from .documents import render_statement_of_acquisitions
-from .models import Assessment, CaseFile, DomainAcquisition, TrainingPlan
+from .models import Assessment, CaseFile, DocumentCategory, DomainAcquisition, TrainingPlan
 
 
 def _case_files(user: Any) -> QuerySet[CaseFile]:
@@ -35,6 +38,10 @@ class CaseFileDetailView(ScopedDetailView):
             .prefetch_related("domains"),
             assessments=Assessment.objects.filter(case_file=case_file).select_related("assessor"),
             events=timeline(case_file),
+            documents=case_file.documents.select_related("uploaded_by"),
+            document_form=DocumentForm()
+            if selectors.can_manage_documents(self.request.user, case_file)
+            else None,
             expiry_warning=selectors.expiry_warning(case_file),
             transfer_sites=selectors.transfer_destinations(case_file) if case_file.is_open else [],
         )
@@ -51,6 +58,54 @@ def statement_of_acquisitions(request: HttpRequest, pk: int) -> HttpResponse:
     name = slugify(f"attestation-acquis-{case_file.candidate.last_name}-{case_file.pk}")
     response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
     return response
+
+
+class DocumentForm(forms.Form):
+    category = forms.ChoiceField(label="Catégorie", choices=DocumentCategory.choices)
+    file = forms.FileField(label="Fichier (PDF, PNG ou JPEG)")
+
+
+def _back_to_file(pk: int) -> HttpResponse:
+    return HttpResponseRedirect(f"/candidats/dossiers/{pk}/detail/#documents")
+
+
+@require_POST
+def upload_document(request: HttpRequest, pk: int) -> HttpResponse:
+    """Join a document to a file of the user's scope (404 outside it); refusals come back as messages."""
+    case_file = selectors.get_case_file_for(request.user, pk)
+    form = DocumentForm(request.POST, request.FILES)
+    with reported(request, "La pièce est ajoutée au dossier."):
+        if not form.is_valid():
+            raise ValidationError("Choisissez une catégorie et un fichier.")
+        services.attach_document(
+            case_file,
+            upload=form.cleaned_data["file"],
+            category=form.cleaned_data["category"],
+            actor=request.user,
+        )
+    return _back_to_file(pk)
+
+
+@require_GET
+def download_document(request: HttpRequest, pk: int) -> FileResponse:
+    """A document of a file in the user's scope, else 404; never served from a public URL."""
+    document = selectors.get_document_for(request.user, pk)
+    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}.get(
+        document.content_type, "bin"
+    )
+    name = f"{slugify(document.original_name.rsplit('.', 1)[0]) or 'document'}.{extension}"
+    response = FileResponse(document.file.open("rb"), content_type=document.content_type, filename=name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@require_POST
+def delete_document(request: HttpRequest, pk: int) -> HttpResponse:
+    document = selectors.get_document_for(request.user, pk)
+    with reported(request, "La pièce est retirée du dossier."):
+        services.remove_document(document, actor=request.user)
+    return _back_to_file(document.case_file_id)
 
 
 class CaseFileViewset(ScopedReadonlyViewset):

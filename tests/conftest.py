@@ -21,6 +21,13 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
         load_reference_data()
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Uploaded documents of each test go to its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def idf(db) -> Region:  # type: ignore[no-untyped-def]
     return Region.objects.get(code="IDF")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_POST
 
 from accreditation.models import Accreditation, AccreditationRole, Site
+from backoffice.feedback import reported
 from casefiles.selectors import case_files_for, get_case_file_for
 
 from .actions import abandon_pathway, transfer_pathway
@@ -38,13 +38,10 @@ def _back(request: HttpRequest, pk: int) -> HttpResponse:
 def abandon(request: HttpRequest, pk: int) -> HttpResponse:
     case_file = get_case_file_for(request.user, pk)
     form = AbandonForm(request.POST)
-    try:
+    with reported(request, "Le dossier est abandonné."):
         if not form.is_valid():
             raise ValidationError("Le motif de l'abandon est obligatoire.")
         abandon_pathway(case_file, reason=form.cleaned_data["reason"], actor=request.user)
-        messages.success(request, "Le dossier est abandonné.")
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     return _back(request, pk)
 
 
@@ -52,7 +49,7 @@ def abandon(request: HttpRequest, pk: int) -> HttpResponse:
 def transfer(request: HttpRequest, pk: int) -> HttpResponse:
     case_file = get_case_file_for(request.user, pk)
     form = TransferForm(request.POST, certification=case_file.certification)
-    try:
+    with reported(request, "Le dossier est transféré."):
         if not form.is_valid():
             raise ValidationError("Choisissez un organisme évaluateur habilité.")
         transfer_pathway(
@@ -61,9 +58,6 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
             reason=form.cleaned_data["reason"],
             actor=request.user,
         )
-        messages.success(request, "Le dossier est transféré.")
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     if not case_files_for(request.user).filter(pk=pk).exists():  # the previous organisation lost access
         return HttpResponseRedirect("/candidats/dossiers/")
     return _back(request, pk)
