@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "backoffice.staticfiles.StaticFilesConfig",
     "django.contrib.humanize",
     "django_dramatiq",
+    "dramatiq_crontab",
     "formtools",
     "import_export",
     "viewflow",
@@ -208,6 +209,9 @@ else:
 # Start a worker thread inside the web process (demo only: no broker server needed).
 INPROCESS_WORKER = env_bool("INPROCESS_WORKER", not (REDIS_URL or RABBITMQ_URL))
 DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
+# Periodic actors (`@cron`) are sent by one `manage.py crontab` process; with Redis, a lock stops a second
+# scheduler instance from sending them twice.
+DRAMATIQ_CRONTAB = {"REDIS_URL": REDIS_URL} if REDIS_URL else {}
 
 LOGGING = {
     "version": 1,
@@ -218,6 +222,7 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "apscheduler": {"level": "WARNING"},
     },
 }
 

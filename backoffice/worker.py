@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import dramatiq
 from django.utils.module_loading import autodiscover_modules
 
@@ -15,3 +17,16 @@ def start_inprocess_worker(*, threads: int = 2) -> dramatiq.Worker:
     worker = dramatiq.Worker(broker, worker_threads=threads)
     worker.start()
     return worker
+
+
+def start_inprocess_scheduler() -> threading.Thread:
+    """Send the periodic actors (`@cron`) from a thread of this process (demo: one process, no lock needed)."""
+    from dramatiq_crontab import scheduler
+
+    autodiscover_modules("tasks")
+    for job in scheduler.get_jobs():
+        if job.name == "heartbeat":  # dramatiq-crontab's own liveness log, every minute: noise in a demo
+            job.remove()
+    thread = threading.Thread(target=scheduler.start, name="dramatiq-crontab", daemon=True)
+    thread.start()
+    return thread

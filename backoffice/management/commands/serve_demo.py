@@ -14,12 +14,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
         if settings.INPROCESS_WORKER:
-            from backoffice.worker import start_inprocess_worker
+            from backoffice.worker import start_inprocess_scheduler, start_inprocess_worker
 
             start_inprocess_worker()
-            self.stdout.write("Worker Dramatiq intégré démarré.")
+            start_inprocess_scheduler()
+            self.stdout.write("Worker Dramatiq et planificateur intégrés démarrés.")
         else:
-            self.stdout.write("Broker externe : lancez `manage.py rundramatiq` dans un autre terminal.")
+            self.stdout.write(
+                "Broker externe : lancez `manage.py rundramatiq` et `manage.py crontab --no-heartbeat` "
+                "dans d'autres terminaux."
+            )
         from accreditation.tasks import expire_accreditations_due
 
         transaction.on_commit(expire_accreditations_due.send)
