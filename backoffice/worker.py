@@ -20,7 +20,7 @@ def start_inprocess_worker(*, threads: int = 2) -> dramatiq.Worker:
 
 
 def start_inprocess_scheduler() -> threading.Thread:
-    """Send the periodic actors (`@cron`) from a thread of this process (demo: one process, no lock needed)."""
+    """Send the periodic actors (`@cron`) from a thread of this process (demo: one process, no lock)."""
     from dramatiq_crontab import scheduler
 
     autodiscover_modules("tasks")
