@@ -228,6 +228,8 @@ LOGGING = {
 
 # CléA business defaults, configurable without a code change.
 ACCREDITATION_DEFAULT_YEARS = int(env("ACCREDITATION_DEFAULT_YEARS", "3"))
+# The public address of the back-office, printed in certificates' QR codes (verification page).
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # Largest document joined to a case file (PDF or image).
 CASEFILE_DOCUMENT_MAX_BYTES = int(env("CASEFILE_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 DEMO_PASSWORD = env("DEMO_PASSWORD", "clea-demo-2026")

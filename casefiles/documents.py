@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .models import CaseFile, DomainAcquisition, DomainStatus
+from .models import AgendaItem, CaseFile, Certificate, DomainAcquisition, DomainStatus, JurySession
 
 
 def render_statement_of_acquisitions(case_file: CaseFile) -> bytes:
@@ -24,6 +25,51 @@ def render_statement_of_acquisitions(case_file: CaseFile) -> bytes:
             "grid": grid,
             "acquired": [row for row in grid if row.status == DomainStatus.ACQUIRED],
             "issued_on": timezone.localdate(),
+        },
+    )
+    return HTML(string=html).write_pdf()
+
+
+def verification_url(number: str) -> str:
+    """The public verification page of a certificate number (what its QR code points to)."""
+    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/verifier/{number}/"
+
+
+def render_certificate(certificate: Certificate) -> bytes:
+    """The certificate in French: holder, certification, date, number, session, QR code to verification."""
+    import segno
+    from weasyprint import HTML
+
+    url = verification_url(certificate.number)
+    html = render_to_string(
+        "casefiles/certificate.html",
+        {
+            "certificate": certificate,
+            "session": certificate.session,
+            "qr_code": segno.make(url, error="m").svg_data_uri(scale=4),
+            "verification_url": url,
+        },
+    )
+    return HTML(string=html).write_pdf()
+
+
+def render_minutes(session: JurySession) -> bytes:
+    """The session's procès-verbal: members and attendance, each file with its decision, votes and reason."""
+    from weasyprint import HTML
+
+    agenda = (
+        AgendaItem.objects.filter(session=session)
+        .select_related("case_file__candidate", "case_file__evaluation_site", "case_file__certification")
+        .prefetch_related("votes__member__user", "declarations__member__user")
+        .order_by("id")
+    )
+    html = render_to_string(
+        "casefiles/minutes.html",
+        {
+            "session": session,
+            "members": session.members.select_related("user"),
+            "agenda": agenda,
+            "certificates": {c.case_file_id: c for c in session.certificates.all()},
         },
     )
     return HTML(string=html).write_pdf()

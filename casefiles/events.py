@@ -19,3 +19,23 @@ class CaseFileEvent(models.TextChoices):
     TRANSFERRED = "casefile.transferred", "Dossier transféré"
     EXPIRED = "casefile.expired", "Acquis caducs (5 ans)"
     STEP_UNDONE = "casefile.step_undone", "Étape annulée par un·e superviseur·e"
+
+
+class JuryEvent(models.TextChoices):
+    PLANNED = "jury.planned", "Session de jury planifiée"
+    AGENDA_CHANGED = "jury.agenda_changed", "Ordre du jour modifié"
+    FILE_CHECKED = "casefile.jury_checked", "Dossier instruit avant le jury"
+    OPENED = "jury.opened", "Session de jury ouverte"
+    DECLARED = "casefile.jury_declared", "Déclaration d'un membre du jury"
+    DECIDED = "casefile.jury_decided", "Décision du jury"
+    CLOSED = "jury.closed", "Session de jury close"
+    MINUTES = "casefile.jury_minutes", "Procès-verbal du jury"
+    REFUSED = "casefile.refused", "Certificat refusé par le jury"
+
+
+class CertificateEvent(models.TextChoices):
+    AWARDED = "casefile.certificate_awarded", "Certificat attribué"
+    ISSUED = "casefile.certificate_issued", "Certificat délivré"
+    REISSUED = "casefile.certificate_reissued", "Duplicata délivré"
+    REVOKED = "casefile.certificate_revoked", "Certificat retiré"
+    EXPORTED = "certificates.exported", "Titulaires transmis (accrochage certificateur)"

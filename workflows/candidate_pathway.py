@@ -14,7 +14,7 @@ from casefiles.services import attach_process, expire_case_file
 
 from . import views
 from .models import CandidatePathwayProcess, CandidatePathwayTask
-from .nodes import CaseFileStep
+from .nodes import CaseFileStep, JuryStep
 
 
 class CandidatePathwayFlow(flow.Flow):
@@ -61,16 +61,17 @@ class CandidatePathwayFlow(flow.Flow):
     )
     # Waits until a regional jury session decides on the file (`workflows.pathway.return_from_jury`).
     ready_for_jury = (
-        flow.Handle()
+        JuryStep()
         .Annotation(title="Prêt pour le jury")
         .OnTimeout(this.end_of_window, this.lapse, title="5 ans")
         .Next(this.jury_outcome)
     )
     jury_outcome = (
-        flow.If(this.is_returned)
-        .Annotation(title="Renvoyé par le jury ?")
-        .Then(this.jury_return)
-        .Else(this.end)
+        flow.Switch()
+        .Annotation(title="Décision du jury")
+        .Case(this.jury_return, this.is_returned)
+        .Case(this.certificate_issued, this.is_certified)
+        .Default(this.refused)
     )
     jury_return = (
         CaseFileStep(views.JuryReturnView.as_view())
@@ -82,6 +83,9 @@ class CandidatePathwayFlow(flow.Flow):
         .OnTimeout(this.end_of_window, this.lapse, title="5 ans")
         .Next(this.all_domains_acquired)
     )
+    # Waits for the Dramatiq job that renders the certificate's PDF (`workflows.tasks.issue_certificate_job`).
+    certificate_issued = JuryStep().Annotation(title="Délivrance du certificat").Next(this.end)
+    refused = flow.End().Annotation(title="Certificat refusé")
     # Fired by Viewflow's timers (the worker's `fire_workflow_timers`) when the 5-year window ends.
     lapse = flow.Function(this.lapse_case_file).Annotation(title="Acquis caducs").Next(this.lapsed)
     end = flow.End()
@@ -100,6 +104,9 @@ class CandidatePathwayFlow(flow.Flow):
 
     def is_returned(self, activation: Any) -> bool:
         return activation.process.case_file.state == CaseFileState.RETURNED
+
+    def is_certified(self, activation: Any) -> bool:
+        return activation.process.case_file.state == CaseFileState.CERTIFIED
 
     def is_ready_for_jury(self, activation: Any) -> bool:
         return activation.process.case_file.state == CaseFileState.READY_FOR_JURY

@@ -21,6 +21,8 @@ STEP_OF_STATE = {
     "training_plan": CaseFileState.TRAINING,
     "final_evaluation": CaseFileState.FINAL_EVALUATION,
     "jury_return": CaseFileState.RETURNED,
+    "ready_for_jury": CaseFileState.READY_FOR_JURY,
+    "certificate_issued": CaseFileState.CERTIFIED,
 }
 
 
@@ -69,3 +71,17 @@ class CaseFileStep(flow.View):
 
     def __init__(self, view: Any, **kwargs: Any) -> None:
         super().__init__(view, undo_func=undo_case_file_step, **kwargs)
+
+
+def refuse_undo(activation: Any) -> None:
+    raise ValidationError("Cette étape ne peut pas être annulée : la décision appartient au jury.")
+
+
+class JuryStep(flow.Handle):
+    """A step the jury (or its certificate job) completes: never undone by hand, revived only in line."""
+
+    undo_view_class = ActorAwareUndoView
+    revive_view_class = StateCheckedReviveView
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(undo_func=refuse_undo, **kwargs)

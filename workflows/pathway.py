@@ -46,7 +46,8 @@ def complete_step(case_file: CaseFile, node_name: str, *, user: Any, run: Callab
 
 def return_from_jury(case_file: CaseFile, *, reason: str, actor: Any) -> CaseFile:
     """The jury sends the file back to its evaluator: the jury step ends, the evaluator's task opens."""
-    with transaction.atomic():
+    # The process lock first, as task views and timers take it: the same order everywhere, no deadlock.
+    with transaction.atomic(), CandidatePathwayFlow.lock(case_file.process_id):
         task = CandidatePathwayTask.objects.filter(
             process_id=case_file.process_id, flow_task=CandidatePathwayFlow.ready_for_jury, status=STATUS.NEW
         ).first()

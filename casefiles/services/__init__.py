@@ -1,26 +1,74 @@
 """Every use case that changes a case file: atomic, checked, audited."""
 
 from .assessments import record_final_evaluation, record_positioning
+from .certificates import (
+    apply_session_outcomes,
+    issue_certificate,
+    mark_exported,
+    next_number,
+    reissue_certificate,
+    revoke_certificate,
+    verify,
+)
+from .decisions import (
+    attach_minutes,
+    award_recommended,
+    close_session,
+    conflict_of,
+    decide,
+    declare_interest,
+    open_session,
+    voters_for,
+)
 from .documents import attach_document, remove_document
 from .jury import answer_jury_return, return_case_file_from_jury
 from .lifecycle import abandon_case_file, expire_case_file, expire_case_files, transfer_case_file
 from .opening import attach_process, open_case_file
 from .plans import record_training_plan
+from .sessions import (
+    add_to_agenda,
+    build_agenda,
+    check_agenda_item,
+    files_due,
+    plan_session,
+    remove_from_agenda,
+)
 from .undo import undo_step
 
 __all__ = [
     "abandon_case_file",
+    "add_to_agenda",
     "answer_jury_return",
+    "apply_session_outcomes",
     "attach_document",
+    "attach_minutes",
     "attach_process",
+    "award_recommended",
+    "build_agenda",
+    "check_agenda_item",
+    "close_session",
+    "conflict_of",
+    "decide",
+    "declare_interest",
     "expire_case_file",
     "expire_case_files",
+    "files_due",
+    "issue_certificate",
+    "mark_exported",
+    "next_number",
     "open_case_file",
+    "open_session",
+    "plan_session",
     "record_final_evaluation",
     "record_positioning",
     "record_training_plan",
+    "reissue_certificate",
     "remove_document",
+    "remove_from_agenda",
     "return_case_file_from_jury",
+    "revoke_certificate",
     "transfer_case_file",
     "undo_step",
+    "verify",
+    "voters_for",
 ]

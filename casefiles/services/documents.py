@@ -66,6 +66,9 @@ def remove_document(document: CaseFileDocument, *, actor: Any) -> None:
     """Withdraw a document joined by mistake while the file is open; the timeline keeps the trace."""
     locked = lock_in_state(document.case_file, *OPEN_STATES)
     _ensure_evaluator_staff(actor, locked, what="retirer une pièce")
+    document = CaseFileDocument.objects.select_for_update().filter(pk=document.pk).first()  # type: ignore[assignment]
+    if document is None:  # two clicks on « Retirer »
+        raise ValidationError("Cette pièce a déjà été retirée.")
     storage, name = document.file.storage, document.file.name or ""
     label = str(document)
     document.delete()

@@ -43,6 +43,9 @@ def undo_step(case_file: CaseFile, step: str, *, actor: Any) -> CaseFile:
     locked = CaseFile.objects.select_for_update().get(pk=case_file.pk)
     if locked.state not in OPEN_STATES:
         raise ValidationError("Un dossier clos ne peut plus être modifié.")
+    if locked.returned_on is not None:
+        # The grid is rebuilt from assessments; the domains a jury return reopened would be lost.
+        raise ValidationError("Les étapes d'un dossier renvoyé par le jury ne peuvent plus être annulées.")
     removed = _remove_last(locked, step)
     _rebuild(locked)
     record(

@@ -7,7 +7,8 @@ import pytest
 from accreditation.models import AccreditationRole, Certification, Department, FrameworkVersion, SubDomain
 from accreditation.services import set_user_scope
 from backoffice.accounts.roles import Role
-from casefiles.services import open_case_file
+from casefiles.models import CaseFile, CaseFileState
+from casefiles.services import open_case_file, plan_session, record_positioning
 from tests.factories import AccreditationFactory, SiteFactory, UserFactory
 
 TODAY = dt.date.today()
@@ -79,3 +80,80 @@ def plan_results(
 ):
     subdomains = SubDomain.objects.filter(domain__framework_version=framework, domain__code__in=domains)
     return [(s.code, s.domain.code not in still_missing) for s in subdomains.select_related("domain")]
+
+
+# Jury personas and a session with two files ready for jury.
+
+
+@pytest.fixture
+def employee_member(idf):  # type: ignore[no-untyped-def]
+    user = UserFactory(username="jury.idf.salaries", role=Role.JURY_MEMBER)
+    set_user_scope(user, regions=[idf], actor=None)
+    return user
+
+
+@pytest.fixture
+def third_member(idf):  # type: ignore[no-untyped-def]
+    user = UserFactory(username="jury.idf.tiers", role=Role.JURY_MEMBER)
+    set_user_scope(user, regions=[idf], actor=None)
+    return user
+
+
+def ready_file(
+    site, certification, framework, evaluator, assessor, *, last_name: str, days_ago: int = 30
+) -> CaseFile:
+    """A file opened and positioned with every domain acquired, ready for jury `days_ago` days ago."""
+    from workflows.pathway import complete_step, start_pathway
+
+    case_file = open_case_file(
+        site=site,
+        certification=certification,
+        opened_on=TODAY - dt.timedelta(days=days_ago + 5),
+        candidate_data={
+            "last_name": last_name,
+            "first_name": "Inès",
+            "birth_date": dt.date(1995, 6, 1),
+            "sex": "F",
+            "postcode": "93200",
+            "status": "jobseeker",
+        },
+        actor=evaluator,
+    )
+    start_pathway(case_file)
+    case_file.refresh_from_db()
+    complete_step(
+        case_file,
+        "positioning",
+        user=evaluator,
+        run=lambda: record_positioning(
+            case_file,
+            assessed_on=TODAY - dt.timedelta(days=days_ago),
+            assessor=assessor,
+            results=results_for(framework),
+            actor=evaluator,
+        ),
+    )
+    case_file.refresh_from_db()
+    assert case_file.state == CaseFileState.READY_FOR_JURY
+    return case_file
+
+
+@pytest.fixture
+def two_ready_files(idf_site, clea, framework, evaluator, assessor):  # type: ignore[no-untyped-def]
+    return [
+        ready_file(idf_site, clea, framework, evaluator, assessor, last_name=name)
+        for name in ("Bernard", "Moreau")
+    ]
+
+
+@pytest.fixture
+def session(officer, idf, jury_member, employee_member, two_ready_files):  # type: ignore[no-untyped-def]
+    return plan_session(
+        region=idf,
+        held_on=TODAY,
+        place="Paris, Transitions Pro IDF",
+        remote=False,
+        members=[(jury_member, "employers"), (employee_member, "employees")],
+        president=jury_member,
+        actor=officer,
+    )

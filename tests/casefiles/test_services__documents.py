@@ -109,3 +109,12 @@ def test_staff_of_another_organisation_cannot_withdraw_a_document(
     with pytest.raises(PermissionDenied):
         remove_document(document, actor=evaluator_of_other_organisation)
     assert CaseFileDocument.objects.filter(pk=document.pk).exists()
+
+
+def test_a_document_withdrawn_twice_is_told_the_second_time(case_file, evaluator):
+    document = attach_document(case_file, upload=upload(), category="other", actor=evaluator)
+    stale = CaseFileDocument.objects.get(pk=document.pk)
+    remove_document(document, actor=evaluator)
+    with pytest.raises(ValidationError, match="déjà été retirée"):
+        remove_document(stale, actor=evaluator)
+    assert [e.verb for e in timeline(case_file)].count("casefile.document_removed") == 1

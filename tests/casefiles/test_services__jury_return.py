@@ -133,3 +133,16 @@ def test_staff_of_another_organisation_cannot_answer_the_return(
         answer_jury_return(returned_file, response="Complété", actor=evaluator_of_other_organisation)
     returned_file.refresh_from_db()
     assert returned_file.state == CaseFileState.RETURNED
+
+
+def test_steps_of_a_returned_file_can_no_longer_be_undone(returned_file, evaluator, supervisor, framework):
+    from casefiles.services import undo_step
+
+    d3 = Domain.objects.get(framework_version=framework, code="D3")
+    answer_jury_return(returned_file, response="Réévaluation du D3", reopened_domains=[d3], actor=evaluator)
+
+    with pytest.raises(ValidationError, match="renvoyé par le jury"):
+        undo_step(returned_file, "positioning", actor=supervisor)
+    returned_file.refresh_from_db()
+    assert returned_file.state == CaseFileState.TRAINING
+    assert returned_file.domain_grid.get(domain=d3).status == DomainStatus.TO_TRAIN

@@ -86,5 +86,10 @@ def test_outsiders_get_404_on_every_document_url(
     assert CaseFileDocument.objects.count() == 1
 
 
-def test_documents_are_not_served_from_a_public_media_url(client, document):
-    assert client.get(f"/media/{document.file.name}").status_code in (302, 404)
+def test_documents_are_not_served_from_a_public_media_url(client_for, officer, document):
+    assert client_for(officer).get(f"/media/{document.file.name}").status_code == 404
+
+
+def test_a_document_missing_from_storage_is_not_found(client_for, officer, document):
+    document.file.storage.delete(document.file.name)
+    assert client_for(officer).get(f"/dossiers/pieces/{document.pk}/").status_code == 404

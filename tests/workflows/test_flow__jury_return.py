@@ -161,3 +161,28 @@ def test_the_answer_to_the_jury_cannot_be_undone_and_nothing_changes(client_for,
     assert answered.status == STATUS.DONE
     returned.refresh_from_db()
     assert returned.state == CaseFileState.READY_FOR_JURY
+
+
+def test_the_jury_step_cannot_be_undone_by_hand(client_for, returned, supervisor):
+    client = client_for(supervisor)
+    base = f"/parcours/{returned.process_id}"
+    answer = CandidatePathwayTask.objects.get(
+        process=returned.process, status=STATUS.NEW, flow_task_type="HUMAN"
+    )
+    assert client.post(f"{base}/jury_return/{answer.pk}/cancel/", {}).status_code == 302
+    gate = CandidatePathwayTask.objects.get(
+        process=returned.process, flow_task="workflows/candidate_pathway.CandidatePathwayFlow.jury_outcome"
+    )
+    assert client.post(f"{base}/jury_outcome/{gate.pk}/undo/", {}).status_code == 302
+    jury_step = CandidatePathwayTask.objects.get(
+        process=returned.process, flow_task="workflows/candidate_pathway.CandidatePathwayFlow.ready_for_jury"
+    )
+
+    response = client.post(f"{base}/ready_for_jury/{jury_step.pk}/undo/", {}, follow=True)
+
+    assert "la décision appartient au jury" in unescape(response.content.decode())
+    jury_step.refresh_from_db()
+    assert jury_step.status == STATUS.DONE
+    # The evaluator's step is revived in line with the file, which is still returned.
+    assert client.post(f"{base}/jury_return/{answer.pk}/revive/", {}).status_code == 302
+    assert "jury_return" in waiting(returned)

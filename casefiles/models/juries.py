@@ -1,0 +1,167 @@
+"""Regional joint juries: sessions, their members by college, the agenda of files, declarations and votes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from accreditation.models import Region
+
+from .files import CaseFile
+
+
+class JuryRule(models.Model):
+    """A region's quorum and cut-off; regions without a row use the defaults."""
+
+    region = models.OneToOneField(Region, verbose_name="région", on_delete=models.CASCADE, related_name="+")
+    min_present = models.PositiveSmallIntegerField(
+        "membres présents au minimum", default=2, validators=[MinValueValidator(1)]
+    )
+    min_per_college = models.PositiveSmallIntegerField("membres par collège au minimum", default=1)
+    cutoff_working_days = models.PositiveSmallIntegerField(
+        "date limite (jours ouvrés avant la session)", default=10
+    )
+
+    class Meta:
+        verbose_name = "règle de jury régionale"
+        verbose_name_plural = "règles de jury régionales"
+
+    def __str__(self) -> str:
+        return f"Règle du jury {self.region}"
+
+
+class JurySessionStatus(models.TextChoices):
+    PLANNED = "planned", "Planifiée"
+    OPEN = "open", "Ouverte"
+    CLOSED = "closed", "Close"
+
+
+class JurySession(models.Model):
+    region = models.ForeignKey(Region, verbose_name="région", on_delete=models.PROTECT, related_name="+")
+    held_on = models.DateField("date de la session")
+    place = models.CharField("lieu", max_length=200, blank=True)
+    remote = models.BooleanField("à distance", default=False)
+    status = models.CharField(
+        "statut", max_length=10, choices=JurySessionStatus.choices, default=JurySessionStatus.PLANNED
+    )
+    cutoff_on = models.DateField("date limite de dépôt des dossiers")
+    opened_at = models.DateTimeField("ouverte le", null=True, blank=True)
+    closed_at = models.DateTimeField("close le", null=True, blank=True)
+    minutes = models.FileField("procès-verbal", upload_to="jurys/proces-verbaux/", blank=True)
+    created_at = models.DateTimeField("créée le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "session de jury"
+        verbose_name_plural = "sessions de jury"
+        ordering = ["-held_on", "-id"]
+        indexes = [models.Index(fields=["region", "status", "held_on"], name="jurysession_region_idx")]
+
+    def __str__(self) -> str:
+        return f"Jury {self.region} du {self.held_on:%d/%m/%Y}"
+
+
+class College(models.TextChoices):
+    EMPLOYERS = "employers", "Collège employeurs"
+    EMPLOYEES = "employees", "Collège salariés"
+
+
+class JuryMember(models.Model):
+    session = models.ForeignKey(JurySession, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="membre", on_delete=models.PROTECT, related_name="+"
+    )
+    college = models.CharField("collège", max_length=10, choices=College.choices)
+    is_president = models.BooleanField("président·e", default=False)
+    present = models.BooleanField("présent·e", default=False)
+
+    class Meta:
+        verbose_name = "membre du jury"
+        verbose_name_plural = "membres du jury"
+        ordering = ["-is_president", "college", "user__last_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="jurymember_once_per_session"),
+            models.UniqueConstraint(
+                fields=["session"], condition=models.Q(is_president=True), name="jurymember_one_president"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_college_display()}{', président·e' if self.is_president else ''})"
+
+
+class Decision(models.TextChoices):
+    AWARD = "award", "Attribuer le certificat"
+    RETURN = "return", "Renvoyer à l'organisme évaluateur"
+    REFUSE = "refuse", "Refuser"
+
+
+class AgendaItem(models.Model):
+    """One file on a session's agenda, with the officer's check and, once taken, the jury's decision."""
+
+    session = models.ForeignKey(JurySession, on_delete=models.CASCADE, related_name="agenda")
+    case_file = models.ForeignKey(
+        CaseFile, verbose_name="dossier", on_delete=models.PROTECT, related_name="+"
+    )
+    recommended = models.BooleanField("attribution recommandée par l'instruction", default=False)
+    officer_note = models.CharField("avis de l'instruction", max_length=1000, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="instruit par",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decision = models.CharField("décision", max_length=10, choices=Decision.choices, blank=True)
+    reason = models.CharField("motif", max_length=1000, blank=True)
+    decided_at = models.DateTimeField("décidé le", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="enregistré par",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "dossier à l'ordre du jour"
+        verbose_name_plural = "ordre du jour"
+        ordering = ["session", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "case_file"], name="agenda_file_once_per_session"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_file} ({self.session})"
+
+
+class ConflictDeclaration(models.Model):
+    """Before opening a file a member declares no conflict of interest, or recuses themselves."""
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="declarations")
+    member = models.ForeignKey(JuryMember, on_delete=models.CASCADE, related_name="declarations")
+    recused = models.BooleanField("récusé·e")
+    declared_at = models.DateTimeField("déclaré le", default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["item", "member"], name="declaration_once_per_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member}: {'récusé·e' if self.recused else 'aucun conflit'}"
+
+
+class Vote(models.Model):
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="votes")
+    member = models.ForeignKey(JuryMember, on_delete=models.CASCADE, related_name="votes")
+    choice = models.CharField("vote", max_length=10, choices=Decision.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "member"], name="vote_once_per_member")]
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.get_choice_display()}"

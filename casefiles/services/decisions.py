@@ -1,0 +1,273 @@
+"""A jury session at work: attendance and quorum, declarations of interest, votes and decisions, closing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from backoffice.audit.events import record
+from backoffice.audit.models import AuditEvent
+
+from ..events import JuryEvent
+from ..models import (
+    AgendaItem,
+    CaseFile,
+    ConflictDeclaration,
+    Decision,
+    JuryMember,
+    JurySession,
+    JurySessionStatus,
+    Vote,
+)
+from .sessions import rule_for
+
+
+def member_of(session: JurySession, user: Any) -> JuryMember:
+    """The user's seat in the session; a non-member is refused."""
+    member = session.members.filter(user_id=user.pk).first() if user is not None else None
+    if member is None:
+        raise PermissionDenied("Vous n'êtes pas membre de cette session de jury.")
+    return member
+
+
+def quorum_problem(session: JurySession, voters: Iterable[JuryMember]) -> str | None:
+    """Why these members cannot decide (too few, or a college missing), or None when the quorum is met."""
+    voters = list(voters)
+    rule = rule_for(session.region)
+    if len(voters) < rule.min_present:
+        return f"Quorum non atteint : {len(voters)} membre(s) pour {rule.min_present} requis."
+    colleges = Counter(member.college for member in voters)
+    for college, label in (("employers", "employeurs"), ("employees", "salariés")):
+        if colleges[college] < rule.min_per_college:
+            return f"Quorum non atteint : le collège {label} n'est pas représenté."
+    return None
+
+
+def conflict_of(member: JuryMember, case_file: CaseFile) -> str | None:
+    """The other role the member played on the file (assessor, trainer, any recorded action), else None."""
+    user_id = member.user_id
+    if case_file.assessments.filter(assessor_id=user_id).exists():
+        return "évaluateur·rice de ce dossier"
+    if case_file.training_plans.filter(trainer_id=user_id).exists():
+        return "formateur·rice de ce dossier"
+    acted = (
+        AuditEvent.objects.for_subject(case_file)
+        .filter(actor_id=user_id)
+        .exclude(verb__startswith="casefile.jury")
+        .exclude(verb="casefile.returned_by_jury")
+    )
+    if acted.exists() or AgendaItem.objects.filter(case_file=case_file, checked_by_id=user_id).exists():
+        return "intervenu·e dans l'instruction de ce dossier"
+    return None
+
+
+@transaction.atomic
+def open_session(session: JurySession, *, present: Iterable[JuryMember], actor: Any) -> JurySession:
+    """Open a planned session with the members present; the quorum must be met and the agenda not empty."""
+    locked = JurySession.objects.select_for_update().get(pk=session.pk)
+    member_of(locked, actor)
+    if locked.status != JurySessionStatus.PLANNED:
+        raise ValidationError("Cette session n'est plus à ouvrir.")
+    if locked.held_on > timezone.localdate():
+        raise ValidationError(
+            f"La session se tient le {locked.held_on:%d/%m/%Y} : elle ne s'ouvre pas avant."
+        )
+    present_ids = {m.pk for m in present}
+    members = list(locked.members.all())
+    if not present_ids <= {m.pk for m in members}:
+        raise ValidationError("Seuls les membres de la session peuvent être présents.")
+    problem = quorum_problem(locked, [m for m in members if m.pk in present_ids])
+    if problem:
+        raise ValidationError(problem)
+    if not locked.agenda.exists():
+        raise ValidationError("L'ordre du jour est vide.")
+    locked.members.update(present=False)
+    locked.members.filter(pk__in=present_ids).update(present=True)
+    locked.status, locked.opened_at = JurySessionStatus.OPEN, timezone.now()
+    locked.save(update_fields=["status", "opened_at"])
+    record(
+        JuryEvent.OPENED,
+        actor=actor,
+        subject=locked,
+        summary=f"Session ouverte, {len(present_ids)} présents.",
+    )
+    return locked
+
+
+@transaction.atomic
+def declare_interest(item: AgendaItem, *, recused: bool, actor: Any) -> ConflictDeclaration:
+    """Before opening a file a present member declares no conflict of interest, or recuses themselves."""
+    session = _open_session_of(item)
+    member = _present_member(session, actor)
+    if ConflictDeclaration.objects.filter(item=item, member=member).exists():
+        raise ValidationError("Vous avez déjà fait votre déclaration pour ce dossier.")
+    conflict = conflict_of(member, item.case_file)
+    if conflict and not recused:
+        raise ValidationError(f"Vous avez été {conflict} : vous devez vous récuser.")
+    declaration = ConflictDeclaration.objects.create(item=item, member=member, recused=recused)
+    what = "se récuse" if recused else "déclare n'avoir aucun conflit d'intérêts"
+    record(JuryEvent.DECLARED, actor=actor, subject=item.case_file, summary=f"{member.user} {what}.")
+    return declaration
+
+
+def voters_for(item: AgendaItem) -> list[JuryMember]:
+    """Members present who may vote on the file: not recused, with no other role on it."""
+    recused = set(item.declarations.filter(recused=True).values_list("member_id", flat=True))
+    present = item.session.members.filter(present=True).select_related("user")
+    return [m for m in present if m.pk not in recused and conflict_of(m, item.case_file) is None]
+
+
+@transaction.atomic
+def decide(item: AgendaItem, *, votes: Mapping[int, str], reason: str, actor: Any) -> AgendaItem:
+    """Record the votes of the members present (member id → decision) and the majority decision; a tie is
+    settled by the president's vote. Return and refuse need a reason."""
+    locked = _undecided(item)
+    session = _open_session_of(locked)
+    recorder = _present_member(session, actor)
+    declaration = locked.declarations.filter(member=recorder).first()
+    if declaration is None or declaration.recused:
+        raise PermissionDenied("Déclarez l'absence de conflit d'intérêts avant de décider de ce dossier.")
+    voters = voters_for(locked)
+    problem = quorum_problem(session, voters)
+    if problem:
+        raise ValidationError(problem)
+    ballot = {m.pk: votes.get(m.pk) for m in voters}
+    if any(choice not in Decision.values for choice in ballot.values()):
+        raise ValidationError("Chaque membre présent et non récusé doit voter.")
+    if set(votes) - set(ballot):
+        raise ValidationError("Un membre récusé, absent ou étranger à la session ne vote pas.")
+    outcome = _majority(ballot, voters)
+    reason = (reason or "").strip()
+    if outcome != Decision.AWARD and not reason:
+        raise ValidationError("Le motif est obligatoire pour un renvoi ou un refus.")
+    _record_votes(locked, voters, ballot)
+    locked.decision, locked.reason = outcome, reason
+    locked.decided_at, locked.decided_by = timezone.now(), actor
+    locked.save(update_fields=["decision", "reason", "decided_at", "decided_by"])
+    counts = Counter(ballot.values())
+    record(
+        JuryEvent.DECIDED,
+        actor=actor,
+        subject=locked.case_file,
+        summary=f"Décision du jury : {Decision(outcome).label}"
+        + (f" ({reason})" if reason else "")
+        + f" — {counts[outcome]} voix sur {len(ballot)}.",
+        data={"session": session.pk, "decision": outcome, "votes": dict(counts)},
+    )
+    return locked
+
+
+@transaction.atomic
+def award_recommended(session: JurySession, *, actor: Any) -> tuple[int, list[str]]:
+    """Award, unanimously, every undecided file the officer recommended; files the panel cannot decide that
+    way (quorum after recusals) are listed and left for a vote one by one."""
+    locked = JurySession.objects.select_for_update().get(pk=session.pk)
+    _ensure_open(locked)
+    recorder = _present_member(locked, actor)
+    awarded, skipped = 0, []
+    for item in locked.agenda.filter(decision="", recommended=True).select_related("case_file"):
+        if recorder not in voters_for(item):
+            skipped.append(f"{item.case_file} : vous ne pouvez pas décider de ce dossier.")
+            continue
+        ConflictDeclaration.objects.get_or_create(item=item, member=recorder, defaults={"recused": False})
+        try:
+            decide(item, votes={m.pk: Decision.AWARD for m in voters_for(item)}, reason="", actor=actor)
+            awarded += 1
+        except ValidationError as error:
+            skipped.append(f"{item.case_file} : {' '.join(error.messages)}")
+    return awarded, skipped
+
+
+@transaction.atomic
+def close_session(session: JurySession, *, actor: Any) -> JurySession:
+    """Close an open session once every file on the agenda is decided, with the quorum present."""
+    locked = JurySession.objects.select_for_update().get(pk=session.pk)
+    _ensure_open(locked)
+    member_of(locked, actor)
+    undecided = locked.agenda.filter(decision="").count()
+    if undecided:
+        raise ValidationError(f"{undecided} dossier(s) de l'ordre du jour attendent encore une décision.")
+    problem = quorum_problem(locked, locked.members.filter(present=True))
+    if problem:
+        raise ValidationError(problem)
+    locked.status, locked.closed_at = JurySessionStatus.CLOSED, timezone.now()
+    locked.save(update_fields=["status", "closed_at"])
+    record(JuryEvent.CLOSED, actor=actor, subject=locked, summary="Session close.")
+    return locked
+
+
+def _majority(ballot: Mapping[int, str | None], voters: list[JuryMember]) -> str:
+    counts = Counter(ballot.values()).most_common()
+    top = [choice for choice, count in counts if count == counts[0][1]]
+    if len(top) == 1:
+        return str(top[0])
+    president = next((m for m in voters if m.is_president), None)
+    if president is not None and ballot[president.pk] in top:
+        return str(ballot[president.pk])
+    raise ValidationError("Égalité des voix sans voix prépondérante de la présidence : votez à nouveau.")
+
+
+def _record_votes(item: AgendaItem, voters: list[JuryMember], ballot: Mapping[int, str | None]) -> None:
+    declared = set(item.declarations.values_list("member_id", flat=True))
+    # Members voting at the table declare through the recorder that they have no conflict.
+    ConflictDeclaration.objects.bulk_create(
+        ConflictDeclaration(item=item, member=m, recused=False) for m in voters if m.pk not in declared
+    )
+    Vote.objects.bulk_create(Vote(item=item, member=m, choice=str(ballot[m.pk])) for m in voters)
+
+
+def _undecided(item: AgendaItem) -> AgendaItem:
+    locked = AgendaItem.objects.select_for_update().select_related("case_file", "session").get(pk=item.pk)
+    if locked.decision:
+        raise ValidationError("Ce dossier a déjà fait l'objet d'une décision.")
+    return locked
+
+
+def _open_session_of(item: AgendaItem) -> JurySession:
+    session = JurySession.objects.select_related("region").get(pk=item.session_id)
+    _ensure_open(session)
+    return session
+
+
+def _ensure_open(session: JurySession) -> None:
+    if session.status == JurySessionStatus.PLANNED:
+        raise ValidationError("La session n'est pas encore ouverte.")
+    if session.status == JurySessionStatus.CLOSED:
+        raise ValidationError("La session est close : plus aucune décision n'est possible.")
+
+
+def _present_member(session: JurySession, actor: Any) -> JuryMember:
+    member = member_of(session, actor)
+    if not member.present:
+        raise PermissionDenied("Seul·e un·e membre présent·e à la session peut agir.")
+    return member
+
+
+@transaction.atomic
+def attach_minutes(session: JurySession, *, actor: Any) -> JurySession:
+    """Render and store the closed session's procès-verbal once, and link it from every file's timeline."""
+    from ..documents import render_minutes
+
+    locked = JurySession.objects.select_for_update().select_related("region").get(pk=session.pk)
+    if locked.status != JurySessionStatus.CLOSED:
+        raise ValidationError("Le procès-verbal s'établit à la clôture de la session.")
+    if locked.minutes:
+        return locked
+    name = f"pv-jury-{locked.region.code}-{locked.held_on:%Y-%m-%d}-{locked.pk}.pdf"
+    locked.minutes.save(name, ContentFile(render_minutes(locked)), save=False)
+    locked.save(update_fields=["minutes"])
+    for item in locked.agenda.select_related("case_file"):
+        record(
+            JuryEvent.MINUTES,
+            actor=actor,
+            subject=item.case_file,
+            summary=f"Procès-verbal du {locked} : {item.get_decision_display().lower()}.",
+            data={"url": f"/jurys/{locked.pk}/proces-verbal.pdf"},
+        )
+    return locked

@@ -1,0 +1,184 @@
+"""Jury sessions before they open: planning, members by college, the agenda and the officer's check."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from accreditation.models import Region
+from accreditation.scoping import scope_of
+from backoffice.accounts.roles import Role, has_role
+from backoffice.audit.events import record
+
+from ..events import JuryEvent
+from ..models import (
+    AgendaItem,
+    CaseFile,
+    CaseFileState,
+    College,
+    JuryMember,
+    JuryRule,
+    JurySession,
+    JurySessionStatus,
+)
+
+OFFICER_ROLES = (Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
+
+
+def rule_for(region: Region) -> JuryRule:
+    """The region's quorum and cut-off (the defaults when the region has no rule of its own)."""
+    return JuryRule.objects.filter(region=region).first() or JuryRule(region=region)
+
+
+def working_days_before(day: dt.date, count: int) -> dt.date:
+    """`count` working days (Monday to Friday) before `day`."""
+    while count > 0:
+        day -= dt.timedelta(days=1)
+        if day.weekday() < 5:
+            count -= 1
+    return day
+
+
+def ensure_officer_of_region(actor: Any, region_id: int) -> None:
+    """A case officer or supervisor whose scope covers the region."""
+    scope = scope_of(actor)
+    if not has_role(actor, *OFFICER_ROLES) or not (scope.national or region_id in scope.region_ids):
+        raise PermissionDenied("Seul·e un·e chargé·e d'instruction de la région organise ses jurys.")
+
+
+def _ensure_jury_member_of_region(user: Any, region: Region) -> None:
+    if not has_role(user, Role.JURY_MEMBER) or region.pk not in scope_of(user).region_ids:
+        raise ValidationError(f"{user} n'est pas membre de jury de la région {region.name}.")
+
+
+@transaction.atomic
+def plan_session(
+    *,
+    region: Region,
+    held_on: dt.date,
+    place: str,
+    remote: bool,
+    members: Iterable[tuple[Any, str]],
+    president: Any,
+    actor: Any,
+) -> JurySession:
+    """Plan a session with its members (user, college) and president, and put the files due on its agenda."""
+    ensure_officer_of_region(actor, region.pk)
+    members = list(members)
+    errors = []
+    if not place.strip() and not remote:
+        errors.append("Indiquez le lieu de la session, ou qu'elle se tient à distance.")
+    if {college for _, college in members} != set(College.values):
+        errors.append("La session réunit des membres des deux collèges (employeurs et salariés).")
+    if president not in [user for user, _ in members]:
+        errors.append("Le·la président·e est choisi·e parmi les membres de la session.")
+    for user, _ in members:
+        try:
+            _ensure_jury_member_of_region(user, region)
+        except ValidationError as error:
+            errors += error.messages
+    if errors:
+        raise ValidationError(errors)
+    rule = rule_for(region)
+    session = JurySession.objects.create(
+        region=region,
+        held_on=held_on,
+        place=place.strip(),
+        remote=remote,
+        cutoff_on=working_days_before(held_on, rule.cutoff_working_days),
+    )
+    JuryMember.objects.bulk_create(
+        JuryMember(session=session, user=user, college=college, is_president=user == president)
+        for user, college in members
+    )
+    added = build_agenda(session, actor=actor)
+    record(
+        JuryEvent.PLANNED,
+        actor=actor,
+        subject=session,
+        summary=f"Session planifiée, {len(members)} membres, {added} dossier(s) à l'ordre du jour.",
+    )
+    return session
+
+
+def files_due(session: JurySession) -> Any:
+    """The region's files ready for jury by the cut-off, not on the agenda of a session still to hold."""
+    pending = AgendaItem.objects.filter(
+        session__status__in=[JurySessionStatus.PLANNED, JurySessionStatus.OPEN], decision=""
+    )
+    return (
+        CaseFile.objects.filter(
+            state=CaseFileState.READY_FOR_JURY,
+            evaluation_site__region_id=session.region_id,
+            ready_for_jury_on__lte=session.cutoff_on,
+        )
+        .exclude(pk__in=pending.values("case_file_id"))
+        .order_by("ready_for_jury_on", "pk")
+    )
+
+
+@transaction.atomic
+def build_agenda(session: JurySession, *, actor: Any) -> int:
+    """Add every file due by the cut-off to a planned session's agenda; returns how many were added."""
+    locked = _lock_planned(session, actor)
+    items = [AgendaItem(session=locked, case_file=case_file) for case_file in files_due(locked)]
+    AgendaItem.objects.bulk_create(items)
+    return len(items)
+
+
+@transaction.atomic
+def add_to_agenda(session: JurySession, case_file: CaseFile, *, actor: Any) -> AgendaItem:
+    """Put one more file of the region, ready for jury, on a planned session's agenda (even late)."""
+    locked = _lock_planned(session, actor)
+    file = CaseFile.objects.select_for_update().get(pk=case_file.pk)
+    if file.state != CaseFileState.READY_FOR_JURY:
+        raise ValidationError("Seul un dossier prêt pour le jury peut être inscrit à l'ordre du jour.")
+    if file.evaluation_site.region_id != locked.region_id:
+        raise ValidationError("Ce dossier relève du jury d'une autre région.")
+    on_other = AgendaItem.objects.filter(
+        case_file=file, decision="", session__status__in=[JurySessionStatus.PLANNED, JurySessionStatus.OPEN]
+    )
+    if on_other.exists():
+        raise ValidationError("Ce dossier est déjà inscrit à l'ordre du jour d'une session.")
+    item = AgendaItem.objects.create(session=locked, case_file=file)
+    record(JuryEvent.AGENDA_CHANGED, actor=actor, subject=locked, summary=f"Dossier ajouté : {file}.")
+    return item
+
+
+@transaction.atomic
+def remove_from_agenda(item: AgendaItem, *, actor: Any) -> None:
+    """Take a file off a planned session's agenda; it waits for a later session."""
+    locked = _lock_planned(item.session, actor)
+    label = str(item.case_file)
+    item.delete()
+    record(JuryEvent.AGENDA_CHANGED, actor=actor, subject=locked, summary=f"Dossier retiré : {label}.")
+
+
+@transaction.atomic
+def check_agenda_item(item: AgendaItem, *, recommended: bool, note: str, actor: Any) -> AgendaItem:
+    """The officer's check of a file before the session: whether the award is recommended, and a note."""
+    _lock_planned(item.session, actor)
+    if not recommended and not note.strip():
+        raise ValidationError("Motivez l'avis lorsque l'attribution n'est pas recommandée.")
+    item.recommended, item.officer_note, item.checked_by = recommended, note.strip(), actor
+    item.save(update_fields=["recommended", "officer_note", "checked_by"])
+    verdict = "attribution recommandée" if recommended else "attribution non recommandée"
+    record(
+        JuryEvent.FILE_CHECKED,
+        actor=actor,
+        subject=item.case_file,
+        summary=f"Instruction avant jury : {verdict}" + (f" ({note.strip()})" if note.strip() else "."),
+    )
+    return item
+
+
+def _lock_planned(session: JurySession, actor: Any) -> JurySession:
+    ensure_officer_of_region(actor, session.region_id)
+    locked = JurySession.objects.select_for_update().get(pk=session.pk)
+    if locked.status != JurySessionStatus.PLANNED:
+        raise ValidationError("L'ordre du jour ne change plus une fois la session ouverte.")
+    return locked
