@@ -51,6 +51,7 @@ urlpatterns = [
     path("dossiers/<int:pk>/pieces/", upload_document, name="casefile_document_upload"),
     path("dossiers/pieces/<int:pk>/", download_document, name="casefile_document"),
     path("dossiers/pieces/<int:pk>/retirer/", delete_document, name="casefile_document_delete"),
+    path("", include("backoffice.certificate_urls")),
     path("dossiers/<int:pk>/abandonner/", file_views.abandon, name="casefile_abandon"),
     path("dossiers/<int:pk>/transferer/", file_views.transfer, name="casefile_transfer"),
     path("", site.urls),

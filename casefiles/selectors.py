@@ -13,7 +13,7 @@ from accreditation.models import Accreditation, AccreditationRole, Site
 from accreditation.scoping import scope_of
 from backoffice.accounts.roles import Role, has_role
 
-from .models import CaseFile, CaseFileDocument
+from .models import AgendaItem, CaseFile, CaseFileDocument, Certificate, JurySession
 
 M = TypeVar("M", bound=Model)
 
@@ -97,3 +97,41 @@ def expiry_moment(case_file: CaseFile) -> dt.datetime:
     assert case_file.expires_on is not None, "the window starts at the positioning"
     day_after = case_file.expires_on + dt.timedelta(days=1)
     return timezone.make_aware(dt.datetime.combine(day_after, dt.time.min))
+
+
+JURY_ROLES = (Role.JURY_MEMBER, Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
+
+
+def jury_sessions_for(user: Any) -> QuerySet[JurySession]:
+    """Sessions of the user's regions, for jury members, case officers and supervisors; nothing for others."""
+    if not has_role(user, *JURY_ROLES):
+        return JurySession.objects.none()
+    return scope_of(user).filter(JurySession.objects.select_related("region"), region="region_id")
+
+
+def get_jury_session_for(user: Any, pk: int) -> JurySession:
+    """One session of the user's regions, else 404."""
+    return get_object_or_404(jury_sessions_for(user), pk=pk)
+
+
+def get_agenda_item_for(user: Any, pk: int) -> AgendaItem:
+    """One file on the agenda of a session of the user's regions, else 404."""
+    items = AgendaItem.objects.select_related(
+        "session__region", "case_file__candidate", "case_file__certification", "case_file__evaluation_site"
+    )
+    return get_object_or_404(items.filter(session__in=jury_sessions_for(user)), pk=pk)
+
+
+def certificates_for(user: Any) -> QuerySet[Certificate]:
+    """Certificates of the user's regions (Certif'Pro staff, juries) or of their organisation's files."""
+    if not (has_role(user, *JURY_ROLES) or user.has_perm("casefiles.view_casefile")):
+        return Certificate.objects.none()
+    queryset = Certificate.objects.select_related("certification", "region", "session", "case_file")
+    return scope_of(user).filter(
+        queryset, region="region_id", organisation="case_file__evaluation_site__organisation_id"
+    )
+
+
+def get_certificate_for(user: Any, pk: int) -> Certificate:
+    """One certificate in the user's scope, else 404."""
+    return get_object_or_404(certificates_for(user), pk=pk)
