@@ -18,6 +18,7 @@ from workflows.flows import CandidatePathwayFlow
 from workflows.viewsets import ScopedFlowAppViewset
 
 from . import views
+from .juries import JuriesApp
 
 
 class HomeApp(Application):
@@ -35,6 +36,7 @@ site = Site(
         HomeApp(),
         CaseFilesApp(),
         ScopedFlowAppViewset(CandidatePathwayFlow, icon="school", app_name="parcours"),
+        JuriesApp(),
         OrganisationsApp(),
         ReferenceApp(),
     ],

@@ -74,7 +74,10 @@ def plan_session(
         errors.append("Indiquez le lieu de la session, ou qu'elle se tient à distance.")
     if {college for _, college in members} != set(College.values):
         errors.append("La session réunit des membres des deux collèges (employeurs et salariés).")
-    if president not in [user for user, _ in members]:
+    users = [user for user, _ in members]
+    if len({u.pk for u in users}) != len(users):
+        errors.append("Un membre ne siège qu'une fois, dans un seul collège.")
+    if president not in users:
         errors.append("Le·la président·e est choisi·e parmi les membres de la session.")
     for user, _ in members:
         try:

@@ -1,0 +1,326 @@
+"""The jury pages: sessions of the user's regions, their agenda, each file's examination and the decisions.
+
+Every page reads through a scoped selector (404 outside the user's regions); every action is one service call
+whose French refusal comes back as a message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path
+from django.views.decorators.http import require_GET, require_POST
+from viewflow.urls import Application
+
+from accreditation.models import Region
+from accreditation.scoping import scope_of
+from backoffice.accounts.models import User
+from backoffice.accounts.roles import Role, group_name, has_role
+from backoffice.feedback import reported
+from casefiles import selectors, services
+from casefiles.models import (
+    AgendaItem,
+    Assessment,
+    CaseFile,
+    College,
+    Decision,
+    DomainAcquisition,
+    JuryMember,
+    JurySession,
+    JurySessionStatus,
+)
+from casefiles.services.sessions import ensure_officer_of_region
+from workflows.juries import close_jury_session
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _jury_members_of(user: Any) -> Any:
+    regions = scope_of(user).region_ids
+    queryset = User.objects.filter(is_active=True, groups__name=group_name(Role.JURY_MEMBER))
+    if not scope_of(user).national:
+        queryset = queryset.filter(scope__regions__in=regions)
+    return queryset.distinct().order_by("last_name", "first_name")
+
+
+class PlanSessionForm(forms.Form):
+    region = forms.ModelChoiceField(label="Région", queryset=Region.objects.none())
+    held_on = forms.DateField(label="Date de la session", widget=DATE)
+    place = forms.CharField(label="Lieu", max_length=200, required=False)
+    remote = forms.BooleanField(label="À distance", required=False)
+    employers = forms.ModelMultipleChoiceField(label="Collège employeurs", queryset=User.objects.none())
+    employees = forms.ModelMultipleChoiceField(label="Collège salariés", queryset=User.objects.none())
+    president = forms.ModelChoiceField(label="Président·e", queryset=User.objects.none())
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        scope = scope_of(user)
+        regions = Region.objects.order_by("name")
+        self.fields["region"].queryset = (
+            regions if scope.national else regions.filter(pk__in=scope.region_ids)
+        )
+        for name in ("employers", "employees", "president"):
+            self.fields[name].queryset = _jury_members_of(user)
+
+    def members(self) -> list[tuple[Any, str]]:
+        data = self.cleaned_data
+        return [(u, College.EMPLOYERS) for u in data["employers"]] + [
+            (u, College.EMPLOYEES) for u in data["employees"]
+        ]
+
+
+def _is_officer(user: Any, session: JurySession) -> bool:
+    try:
+        ensure_officer_of_region(user, session.region_id)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def _seat(session: JurySession, user: Any) -> JuryMember | None:
+    return session.members.filter(user_id=user.pk).first()
+
+
+def _to_session(pk: int) -> HttpResponse:
+    return HttpResponseRedirect(f"/jurys/{pk}/")
+
+
+def _to_item(pk: int) -> HttpResponse:
+    return HttpResponseRedirect(f"/jurys/dossiers/{pk}/")
+
+
+@require_GET
+def session_list(request: HttpRequest) -> HttpResponse:
+    sessions = selectors.jury_sessions_for(request.user).annotate(
+        files=Count("agenda", distinct=True),
+        undecided=Count("agenda", filter=Q(agenda__decision=""), distinct=True),
+    )
+    can_plan = has_role(request.user, Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
+    return render(
+        request,
+        "backoffice/juries/session_list.html",
+        {"sessions": sessions.order_by("-held_on", "-id")[:200], "can_plan": can_plan},
+    )
+
+
+def plan(request: HttpRequest) -> HttpResponse:
+    if not has_role(request.user, Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR):
+        raise Http404
+    form = PlanSessionForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = services.plan_session(
+                region=form.cleaned_data["region"],
+                held_on=form.cleaned_data["held_on"],
+                place=form.cleaned_data["place"],
+                remote=form.cleaned_data["remote"],
+                members=form.members(),
+                president=form.cleaned_data["president"],
+                actor=request.user,
+            )
+            return _to_session(session.pk)
+        except (ValidationError, PermissionDenied) as error:
+            for message in getattr(error, "messages", [str(error)]):
+                form.add_error(None, message)
+    return render(request, "backoffice/juries/plan.html", {"form": form})
+
+
+@require_GET
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.get_jury_session_for(request.user, pk)
+    agenda = session.agenda.select_related(
+        "case_file__candidate", "case_file__evaluation_site", "checked_by", "case_file__certificate"
+    ).order_by("id")
+    is_officer = _is_officer(request.user, session)
+    context = {
+        "session": session,
+        "members": session.members.select_related("user"),
+        "agenda": agenda,
+        "is_officer": is_officer,
+        "seat": _seat(session, request.user),
+        "files_to_add": _addable(session)
+        if is_officer and session.status == JurySessionStatus.PLANNED
+        else [],
+        "recommended_left": agenda.filter(decision="", recommended=True).count(),
+    }
+    return render(request, "backoffice/juries/session_detail.html", context)
+
+
+def _addable(session: JurySession) -> Any:
+    """Files of the region ready for jury and not on an agenda still to hold, whatever their date."""
+    on_agenda = AgendaItem.objects.filter(
+        decision="", session__status__in=[JurySessionStatus.PLANNED, JurySessionStatus.OPEN]
+    ).values("case_file_id")
+    return (
+        CaseFile.objects.filter(state="ready_for_jury", evaluation_site__region_id=session.region_id)
+        .exclude(pk__in=on_agenda)
+        .select_related("candidate", "evaluation_site")
+        .order_by("ready_for_jury_on")[:200]
+    )
+
+
+@require_POST
+def add_file(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.get_jury_session_for(request.user, pk)
+    case_file = CaseFile.objects.filter(pk=request.POST.get("case_file") or 0).first()
+    with reported(request, "Le dossier est inscrit à l'ordre du jour."):
+        if case_file is None:
+            raise ValidationError("Choisissez un dossier.")
+        services.add_to_agenda(session, case_file, actor=request.user)
+    return _to_session(pk)
+
+
+@require_POST
+def remove_file(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.get_agenda_item_for(request.user, pk)
+    with reported(request, "Le dossier est retiré de l'ordre du jour."):
+        services.remove_from_agenda(item, actor=request.user)
+    return _to_session(item.session_id)
+
+
+@require_POST
+def check_file(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.get_agenda_item_for(request.user, pk)
+    with reported(request, "L'avis de l'instruction est enregistré."):
+        services.check_agenda_item(
+            item,
+            recommended=request.POST.get("recommended") == "1",
+            note=request.POST.get("note", "")[:1000],
+            actor=request.user,
+        )
+    return _to_session(item.session_id)
+
+
+@require_POST
+def open_session(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.get_jury_session_for(request.user, pk)
+    present = session.members.filter(pk__in=[p for p in request.POST.getlist("present") if p.isdigit()])
+    with reported(request, "La session est ouverte."):
+        services.open_session(session, present=list(present), actor=request.user)
+    return _to_session(pk)
+
+
+def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.get_agenda_item_for(request.user, pk)
+    seat = _seat(item.session, request.user)
+    declaration = item.declarations.filter(member=seat).first() if seat else None
+    if seat is None and not _is_officer(request.user, item.session):
+        raise Http404
+    # A member sees the file only once they declared no conflict of interest.
+    show_file = seat is None or (declaration is not None and not declaration.recused)
+    context: dict[str, Any] = {
+        "item": item,
+        "session": item.session,
+        "seat": seat,
+        "declaration": declaration,
+    }
+    if seat is not None and declaration is None and item.session.status == JurySessionStatus.OPEN:
+        context["conflict"] = services.conflict_of(seat, item.case_file)
+    if show_file:
+        context.update(_file_context(item))
+    return render(request, "backoffice/juries/item_detail.html", context)
+
+
+def _file_context(item: AgendaItem) -> dict[str, Any]:
+    recused = set(item.declarations.filter(recused=True).values_list("member_id", flat=True))
+    voters = services.voters_for(item) if item.session.status == JurySessionStatus.OPEN else []
+    return {
+        "case_file": item.case_file,
+        "grid": DomainAcquisition.objects.filter(case_file=item.case_file).select_related(
+            "domain", "source__assessor"
+        ),
+        "assessments": Assessment.objects.filter(case_file=item.case_file).select_related("assessor"),
+        "voters": voters,
+        "not_voting": [
+            m for m in item.session.members.filter(present=True).select_related("user") if m not in voters
+        ],
+        "recused_ids": recused,
+        "choices": Decision.choices,
+        "votes": item.votes.select_related("member__user"),
+    }
+
+
+@require_POST
+def declare(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.get_agenda_item_for(request.user, pk)
+    recused = request.POST.get("recused") == "1"
+    with reported(request, "Vous vous êtes récusé·e." if recused else "Déclaration enregistrée."):
+        services.declare_interest(item, recused=recused, actor=request.user)
+    return _to_item(pk)
+
+
+@require_POST
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.get_agenda_item_for(request.user, pk)
+    votes = {
+        int(key.removeprefix("vote_")): value
+        for key, value in request.POST.items()
+        if key.startswith("vote_") and key.removeprefix("vote_").isdigit() and value
+    }
+    with reported(request, "La décision est enregistrée."):
+        services.decide(item, votes=votes, reason=request.POST.get("reason", "")[:1000], actor=request.user)
+    return _to_item(pk)
+
+
+def award_recommended(request: HttpRequest, pk: int) -> HttpResponse:
+    """A confirmation page listing the recommended files, then the unanimous award on POST."""
+    session = selectors.get_jury_session_for(request.user, pk)
+    if request.method == "POST":
+        try:
+            awarded, skipped = services.award_recommended(session, actor=request.user)
+        except (ValidationError, PermissionDenied) as error:
+            skipped, awarded = list(getattr(error, "messages", [str(error)])), 0
+        return render(
+            request,
+            "backoffice/juries/award_recommended.html",
+            {"session": session, "done": True, "awarded": awarded, "skipped": skipped},
+        )
+    items = session.agenda.filter(decision="", recommended=True).select_related("case_file__candidate")
+    return render(request, "backoffice/juries/award_recommended.html", {"session": session, "items": items})
+
+
+@require_POST
+def close(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.get_jury_session_for(request.user, pk)
+    with reported(request, "La session est close : procès-verbal établi, certificats en cours d'édition."):
+        close_jury_session(session, actor=request.user)
+    return _to_session(pk)
+
+
+@require_GET
+def minutes(request: HttpRequest, pk: int) -> FileResponse:
+    session = selectors.get_jury_session_for(request.user, pk)
+    if not session.minutes:
+        raise Http404("Le procès-verbal n'est pas encore établi.")
+    name = f"proces-verbal-jury-{session.region.code}-{session.held_on:%Y-%m-%d}.pdf"
+    return FileResponse(session.minutes.open("rb"), content_type="application/pdf", filename=name)
+
+
+class JuriesApp(Application):
+    title = "Jurys"
+    icon = "gavel"
+    app_name = "jurys"
+    menu_template_name = None
+    base_template_name = "backoffice/base_page.html"
+
+    index_path = path("", session_list, name="index")
+    plan_path = path("planifier/", plan, name="plan")
+    session_path = path("<int:pk>/", session_detail, name="session")
+    add_path = path("<int:pk>/ajouter/", add_file, name="add_file")
+    open_path = path("<int:pk>/ouvrir/", open_session, name="open")
+    award_path = path("<int:pk>/attribuer-recommandes/", award_recommended, name="award_recommended")
+    close_path = path("<int:pk>/clore/", close, name="close")
+    minutes_path = path("<int:pk>/proces-verbal.pdf", minutes, name="minutes")
+    item_path = path("dossiers/<int:pk>/", item_detail, name="item")
+    remove_path = path("dossiers/<int:pk>/retirer/", remove_file, name="remove_file")
+    check_path = path("dossiers/<int:pk>/instruction/", check_file, name="check_file")
+    declare_path = path("dossiers/<int:pk>/declaration/", declare, name="declare")
+    decide_path = path("dossiers/<int:pk>/decision/", decide, name="decide")
+
+    def has_view_permission(self, user: Any, obj: Any = None) -> bool:
+        return has_role(user, Role.JURY_MEMBER, Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)

@@ -1,0 +1,284 @@
+"""Certificate pages: the scoped list, a certificate's page and PDF, duplicate, withdrawal and the holders' export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from html import unescape
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from pypdf import PdfReader
+
+from accreditation.models import Certification
+from casefiles.models import Certificate, CertificateStatus, Decision
+from casefiles.services import decide, declare_interest, issue_certificate, open_session, revoke_certificate
+from tests.casefiles.conftest import (  # noqa: F401  (fixtures of the jury session)
+    TODAY,
+    assessor,
+    clea,
+    employee_member,
+    framework,
+    session,
+    two_ready_files,
+)
+from workflows.juries import close_jury_session
+
+pytestmark = pytest.mark.django_db
+
+
+def award_everyone(session, jury_member) -> list[Certificate]:  # noqa: F811
+    """Open the session with all its members, award every file on the agenda and close it."""
+    members = list(session.members.all())
+    open_session(session, present=members, actor=jury_member)
+    for item in session.agenda.all():
+        declare_interest(item, recused=False, actor=jury_member)
+        decide(item, votes={m.pk: Decision.AWARD for m in members}, reason="", actor=jury_member)
+    return close_jury_session(session, actor=jury_member)
+
+
+@pytest.fixture
+def awarded(session, jury_member):  # noqa: F811
+    """Two IDF certificates (Bernard, Moreau, evaluated by idf_site's organisation), not yet edited."""
+    return award_everyone(session, jury_member)
+
+
+@pytest.fixture
+def issued(awarded):
+    for certificate in awarded:
+        issue_certificate(certificate.pk)
+    return Certificate.objects.filter(pk__in=[c.pk for c in awarded]).order_by("number")
+
+
+@pytest.fixture
+def certificate(issued):
+    return issued[0]
+
+
+def page(response) -> str:
+    return unescape(response.content.decode())
+
+
+def urls_of(certificate) -> dict[str, str]:
+    return {
+        "detail": f"/certificats/{certificate.pk}/",
+        "pdf": f"/certificats/{certificate.pk}/certificat.pdf",
+        "reissue": f"/certificats/{certificate.pk}/duplicata/",
+        "revoke": f"/certificats/{certificate.pk}/retirer/",
+    }
+
+
+# Scope
+
+
+def test_the_officer_lists_the_regions_certificates_newest_first_with_their_pdf(client_for, officer, issued):
+    Certificate.objects.filter(pk=issued[1].pk).update(awarded_on=TODAY - dt.timedelta(days=3))
+    text = page(client_for(officer).get("/certificats/"))
+    assert text.index(issued[0].number) < text.index(issued[1].number)
+    assert "Inès BERNARD" in text and "Certification CléA" in text and "Île-de-France" in text
+    assert f"/certificats/{issued[0].pk}/certificat.pdf" in text
+
+
+def test_the_list_filters_on_status_and_on_not_transmitted(client_for, supervisor, issued, officer):
+    first, second = issued
+    revoke_certificate(second, reason="Fraude", actor=supervisor)
+    Certificate.objects.filter(pk=first.pk).update(exported_at=dt.datetime.now(dt.UTC))
+    client = client_for(officer)
+
+    revoked_only = page(client.get("/certificats/?statut=revoked"))
+    not_transmitted = page(client.get("/certificats/?non_transmis=1"))
+
+    assert second.number in revoked_only and first.number not in revoked_only
+    assert second.number in not_transmitted and first.number not in not_transmitted
+
+
+@pytest.mark.parametrize("outsider", ["officer_of_other_region", "evaluator_of_other_organisation"])
+def test_outsiders_get_404_on_every_certificate_url_and_an_empty_list(
+    request, client_for, outsider, certificate
+):
+    client = client_for(request.getfixturevalue(outsider))
+    urls = urls_of(certificate)
+    for name in ("detail", "pdf"):
+        assert client.get(urls[name]).status_code == 404
+    assert client.post(urls["reissue"]).status_code == 404
+    assert client.post(urls["revoke"], {"reason": "Fraude"}).status_code == 404
+    assert certificate.number not in page(client.get("/certificats/"))
+    certificate.refresh_from_db()
+    assert (certificate.status, certificate.duplicates) == (CertificateStatus.ISSUED, 0)
+
+
+def test_the_evaluator_of_the_files_organisation_sees_the_certificate_but_no_action(
+    client_for, evaluator, certificate
+):
+    text = page(client_for(evaluator).get(urls_of(certificate)["detail"]))
+    assert certificate.number in text
+    assert 'id="reissue"' not in text and 'id="revoke"' not in text
+
+
+def test_the_list_runs_the_same_queries_for_few_or_many_certificates(
+    client_for, officer, issued, django_assert_max_num_queries
+):
+    client = client_for(officer)
+    client.get("/certificats/")  # warm the session and content types
+    with CaptureQueriesContext(connection) as few:
+        client.get("/certificats/")
+    add_certificates_like(issued[0], 20)
+    with django_assert_max_num_queries(len(few)):
+        response = client.get("/certificats/")
+    assert response.content.decode().count("/certificat.pdf") == 22
+
+
+def add_certificates_like(certificate: Certificate, count: int) -> None:
+    """Volume only: copies of the certified file and its certificate, numbered after it."""
+    case_file = certificate.case_file
+    for n in range(count):
+        case_file.pk = case_file.id = None
+        case_file.process = None
+        case_file.save()
+        certificate.pk = certificate.id = None
+        certificate.case_file = case_file
+        certificate.number = f"CLEA-{TODAY.year}-IDF-{900 + n:06d}"
+        certificate.save()
+
+
+# PDF, duplicate, withdrawal
+
+
+def test_the_pdf_is_served_as_pdf_and_never_sniffed(client_for, jury_member, certificate):
+    response = client_for(jury_member).get(urls_of(certificate)["pdf"])
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    text = PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages[0].extract_text()
+    assert certificate.number in text
+
+
+def test_a_certificate_being_edited_has_no_pdf(client_for, officer, awarded):
+    assert client_for(officer).get(urls_of(awarded[0])["pdf"]).status_code == 404
+
+
+def test_the_officer_reissues_a_duplicate_marked_as_such(client_for, officer, certificate):
+    client = client_for(officer)
+    assert 'id="reissue"' in page(client.get(urls_of(certificate)["detail"]))
+
+    response = client.post(urls_of(certificate)["reissue"], follow=True)
+
+    assert f"Un duplicata du certificat {certificate.number} est édité." in page(response)
+    certificate.refresh_from_db()
+    assert certificate.duplicates == 1
+    pdf = client.get(urls_of(certificate)["pdf"])
+    assert "Duplicata" in PdfReader(io.BytesIO(b"".join(pdf.streaming_content))).pages[0].extract_text()
+
+
+def test_a_jury_member_cannot_reissue(client_for, jury_member, certificate):
+    response = client_for(jury_member).post(urls_of(certificate)["reissue"], follow=True)
+    assert "Vous ne pouvez pas modifier ce certificat." in page(response)
+    certificate.refresh_from_db()
+    assert certificate.duplicates == 0
+
+
+def test_revoking_is_for_supervisors_only(client_for, officer, certificate):
+    client = client_for(officer)
+    assert 'id="revoke"' not in page(client.get(urls_of(certificate)["detail"]))
+
+    response = client.post(urls_of(certificate)["revoke"], {"reason": "Fraude"}, follow=True)
+
+    assert "Vous ne pouvez pas modifier ce certificat." in page(response)
+    certificate.refresh_from_db()
+    assert certificate.status == CertificateStatus.ISSUED
+
+
+def test_revoking_requires_a_reason(client_for, supervisor, certificate):
+    response = client_for(supervisor).post(urls_of(certificate)["revoke"], {"reason": "  "}, follow=True)
+    assert "Le motif du retrait est obligatoire." in page(response)
+    certificate.refresh_from_db()
+    assert certificate.status == CertificateStatus.ISSUED
+
+
+def test_the_supervisor_revokes_with_a_reason_shown_on_the_page(client_for, supervisor, certificate):
+    client = client_for(supervisor)
+    assert 'id="revoke"' in page(client.get(urls_of(certificate)["detail"]))
+
+    text = page(client.post(urls_of(certificate)["revoke"], {"reason": "Fraude avérée"}, follow=True))
+
+    assert f"Le certificat {certificate.number} est retiré." in text
+    assert "Fraude avérée" in text and 'id="reissue"' not in text
+    certificate.refresh_from_db()
+    assert (
+        certificate.status == CertificateStatus.REVOKED and certificate.revocation_reason == "Fraude avérée"
+    )
+
+
+# Holders' export (accrochage certificateur)
+
+
+def export(client, start: dt.date | str, end: dt.date | str, **kwargs):
+    return client.post("/certificats/export.csv", {"du": str(start), "au": str(end)}, **kwargs)
+
+
+def test_the_export_lists_the_issued_holders_of_the_period_and_marks_them_transmitted(
+    client_for, officer, supervisor, issued, idf_site
+):
+    Certification.objects.filter(code="CLEA").update(rs_code="RS5080")
+    bernard, moreau = issued
+    revoke_certificate(moreau, reason="Fraude", actor=supervisor)
+
+    response = export(client_for(officer), TODAY - dt.timedelta(days=7), TODAY)
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response["Content-Disposition"]
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    header, *rows = response.content.decode("utf-8-sig").splitlines()
+    assert header == (
+        "numero_certificat;code_certification;code_rs;intitule_certification;nom;prenom;date_naissance;"
+        "date_obtention;region;siret_organisme_evaluateur;date_session_jury"
+    )
+    day = f"{TODAY:%d/%m/%Y}"
+    assert rows == [
+        f"{bernard.number};CLEA;RS5080;Certification CléA;Bernard;Inès;01/06/1995;{day};Île-de-France;"
+        f"{idf_site.siret};{day}"
+    ]
+    bernard.refresh_from_db()
+    moreau.refresh_from_db()
+    assert bernard.exported_at is not None and moreau.exported_at is None
+
+
+def test_the_list_counts_holders_not_transmitted_and_those_near_the_3_month_limit(
+    client_for, officer, issued
+):
+    Certificate.objects.filter(pk=issued[0].pk).update(awarded_on=TODAY - dt.timedelta(days=81))
+    text = page(client_for(officer).get("/certificats/"))
+    assert '<strong id="not-transmitted">2</strong>' in text
+    assert '<strong id="late">1</strong>' in text and "Règle des 3 mois" in text
+
+
+@pytest.mark.parametrize(
+    ("start", "end"), [(TODAY, TODAY - dt.timedelta(days=1)), ("", ""), ("2026-13-01", "2026-12-31")]
+)
+def test_a_missing_or_inverted_period_exports_nothing(client_for, officer, issued, start, end):
+    response = export(client_for(officer), start, end, follow=True)
+    assert response.redirect_chain[-1][0] == "/certificats/"
+    text = page(response)
+    assert "La date de début" in text or "Indiquez une période valide" in text
+    assert not Certificate.objects.filter(exported_at__isnull=False).exists()
+
+
+@pytest.mark.parametrize("persona", ["evaluator", "jury_member"])
+def test_the_export_is_refused_to_others_than_officers_and_supervisors(request, client_for, persona, issued):
+    client = client_for(request.getfixturevalue(persona))
+    assert export(client, TODAY, TODAY).status_code == 404
+    assert 'id="export"' not in page(client.get("/certificats/"))
+    assert not Certificate.objects.filter(exported_at__isnull=False).exists()
+
+
+def test_the_export_stays_within_the_officers_region(client_for, officer_of_other_region, issued):
+    response = export(client_for(officer_of_other_region), TODAY, TODAY)
+    assert len(response.content.decode("utf-8-sig").splitlines()) == 1  # the header only
+    assert not Certificate.objects.filter(exported_at__isnull=False).exists()
+
+
+def test_the_export_is_posted_never_triggered_by_a_link(client_for, officer, issued):
+    response = client_for(officer).get(f"/certificats/export.csv?du={TODAY}&au={TODAY}")
+    assert response.status_code == 405
+    assert not Certificate.objects.filter(exported_at__isnull=False).exists()
