@@ -17,8 +17,10 @@ from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
+from viewflow.urls import Application
 
 from accreditation.scoping import scope_of
 from backoffice.accounts.roles import Role, has_role
@@ -121,7 +123,7 @@ def reissue(request: HttpRequest, pk: int) -> HttpResponse:
     certificate = selectors.get_certificate_for(request.user, pk)
     with reported(request, f"Un duplicata du certificat {certificate.number} est édité."):
         services.reissue_certificate(certificate, actor=request.user)
-    return redirect("certificate_detail", pk=pk)
+    return redirect(f"/certificats/{pk}/")
 
 
 @require_POST
@@ -129,7 +131,7 @@ def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     certificate = selectors.get_certificate_for(request.user, pk)
     with reported(request, f"Le certificat {certificate.number} est retiré."):
         services.revoke_certificate(certificate, reason=request.POST.get("reason", ""), actor=request.user)
-    return redirect("certificate_detail", pk=pk)
+    return redirect(f"/certificats/{pk}/")
 
 
 class ExportPeriodForm(forms.Form):
@@ -153,8 +155,8 @@ def export_holders(request: HttpRequest) -> HttpResponse:
         raise Http404
     form = ExportPeriodForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.non_field_errors()))
-        return redirect("certificate_list")
+        messages.error(request, " ".join(str(error) for error in form.non_field_errors()))
+        return redirect("/certificats/")
     start, end = form.cleaned_data["du"], form.cleaned_data["au"]
     certificates = list(
         selectors.certificates_for(request.user)
@@ -222,7 +224,32 @@ def _public_answer(number: str) -> dict[str, Any]:
     if certificate is None:
         return {"outcome": outcome}
     # Nothing else of the certificate reaches the template: no birth date, no reason, no file.
-    answer = {"holder": certificate.holder, "certification": certificate.certification.name}
+    answer: dict[str, Any] = {"holder": certificate.holder, "certification": certificate.certification.name}
     if outcome == "valid":
         answer["awarded_on"] = certificate.awarded_on
     return {"outcome": outcome, "answer": answer}
+
+
+class CertificatesApp(Application):
+    title = "Certificats"
+    icon = "workspace_premium"
+    app_name = "certificats"
+    menu_template_name = None
+    base_template_name = "backoffice/base_page.html"
+
+    index_path = path("", certificate_list, name="index")
+    export_path = path("export.csv", export_holders, name="export")
+    detail_path = path("<int:pk>/", certificate_detail, name="detail")
+    pdf_path = path("<int:pk>/certificat.pdf", certificate_pdf, name="pdf")
+    reissue_path = path("<int:pk>/duplicata/", reissue, name="reissue")
+    revoke_path = path("<int:pk>/retirer/", revoke, name="revoke")
+
+    def has_view_permission(self, user: Any, obj: Any = None) -> bool:
+        return has_role(
+            user,
+            Role.CASE_OFFICER,
+            Role.SUPERVISOR,
+            Role.ADMINISTRATOR,
+            Role.JURY_MEMBER,
+            Role.EVALUATOR_STAFF,
+        )

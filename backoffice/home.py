@@ -8,6 +8,8 @@ from accreditation import selectors
 from accreditation.models import AccreditationStatus, FrameworkStatus, FrameworkVersion, Organisation
 from accreditation.scoping import scope_of
 from backoffice.accounts.roles import Role, roles_of
+from casefiles.models import JurySessionStatus
+from casefiles.selectors import jury_sessions_for
 
 EXPIRY_WARNING_DAYS = 180
 REGIONAL_ROLES = {Role.CASE_OFFICER, Role.SUPERVISOR, Role.JURY_MEMBER, Role.ADMINISTRATOR}
@@ -30,6 +32,8 @@ def home_context(user: Any) -> dict[str, Any]:
     }
     if roles & REGIONAL_ROLES and not scope.is_empty:
         context["region_summaries"] = list(selectors.region_summaries(user))
+    upcoming = jury_sessions_for(user).filter(status__in=[JurySessionStatus.PLANNED, JurySessionStatus.OPEN])
+    context["jury_sessions"] = list(upcoming.order_by("held_on", "pk")[:5])
     if roles & ORGANISATION_ROLES and scope.organisation_id:
         context["organisation"] = Organisation.objects.filter(pk=scope.organisation_id).first()
         context["accreditations"] = list(

@@ -228,6 +228,14 @@ LOGGING = {
 
 # CléA business defaults, configurable without a code change.
 ACCREDITATION_DEFAULT_YEARS = int(env("ACCREDITATION_DEFAULT_YEARS", "3"))
+# A cache shared by every web process (the verification page's rate limit counts across them): Redis in
+# production (`CACHE_URL=redis://127.0.0.1:6379/1`), the process's memory otherwise.
+CACHE_URL = env("CACHE_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 # The public address of the back-office, printed in certificates' QR codes (verification page).
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # Largest document joined to a case file (PDF or image).

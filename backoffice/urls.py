@@ -18,6 +18,7 @@ from workflows.flows import CandidatePathwayFlow
 from workflows.viewsets import ScopedFlowAppViewset
 
 from . import views
+from .certificates import CertificatesApp
 from .juries import JuriesApp
 
 
@@ -37,6 +38,7 @@ site = Site(
         CaseFilesApp(),
         ScopedFlowAppViewset(CandidatePathwayFlow, icon="school", app_name="parcours"),
         JuriesApp(),
+        CertificatesApp(),
         OrganisationsApp(),
         ReferenceApp(),
     ],

@@ -23,6 +23,7 @@ class CaseFileEvent(models.TextChoices):
 
 class JuryEvent(models.TextChoices):
     PLANNED = "jury.planned", "Session de jury planifiée"
+    RULE_CHANGED = "jury.rule_changed", "Règle de jury régionale modifiée"
     AGENDA_CHANGED = "jury.agenda_changed", "Ordre du jour modifié"
     FILE_CHECKED = "casefile.jury_checked", "Dossier instruit avant le jury"
     OPENED = "jury.opened", "Session de jury ouverte"

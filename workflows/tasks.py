@@ -36,6 +36,9 @@ def fire_workflow_timers() -> None:
 @dramatiq.actor(queue_name="default", max_retries=5, time_limit=120_000)
 def issue_certificate_job(certificate_id: int) -> None:
     """Render the certificate's PDF, then let its pathway end; a redelivered message changes nothing."""
+    if not Certificate.objects.filter(pk=certificate_id).exists():  # a stale message: nothing to issue
+        logger.warning("Certificat %s introuvable : message ignoré", certificate_id)
+        return
     rendered = services.issue_certificate(certificate_id)
     moved = finish_issuance(certificate_id)
     logger.info("Certificat %s : PDF %s, parcours %s", certificate_id, rendered, moved)

@@ -1,4 +1,4 @@
-"""Certificate pages: the scoped list, a certificate's page and PDF, duplicate, withdrawal and the holders' export."""
+"""Certificate pages: the scoped list, a certificate's page and PDF, duplicate, withdrawal, export."""
 
 from __future__ import annotations
 
@@ -14,21 +14,13 @@ from pypdf import PdfReader
 from accreditation.models import Certification
 from casefiles.models import Certificate, CertificateStatus, Decision
 from casefiles.services import decide, declare_interest, issue_certificate, open_session, revoke_certificate
-from tests.casefiles.conftest import (  # noqa: F401  (fixtures of the jury session)
-    TODAY,
-    assessor,
-    clea,
-    employee_member,
-    framework,
-    session,
-    two_ready_files,
-)
+from tests.casefiles.conftest import TODAY
 from workflows.juries import close_jury_session
 
 pytestmark = pytest.mark.django_db
 
 
-def award_everyone(session, jury_member) -> list[Certificate]:  # noqa: F811
+def award_everyone(session, jury_member) -> list[Certificate]:
     """Open the session with all its members, award every file on the agenda and close it."""
     members = list(session.members.all())
     open_session(session, present=members, actor=jury_member)
@@ -39,7 +31,7 @@ def award_everyone(session, jury_member) -> list[Certificate]:  # noqa: F811
 
 
 @pytest.fixture
-def awarded(session, jury_member):  # noqa: F811
+def awarded(session, jury_member):
     """Two IDF certificates (Bernard, Moreau, evaluated by idf_site's organisation), not yet edited."""
     return award_everyone(session, jury_member)
 
@@ -127,6 +119,18 @@ def test_the_list_runs_the_same_queries_for_few_or_many_certificates(
     with django_assert_max_num_queries(len(few)):
         response = client.get("/certificats/")
     assert response.content.decode().count("/certificat.pdf") == 22
+    assert len(few) <= 15
+
+
+def test_the_list_shows_50_certificates_a_page_and_keeps_the_filters(client_for, officer, issued):
+    add_certificates_like(issued[0], 55)
+    client = client_for(officer)
+
+    first = page(client.get("/certificats/?statut=issued"))
+    last = page(client.get("/certificats/?statut=issued&page=2"))
+
+    assert first.count("/certificat.pdf") == 50 and "?statut=issued&page=2" in first
+    assert last.count("/certificat.pdf") == 7
 
 
 def add_certificates_like(certificate: Certificate, count: int) -> None:

@@ -196,3 +196,10 @@ def test_the_session_pages_run_a_constant_number_of_queries(
         client.get(f"/jurys/{session.pk}/")
     with django_assert_max_num_queries(15):
         client.get("/jurys/")
+
+
+def test_the_home_page_lists_the_regions_sessions_to_hold(
+    client_for, session, jury_member, jury_of_other_region
+):
+    assert f'id="jury-session-{session.pk}"' in text(client_for(jury_member).get("/accueil/"))
+    assert f'id="jury-session-{session.pk}"' not in text(client_for(jury_of_other_region).get("/accueil/"))

@@ -1,4 +1,4 @@
-"""The public verification page: what a certificate's QR code opens, without login, and limited per address."""
+"""The public verification page: what a certificate's QR code opens, without login, limited per address."""
 
 from __future__ import annotations
 
@@ -10,15 +10,7 @@ from django.test import Client
 
 from casefiles.services import revoke_certificate
 from tests.backoffice.test_views__certificates import awarded, certificate, issued  # noqa: F401
-from tests.casefiles.conftest import (  # noqa: F401  (fixtures of the jury session)
-    TODAY,
-    assessor,
-    clea,
-    employee_member,
-    framework,
-    session,
-    two_ready_files,
-)
+from tests.casefiles.conftest import TODAY
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +31,7 @@ def test_a_valid_certificate_shows_the_holder_the_certification_and_the_date_onl
     response, text = verify(certificate.number)
     assert response.status_code == 200
     assert "Certificat valide" in text
-    assert f"Certification CléA délivré à Inès BERNARD le {TODAY:%d/%m/%Y}" in text
+    assert f"Certification CléA délivré à <strong>Inès BERNARD</strong> le {TODAY:%d/%m/%Y}." in text
     case_file = certificate.case_file
     for private in (
         "01/06/1995",  # birth date

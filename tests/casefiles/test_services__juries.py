@@ -256,3 +256,20 @@ def test_nothing_can_be_decided_after_close(session, jury_member):
     item = session.agenda.first()
     with pytest.raises(ValidationError, match="session est close"):
         declare_interest(item, recused=False, actor=jury_member)
+
+
+def test_a_regional_rule_changes_the_quorum_and_is_audited(
+    client_for, administrator, idf, session, jury_member
+):
+    from django.urls import reverse
+
+    response = client_for(administrator).post(
+        reverse("admin:casefiles_juryrule_add"),
+        {"region": idf.pk, "min_present": 3, "min_per_college": 1, "cutoff_working_days": 10},
+    )
+    assert response.status_code == 302
+    from backoffice.audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(verb="jury.rule_changed", actor=administrator).count() == 1
+    with pytest.raises(ValidationError, match="2 membre\\(s\\) pour 3 requis"):
+        open_with_everyone(session, jury_member)

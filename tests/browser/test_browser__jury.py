@@ -1,0 +1,94 @@
+"""A jury member runs a session in a real browser: opens it, decides every file, closes it, and the
+certificates appear once the worker has rendered them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dramatiq
+import pytest
+
+from accreditation.models import Department, FrameworkVersion, Region
+from accreditation.services import set_user_scope
+from backoffice.accounts.roles import Role
+from casefiles.models import Certificate, CertificateStatus, College
+from casefiles.services import plan_session
+from fixtures.reference import load_reference_data
+from tests.browser.test_browser__login import sign_in
+from tests.casefiles.conftest import ready_file
+from tests.factories import AccreditationFactory, SiteFactory, UserFactory
+
+TODAY = dt.date.today()
+
+
+@pytest.fixture
+def jury_world(transactional_db):  # type: ignore[no-untyped-def]
+    load_reference_data()
+    idf = Region.objects.get(code="IDF")
+    site = SiteFactory(department=Department.objects.get(code="93"), name="Antenne de Bobigny")
+    accreditation = AccreditationFactory(site=site)
+    staff = UserFactory(username="evaluatrice", role=Role.EVALUATOR_STAFF)
+    set_user_scope(staff, organisation=site.organisation, actor=None)
+    framework = FrameworkVersion.objects.get(certification=accreditation.certification, status="published")
+    for name in ("Bernard", "Moreau"):
+        ready_file(site, accreditation.certification, framework, staff, staff, last_name=name)
+    members = []
+    for username, first, last in (("jury.idf", "Marc", "Lefèvre"), ("jury.idf.salaries", "Fatou", "Camara")):
+        member = UserFactory(username=username, first_name=first, last_name=last, role=Role.JURY_MEMBER)
+        set_user_scope(member, regions=[idf], actor=None)
+        members.append(member)
+    officer = UserFactory(username="officer.idf", role=Role.CASE_OFFICER)
+    set_user_scope(officer, regions=[idf], actor=None)
+    session = plan_session(
+        region=idf,
+        held_on=TODAY,
+        place="Paris",
+        remote=False,
+        members=[(members[0], College.EMPLOYERS), (members[1], College.EMPLOYEES)],
+        president=members[0],
+        actor=officer,
+    )
+    return {"session": session, "president": members[0]}
+
+
+@pytest.fixture
+def worker():  # type: ignore[no-untyped-def]
+    broker = dramatiq.get_broker()
+    worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=100)
+    worker.start()
+    yield broker
+    worker.stop()
+
+
+def test_a_member_runs_a_session_and_the_certificates_appear(live_server, browser, jury_world, worker):
+    session = jury_world["session"]
+    page = sign_in(browser, live_server.url, "jury.idf")
+
+    page.goto(f"{live_server.url}/jurys/")
+    page.click(f"a[href='/jurys/{session.pk}/']")
+    page.click("text=Ouvrir la session")
+    page.wait_for_selector("text=La session est ouverte.")
+
+    for name, choice in (("BERNARD", "Attribuer le certificat"), ("MOREAU", "Attribuer le certificat")):
+        page.click(f"#agenda a:has-text('{name}')")
+        page.click("#no-conflict")
+        page.wait_for_selector("#decision-form")
+        for select in page.locator("#decision-form select").all():
+            select.select_option(label=choice)
+        page.click("text=Enregistrer la décision")
+        page.wait_for_selector("text=La décision est enregistrée.")
+        page.click(f"a[href='/jurys/{session.pk}/']")
+
+    page.click("#close-form button")
+    page.wait_for_selector("text=La session est close")
+    numbers = [f"CLEA-{TODAY.year}-IDF-00000{n}" for n in (1, 2)]
+    for number in numbers:
+        assert page.locator(f"#agenda >> text={number}").count() == 1
+    assert page.locator("#minutes").count() == 1
+
+    worker.join("default", timeout=30_000)
+    assert set(Certificate.objects.values_list("status", flat=True)) == {CertificateStatus.ISSUED}
+    page.goto(f"{live_server.url}/certificats/")
+    for number in numbers:
+        assert page.locator(f"text={number}").count() >= 1
+    page.close()
