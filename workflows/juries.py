@@ -6,7 +6,6 @@ from contextlib import ExitStack
 from functools import partial
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from viewflow.fsm.base import TransitionNotAllowed
 from viewflow.workflow.status import STATUS
@@ -43,11 +42,8 @@ def _close(session: JurySession, actor: Any, stack: ExitStack) -> list[Certifica
     certificates = services.apply_session_outcomes(session, actor=actor)
     for item in session.agenda.select_related("case_file"):
         task = _waiting(item.case_file.process_id, CandidatePathwayFlow.ready_for_jury)
-        if task is None:
-            raise ValidationError(
-                f"Le parcours du dossier {item.case_file} n'attend pas de décision du jury."
-            )
-        CandidatePathwayFlow.ready_for_jury.run(task)
+        if task is not None:  # None: the file left the jury's hands while on the agenda (abandon, expiry)
+            CandidatePathwayFlow.ready_for_jury.run(task)
     services.attach_minutes(session, actor=actor)
     for certificate in certificates:
         transaction.on_commit(partial(issue_certificate_job.send, certificate.pk))

@@ -19,6 +19,7 @@ from backoffice.audit.events import record
 from ..events import CertificateEvent, JuryEvent
 from ..models import (
     AgendaItem,
+    CaseFile,
     CaseFileState,
     Certificate,
     CertificateCounter,
@@ -58,6 +59,15 @@ def apply_session_outcomes(session: JurySession, *, actor: Any) -> list[Certific
         raise ValidationError("Les décisions s'appliquent une fois la session close.")
     certificates = []
     for item in locked.agenda.select_related("case_file__candidate", "case_file__certification"):
+        if CaseFile.objects.get(pk=item.case_file_id).state != CaseFileState.READY_FOR_JURY:
+            # Abandoned, transferred away or lapsed while on the agenda: the decision has nothing to act on.
+            record(
+                JuryEvent.DECIDED,
+                actor=actor,
+                subject=item.case_file,
+                summary=f"Décision du {locked} sans effet : le dossier n'était plus prêt pour le jury.",
+            )
+            continue
         if item.decision == Decision.AWARD:
             certificates.append(_award(item, locked, actor))
         elif item.decision == Decision.RETURN:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from pypdf import PdfReader
@@ -10,6 +12,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 from backoffice.audit.events import timeline
 from casefiles.models import (
     AgendaItem,
+    CaseFileState,
     Certificate,
     CertificateStatus,
     Decision,
@@ -51,7 +54,10 @@ def test_planning_puts_the_regions_files_due_on_the_agenda(session, two_ready_fi
     assert sorted(session.agenda.values_list("case_file_id", flat=True)) == sorted(
         f.pk for f in two_ready_files
     )
-    assert session.cutoff_on.weekday() < 5 and (TODAY - session.cutoff_on).days >= 14
+    days = [
+        session.cutoff_on + dt.timedelta(days=n) for n in range((session.held_on - session.cutoff_on).days)
+    ]
+    assert session.cutoff_on.weekday() < 5 and sum(day.weekday() < 5 for day in days) == 10
 
 
 def test_a_session_needs_both_colleges_and_region_members(officer, idf, jury_member, officer_of_other_region):
@@ -273,3 +279,21 @@ def test_a_regional_rule_changes_the_quorum_and_is_audited(
     assert AuditEvent.objects.filter(verb="jury.rule_changed", actor=administrator).count() == 1
     with pytest.raises(ValidationError, match="2 membre\\(s\\) pour 3 requis"):
         open_with_everyone(session, jury_member)
+
+
+def test_a_file_abandoned_while_on_the_agenda_does_not_block_the_close(session, jury_member, evaluator):
+    from workflows.actions import abandon_pathway
+
+    open_with_everyone(session, jury_member)
+    first, second = session.agenda.order_by("id")
+    abandon_pathway(second.case_file, reason="Déménagement", actor=evaluator)
+    for item in (first, second):
+        vote_all(session, item, jury_member)
+
+    certificates = close_jury_session(session, actor=jury_member)
+
+    assert [c.case_file_id for c in certificates] == [first.case_file_id]
+    second.case_file.refresh_from_db()
+    assert second.case_file.state == CaseFileState.ABANDONED
+    assert not Certificate.objects.filter(case_file=second.case_file).exists()
+    assert "sans effet" in timeline(second.case_file).filter(verb="casefile.jury_decided").last().summary
