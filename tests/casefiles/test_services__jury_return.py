@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from accreditation.models import Domain
 from backoffice.audit.events import timeline
@@ -46,7 +47,7 @@ def test_the_jury_of_the_region_returns_the_file_with_its_reason(returned_file, 
     returned_file.refresh_from_db()
     assert returned_file.state == CaseFileState.RETURNED
     assert returned_file.return_reason == "Preuves du domaine D3 insuffisantes"
-    assert returned_file.returned_on == TODAY
+    assert returned_file.returned_on == timezone.localdate()
     event = list(timeline(returned_file))[-1]
     assert event.verb == "casefile.returned_by_jury"
     assert event.actor == jury_member
@@ -90,7 +91,7 @@ def test_the_evaluator_sends_the_completed_file_back_to_the_jury(returned_file, 
 
     returned_file.refresh_from_db()
     assert returned_file.state == CaseFileState.READY_FOR_JURY
-    assert returned_file.ready_for_jury_on == TODAY
+    assert returned_file.ready_for_jury_on == timezone.localdate()
     event = list(timeline(returned_file))[-1]
     assert event.verb == "casefile.return_answered"
     assert "Grille D3 signée ajoutée au dossier" in event.summary

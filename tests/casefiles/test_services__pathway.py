@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from accreditation.models import Department, Domain
 from backoffice.audit.events import timeline
@@ -197,12 +198,11 @@ def test_bad_positioning_results_are_refused_and_nothing_is_saved(
     assert verbs(case_file) == ["casefile.opened"]
 
 
-@pytest.mark.parametrize(
-    ("day", "message"), [(TODAY + DAY, "dans le futur"), (TODAY - 60 * DAY, "ne peut pas précéder l'accueil")]
-)
+@pytest.mark.parametrize(("days", "message"), [(1, "dans le futur"), (-60, "ne peut pas précéder l'accueil")])
 def test_positioning_dates_cannot_be_in_the_future_or_before_opening(
-    case_file, framework, evaluator, assessor, day, message
+    case_file, framework, evaluator, assessor, days, message
 ):
+    day = timezone.localdate() + days * DAY  # read now: a run may cross midnight
     with pytest.raises(ValidationError, match=message):
         record_positioning(
             case_file, assessed_on=day, assessor=assessor, results=results_for(framework), actor=evaluator
@@ -439,6 +439,6 @@ def test_a_birth_date_in_the_future_is_refused(evaluator, idf_site, clea, candid
             certification=clea,
             opened_on=TODAY,
             actor=evaluator,
-            candidate_data={**candidate_data, "birth_date": TODAY + DAY},
+            candidate_data={**candidate_data, "birth_date": timezone.localdate() + DAY},
         )
     assert not CaseFile.objects.exists()
