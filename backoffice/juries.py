@@ -86,6 +86,17 @@ def _seat(session: JurySession, user: Any) -> JuryMember | None:
     return session.members.filter(user_id=user.pk).first()
 
 
+def _ids(values: list[str]) -> list[int]:
+    """Integers among posted values; anything else is ignored (bad input never crashes)."""
+    ids = []
+    for value in values:
+        try:
+            ids.append(int(value))
+        except (TypeError, ValueError):
+            continue
+    return ids
+
+
 def _to_session(pk: int) -> HttpResponse:
     return HttpResponseRedirect(f"/jurys/{pk}/")
 
@@ -154,7 +165,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _addable(session: JurySession) -> Any:
     """Files of the region ready for jury and not on an agenda still to hold, whatever their date."""
     on_agenda = AgendaItem.objects.filter(
-        decision="", session__status__in=[JurySessionStatus.PLANNED, JurySessionStatus.OPEN]
+        session__status__in=[JurySessionStatus.PLANNED, JurySessionStatus.OPEN]
     ).values("case_file_id")
     return (
         CaseFile.objects.filter(state="ready_for_jury", evaluation_site__region_id=session.region_id)
@@ -167,7 +178,8 @@ def _addable(session: JurySession) -> Any:
 @require_POST
 def add_file(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.get_jury_session_for(request.user, pk)
-    case_file = CaseFile.objects.filter(pk=request.POST.get("case_file") or 0).first()
+    picked = _ids([request.POST.get("case_file", "")])
+    case_file = CaseFile.objects.filter(pk=picked[0]).first() if picked else None
     with reported(request, "Le dossier est inscrit à l'ordre du jour."):
         if case_file is None:
             raise ValidationError("Choisissez un dossier.")
@@ -199,7 +211,7 @@ def check_file(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def open_session(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.get_jury_session_for(request.user, pk)
-    present = session.members.filter(pk__in=[p for p in request.POST.getlist("present") if p.isdigit()])
+    present = session.members.filter(pk__in=_ids(request.POST.getlist("present")))
     with reported(request, "La session est ouverte."):
         services.open_session(session, present=list(present), actor=request.user)
     return _to_session(pk)
@@ -240,6 +252,7 @@ def _file_context(item: AgendaItem) -> dict[str, Any]:
             m for m in item.session.members.filter(present=True).select_related("user") if m not in voters
         ],
         "recused_ids": recused,
+        "declared_ids": set(item.declarations.values_list("member_id", flat=True)),
         "choices": Decision.choices,
         "votes": item.votes.select_related("member__user"),
     }
@@ -257,13 +270,19 @@ def declare(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.get_agenda_item_for(request.user, pk)
-    votes = {
-        int(key.removeprefix("vote_")): value
-        for key, value in request.POST.items()
-        if key.startswith("vote_") and key.removeprefix("vote_").isdigit() and value
-    }
+    votes = {}
+    for key, value in request.POST.items():
+        member_id = _ids([key.removeprefix("vote_")]) if key.startswith("vote_") and value else []
+        if member_id:
+            votes[member_id[0]] = value
     with reported(request, "La décision est enregistrée."):
-        services.decide(item, votes=votes, reason=request.POST.get("reason", "")[:1000], actor=request.user)
+        services.decide(
+            item,
+            votes=votes,
+            reason=request.POST.get("reason", "")[:1000],
+            actor=request.user,
+            stated_at_table=_ids(request.POST.getlist("stated")),
+        )
     return _to_item(pk)
 
 
@@ -272,7 +291,9 @@ def award_recommended(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.get_jury_session_for(request.user, pk)
     if request.method == "POST":
         try:
-            awarded, skipped = services.award_recommended(session, actor=request.user)
+            awarded, skipped = services.award_recommended(
+                session, actor=request.user, members_declared=request.POST.get("members_declared") == "1"
+            )
         except (ValidationError, PermissionDenied) as error:
             skipped, awarded = list(getattr(error, "messages", [str(error)])), 0
         return render(

@@ -40,7 +40,8 @@ def issue_certificate_job(certificate_id: int) -> None:
         logger.warning("Certificat %s introuvable : message ignoré", certificate_id)
         return
     rendered = services.issue_certificate(certificate_id)
-    moved = finish_issuance(certificate_id)
+    issued = Certificate.objects.filter(pk=certificate_id, status=CertificateStatus.ISSUED).exists()
+    moved = finish_issuance(certificate_id) if issued else False
     logger.info("Certificat %s : PDF %s, parcours %s", certificate_id, rendered, moved)
 
 

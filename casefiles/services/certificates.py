@@ -189,6 +189,10 @@ def revoke_certificate(certificate: Certificate, *, reason: str, actor: Any) -> 
     locked = Certificate.objects.select_for_update().select_related("case_file").get(pk=certificate.pk)
     if locked.status == CertificateStatus.REVOKED:
         raise ValidationError("Ce certificat est déjà retiré.")
+    if locked.status == CertificateStatus.PENDING:
+        raise ValidationError(
+            "Ce certificat est en cours d'édition : il pourra être retiré une fois délivré."
+        )
     locked.status, locked.revoked_at, locked.revocation_reason = (
         CertificateStatus.REVOKED,
         timezone.now(),

@@ -124,14 +124,24 @@ def voters_for(item: AgendaItem) -> list[JuryMember]:
 
 
 @transaction.atomic
-def decide(item: AgendaItem, *, votes: Mapping[int, str], reason: str, actor: Any) -> AgendaItem:
+def decide(
+    item: AgendaItem,
+    *,
+    votes: Mapping[int, str],
+    reason: str,
+    actor: Any,
+    stated_at_table: Iterable[int] = (),
+) -> AgendaItem:
     """Record the votes of the members present (member id → decision) and the majority decision; a tie is
-    settled by the president's vote. Return and refuse need a reason."""
+    settled by the president's vote. Return and refuse need a reason. Every voter has declared no conflict of
+    interest, themselves or aloud at the table (`stated_at_table`: member ids the recorder writes down)."""
     locked = _undecided(item)
     session = _open_session_of(locked)
     recorder = _present_member(session, actor)
     declaration = locked.declarations.filter(member=recorder).first()
-    if declaration is None or declaration.recused:
+    if (declaration is None and recorder.pk not in set(stated_at_table)) or (
+        declaration and declaration.recused
+    ):
         raise PermissionDenied("Déclarez l'absence de conflit d'intérêts avant de décider de ce dossier.")
     voters = voters_for(locked)
     problem = quorum_problem(session, voters)
@@ -142,11 +152,17 @@ def decide(item: AgendaItem, *, votes: Mapping[int, str], reason: str, actor: An
         raise ValidationError("Chaque membre présent et non récusé doit voter.")
     if set(votes) - set(ballot):
         raise ValidationError("Un membre récusé, absent ou étranger à la session ne vote pas.")
+    declared = set(locked.declarations.values_list("member_id", flat=True)) | set(stated_at_table)
+    undeclared = [str(m.user) for m in voters if m.pk not in declared]
+    if undeclared:
+        raise ValidationError(
+            f"Déclaration d'absence de conflit d'intérêts manquante : {', '.join(undeclared)}."
+        )
     outcome = _majority(ballot, voters)
     reason = (reason or "").strip()
     if outcome != Decision.AWARD and not reason:
         raise ValidationError("Le motif est obligatoire pour un renvoi ou un refus.")
-    _record_votes(locked, voters, ballot)
+    _record_votes(locked, voters, ballot, stated_at_table=set(stated_at_table), recorder=actor)
     locked.decision, locked.reason = outcome, reason
     locked.decided_at, locked.decided_by = timezone.now(), actor
     locked.save(update_fields=["decision", "reason", "decided_at", "decided_by"])
@@ -164,20 +180,31 @@ def decide(item: AgendaItem, *, votes: Mapping[int, str], reason: str, actor: An
 
 
 @transaction.atomic
-def award_recommended(session: JurySession, *, actor: Any) -> tuple[int, list[str]]:
-    """Award, unanimously, every undecided file the officer recommended; files the panel cannot decide that
-    way (quorum after recusals) are listed and left for a vote one by one."""
+def award_recommended(
+    session: JurySession, *, actor: Any, members_declared: bool = False
+) -> tuple[int, list[str]]:
+    """Award, unanimously, every undecided file the officer recommended, once the members present have stated
+    they have no conflict of interest with any of them; files the panel cannot decide that way (quorum after
+    recusals) are listed and left for a vote one by one."""
     locked = JurySession.objects.select_for_update().get(pk=session.pk)
     _ensure_open(locked)
     recorder = _present_member(locked, actor)
+    if not members_declared:
+        raise ValidationError("Les membres présents doivent déclarer n'avoir aucun conflit d'intérêts.")
     awarded, skipped = 0, []
     for item in locked.agenda.filter(decision="", recommended=True).select_related("case_file"):
         if recorder not in voters_for(item):
             skipped.append(f"{item.case_file} : vous ne pouvez pas décider de ce dossier.")
             continue
-        ConflictDeclaration.objects.get_or_create(item=item, member=recorder, defaults={"recused": False})
+        voters = voters_for(item)
         try:
-            decide(item, votes={m.pk: Decision.AWARD for m in voters_for(item)}, reason="", actor=actor)
+            decide(
+                item,
+                votes={m.pk: Decision.AWARD for m in voters},
+                reason="",
+                actor=actor,
+                stated_at_table={m.pk for m in voters},
+            )
             awarded += 1
         except ValidationError as error:
             skipped.append(f"{item.case_file} : {' '.join(error.messages)}")
@@ -189,7 +216,7 @@ def close_session(session: JurySession, *, actor: Any) -> JurySession:
     """Close an open session once every file on the agenda is decided, with the quorum present."""
     locked = JurySession.objects.select_for_update().get(pk=session.pk)
     _ensure_open(locked)
-    member_of(locked, actor)
+    _present_member(locked, actor)
     undecided = locked.agenda.filter(decision="").count()
     if undecided:
         raise ValidationError(f"{undecided} dossier(s) de l'ordre du jour attendent encore une décision.")
@@ -213,12 +240,26 @@ def _majority(ballot: Mapping[int, str | None], voters: list[JuryMember]) -> str
     raise ValidationError("Égalité des voix sans voix prépondérante de la présidence : votez à nouveau.")
 
 
-def _record_votes(item: AgendaItem, voters: list[JuryMember], ballot: Mapping[int, str | None]) -> None:
+def _record_votes(
+    item: AgendaItem,
+    voters: list[JuryMember],
+    ballot: Mapping[int, str | None],
+    *,
+    stated_at_table: set[int],
+    recorder: Any,
+) -> None:
     declared = set(item.declarations.values_list("member_id", flat=True))
-    # Members voting at the table declare through the recorder that they have no conflict.
+    stated = [m for m in voters if m.pk not in declared and m.pk in stated_at_table]
     ConflictDeclaration.objects.bulk_create(
-        ConflictDeclaration(item=item, member=m, recused=False) for m in voters if m.pk not in declared
+        ConflictDeclaration(item=item, member=m, recused=False) for m in stated
     )
+    for member in stated:
+        record(
+            JuryEvent.DECLARED,
+            actor=recorder,
+            subject=item.case_file,
+            summary=f"{member.user} déclare en séance n'avoir aucun conflit d'intérêts.",
+        )
     Vote.objects.bulk_create(Vote(item=item, member=m, choice=str(ballot[m.pk])) for m in voters)
 
 

@@ -14,7 +14,15 @@ from backoffice.accounts.roles import Role, has_role
 from backoffice.audit.events import record
 
 from ..events import CaseFileEvent
-from ..models import OPEN_STATES, CaseFile, CaseFileState, DomainAcquisition, DomainStatus
+from ..models import (
+    OPEN_STATES,
+    AgendaItem,
+    CaseFile,
+    CaseFileState,
+    DomainAcquisition,
+    DomainStatus,
+    JurySessionStatus,
+)
 from ..selectors import case_files_for
 from .access import ensure_evaluator, lock_in_state
 
@@ -50,6 +58,14 @@ def transfer_case_file(case_file: CaseFile, *, to_site: Site, reason: str, actor
     """Move a file to another accredited evaluation organisation; the previous one loses access."""
     _ensure_manager(actor, case_file, what="transférer")
     locked = lock_in_state(case_file, *OPEN_STATES)
+    on_agenda = AgendaItem.objects.filter(
+        case_file=locked, session__status__in=[JurySessionStatus.PLANNED, JurySessionStatus.OPEN]
+    )
+    if on_agenda.exists():
+        raise ValidationError(
+            "Ce dossier est inscrit à l'ordre du jour d'une session de jury : il ne peut pas être transféré "
+            "avant qu'elle soit close (ou qu'il en soit retiré)."
+        )
     if to_site.organisation_id == locked.evaluation_site.organisation_id:
         raise ValidationError("Le transfert se fait vers un autre organisme évaluateur.")
     ensure_evaluator(None, to_site, locked.certification, timezone.localdate(), what="reprendre le dossier")

@@ -111,7 +111,7 @@ def plan_session(
 def files_due(session: JurySession) -> Any:
     """The region's files ready for jury by the cut-off, not on the agenda of a session still to hold."""
     pending = AgendaItem.objects.filter(
-        session__status__in=[JurySessionStatus.PLANNED, JurySessionStatus.OPEN], decision=""
+        session__status__in=[JurySessionStatus.PLANNED, JurySessionStatus.OPEN]
     )
     return (
         CaseFile.objects.filter(
@@ -143,7 +143,7 @@ def add_to_agenda(session: JurySession, case_file: CaseFile, *, actor: Any) -> A
     if file.evaluation_site.region_id != locked.region_id:
         raise ValidationError("Ce dossier relève du jury d'une autre région.")
     on_other = AgendaItem.objects.filter(
-        case_file=file, decision="", session__status__in=[JurySessionStatus.PLANNED, JurySessionStatus.OPEN]
+        case_file=file, session__status__in=[JurySessionStatus.PLANNED, JurySessionStatus.OPEN]
     )
     if on_other.exists():
         raise ValidationError("Ce dossier est déjà inscrit à l'ordre du jour d'une session.")

@@ -33,8 +33,12 @@ def open_everyone(client, session):
 
 def vote(client, session, item, choice, reason=""):
     client.post(f"/jurys/dossiers/{item.pk}/declaration/", {"recused": "0"})
-    votes = {f"vote_{m.pk}": choice for m in session.members.all()}
-    return client.post(f"/jurys/dossiers/{item.pk}/decision/", {**votes, "reason": reason}, follow=True)
+    seats = list(session.members.all())
+    votes = {f"vote_{m.pk}": choice for m in seats}
+    stated = [m.pk for m in seats]
+    return client.post(
+        f"/jurys/dossiers/{item.pk}/decision/", {**votes, "stated": stated, "reason": reason}, follow=True
+    )
 
 
 def test_officer_plans_a_session_and_its_agenda_holds_the_files_due(
@@ -140,6 +144,8 @@ def test_bulk_award_asks_for_confirmation_first(client_for, session, officer, ju
     assert "Confirmer l'attribution" in page and first.decision == ""
 
     page = text(client.post(f"/jurys/{session.pk}/attribuer-recommandes/"))
+    assert "déclarer n'avoir aucun conflit" in page
+    page = text(client.post(f"/jurys/{session.pk}/attribuer-recommandes/", {"members_declared": "1"}))
     assert "1 certificat(s) attribué(s)" in page
     first.refresh_from_db()
     assert first.decision == Decision.AWARD
@@ -203,3 +209,18 @@ def test_the_home_page_lists_the_regions_sessions_to_hold(
 ):
     assert f'id="jury-session-{session.pk}"' in text(client_for(jury_member).get("/accueil/"))
     assert f'id="jury-session-{session.pk}"' not in text(client_for(jury_of_other_region).get("/accueil/"))
+
+
+def test_malformed_ids_in_posted_forms_are_ignored_not_crashes(client_for, session, jury_member, officer):
+    assert client_for(officer).post(f"/jurys/{session.pk}/ajouter/", {"case_file": "abc"}).status_code == 302
+    client = client_for(jury_member)
+    assert client.post(f"/jurys/{session.pk}/ouvrir/", {"present": ["²", "x"]}).status_code == 302
+    session.refresh_from_db()
+    assert session.status == JurySessionStatus.PLANNED
+    open_everyone(client, session)
+    item = session.agenda.first()
+    client.post(f"/jurys/dossiers/{item.pk}/declaration/", {"recused": "0"})
+    response = client.post(f"/jurys/dossiers/{item.pk}/decision/", {"vote_²": "award", "vote_x": "award"})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.decision == ""

@@ -75,6 +75,8 @@ def test_a_member_runs_a_session_and_the_certificates_appear(live_server, browse
         page.wait_for_selector("#decision-form")
         for select in page.locator("#decision-form select").all():
             select.select_option(label=choice)
+        for stated in page.locator("#decision-form .stated").all():  # declared aloud at the table
+            stated.check()
         page.click("text=Enregistrer la décision")
         page.wait_for_selector("text=La décision est enregistrée.")
         page.click(f"a[href='/jurys/{session.pk}/']")

@@ -146,14 +146,19 @@ def two_ready_files(idf_site, clea, framework, evaluator, assessor):  # type: ig
     ]
 
 
+def plan_today(region, employer, employee, *, actor, place: str = "Paris, Transitions Pro IDF"):  # type: ignore[no-untyped-def]
+    """A session held today with one member per college, the employer presiding."""
+    return plan_session(
+        region=region,
+        held_on=TODAY,
+        place=place,
+        remote=False,
+        members=[(employer, "employers"), (employee, "employees")],
+        president=employer,
+        actor=actor,
+    )
+
+
 @pytest.fixture
 def session(officer, idf, jury_member, employee_member, two_ready_files):  # type: ignore[no-untyped-def]
-    return plan_session(
-        region=idf,
-        held_on=TODAY,
-        place="Paris, Transitions Pro IDF",
-        remote=False,
-        members=[(jury_member, "employers"), (employee_member, "employees")],
-        president=jury_member,
-        actor=officer,
-    )
+    return plan_today(idf, jury_member, employee_member, actor=officer)

@@ -29,7 +29,7 @@ from casefiles.services import (
     plan_session,
     remove_from_agenda,
 )
-from tests.casefiles.conftest import TODAY, ready_file
+from tests.casefiles.conftest import TODAY, plan_today, ready_file
 from workflows.juries import close_jury_session, finish_issuance
 from workflows.models import CandidatePathwayTask
 
@@ -46,7 +46,14 @@ def open_with_everyone(session, actor):
 
 def vote_all(session, item, actor, choice=Decision.AWARD, reason=""):
     declare_interest(item, recused=False, actor=actor)
-    return decide(item, votes={m.pk: choice for m in session.members.all()}, reason=reason, actor=actor)
+    seats = list(session.members.all())
+    return decide(
+        item,
+        votes={m.pk: choice for m in seats},
+        reason=reason,
+        actor=actor,
+        stated_at_table=[m.pk for m in seats],
+    )
 
 
 def test_planning_puts_the_regions_files_due_on_the_agenda(session, two_ready_files):
@@ -62,15 +69,7 @@ def test_planning_puts_the_regions_files_due_on_the_agenda(session, two_ready_fi
 
 def test_a_session_needs_both_colleges_and_region_members(officer, idf, jury_member, officer_of_other_region):
     with pytest.raises(ValidationError) as error:
-        plan_session(
-            region=idf,
-            held_on=TODAY,
-            place="",
-            remote=False,
-            members=[(jury_member, "employers"), (officer_of_other_region, "employees")],
-            president=jury_member,
-            actor=officer,
-        )
+        plan_today(idf, jury_member, officer_of_other_region, actor=officer, place="")
     text = " ".join(error.value.messages)
     assert "lieu" in text and "n'est pas membre de jury de la région" in text
 
@@ -165,6 +164,7 @@ def test_majority_and_the_presidents_casting_vote(session, jury_member, employee
         votes={seats["jury.idf"].pk: Decision.RETURN, seats["jury.idf.salaries"].pk: Decision.AWARD},
         reason="Grille D3 non signée",
         actor=jury_member,
+        stated_at_table=[seats["jury.idf.salaries"].pk],
     )
     first.refresh_from_db()
     assert first.decision == Decision.RETURN and first.votes.count() == 2
@@ -174,7 +174,11 @@ def test_majority_and_the_presidents_casting_vote(session, jury_member, employee
     declare_interest(second, recused=False, actor=employee_member)
     with pytest.raises(ValidationError, match="motif est obligatoire"):
         decide(
-            second, votes={m.pk: Decision.REFUSE for m in seats.values()}, reason="", actor=employee_member
+            second,
+            votes={m.pk: Decision.REFUSE for m in seats.values()},
+            reason="",
+            actor=employee_member,
+            stated_at_table=[m.pk for m in seats.values()],
         )
 
 
@@ -245,7 +249,9 @@ def test_bulk_award_of_the_recommended_files(session, officer, jury_member):
     check_agenda_item(first, recommended=True, note="", actor=officer)
     open_with_everyone(session, jury_member)
 
-    awarded, skipped = award_recommended(session, actor=jury_member)
+    with pytest.raises(ValidationError, match="déclarer n'avoir aucun conflit"):
+        award_recommended(session, actor=jury_member)
+    awarded, skipped = award_recommended(session, actor=jury_member, members_declared=True)
 
     assert (awarded, skipped) == (1, [])
     first.refresh_from_db()
@@ -297,3 +303,69 @@ def test_a_file_abandoned_while_on_the_agenda_does_not_block_the_close(session, 
     assert second.case_file.state == CaseFileState.ABANDONED
     assert not Certificate.objects.filter(case_file=second.case_file).exists()
     assert "sans effet" in timeline(second.case_file).filter(verb="casefile.jury_decided").last().summary
+
+
+def test_every_voter_declares_before_the_vote_is_recorded(session, jury_member, employee_member):
+    open_with_everyone(session, jury_member)
+    item = session.agenda.first()
+    declare_interest(item, recused=False, actor=jury_member)
+    votes = {m.pk: Decision.AWARD for m in session.members.all()}
+
+    with pytest.raises(ValidationError, match="conflit d'intérêts manquante"):
+        decide(item, votes=votes, reason="", actor=jury_member)
+    item.refresh_from_db()
+    assert item.decision == "" and not item.declarations.filter(member__user=employee_member).exists()
+
+    decide(item, votes=votes, reason="", actor=jury_member, stated_at_table=list(votes))
+    assert item.declarations.filter(member__user=employee_member, recused=False).exists()
+    assert (
+        "déclare en séance" in timeline(item.case_file).filter(verb="casefile.jury_declared").last().summary
+    )
+
+
+def test_a_file_decided_in_a_session_still_open_goes_on_no_other_agenda(
+    session, officer, idf, jury_member, employee_member
+):
+    open_with_everyone(session, jury_member)
+    item = session.agenda.first()
+    vote_all(session, item, jury_member)
+    later = plan_today(idf, jury_member, employee_member, actor=officer)
+    assert not later.agenda.filter(case_file=item.case_file).exists()
+    with pytest.raises(ValidationError, match="déjà inscrit"):
+        add_to_agenda(later, item.case_file, actor=officer)
+
+
+def test_a_file_on_an_agenda_cannot_be_transferred(session, officer, ara_site):
+    from casefiles.services import transfer_case_file
+
+    case_file = session.agenda.first().case_file
+    with pytest.raises(ValidationError, match="ordre du jour d'une session de jury"):
+        transfer_case_file(case_file, to_site=ara_site, reason="", actor=officer)
+    case_file.refresh_from_db()
+    assert case_file.evaluation_site.region.code == "IDF"
+
+
+def test_only_a_member_present_closes_the_session(session, jury_member, employee_member, third_member):
+    employer, employee = members(session)["jury.idf"], members(session)["jury.idf.salaries"]
+    open_session(session, present=[employer, employee], actor=jury_member)
+    for item in session.agenda.all():
+        vote_all(session, item, jury_member)
+    session.members.filter(pk=employee.pk).update(present=False)
+    for outsider in (third_member, employee_member):
+        with pytest.raises(PermissionDenied):
+            close_jury_session(session, actor=outsider)
+    session.refresh_from_db()
+    assert session.status == JurySessionStatus.OPEN
+
+
+def test_a_certificate_being_edited_cannot_be_revoked(session, jury_member, supervisor):
+    from casefiles.services import revoke_certificate
+
+    open_with_everyone(session, jury_member)
+    for item in session.agenda.all():
+        vote_all(session, item, jury_member)
+    certificate = close_jury_session(session, actor=jury_member)[0]
+    with pytest.raises(ValidationError, match="en cours d'édition"):
+        revoke_certificate(certificate, reason="Erreur", actor=supervisor)
+    certificate.refresh_from_db()
+    assert certificate.status == CertificateStatus.PENDING

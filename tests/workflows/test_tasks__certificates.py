@@ -55,7 +55,14 @@ def closed_session(transactional_db):  # type: ignore[no-untyped-def]
     open_session(session, present=list(session.members.all()), actor=members[0])
     item = session.agenda.get()
     declare_interest(item, recused=False, actor=members[0])
-    decide(item, votes={m.pk: Decision.AWARD for m in session.members.all()}, reason="", actor=members[0])
+    seats = list(session.members.all())
+    decide(
+        item,
+        votes={m.pk: Decision.AWARD for m in seats},
+        reason="",
+        actor=members[0],
+        stated_at_table=[m.pk for m in seats],
+    )
     return session, members[0], case_file
 
 
