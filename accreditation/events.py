@@ -18,3 +18,12 @@ class AccreditationEvent(models.TextChoices):
     FRAMEWORK_DRAFTED = "framework.drafted", "Brouillon de référentiel créé"
     FRAMEWORK_PUBLISHED = "framework.published", "Référentiel publié"
     SCOPE_CHANGED = "scope.changed", "Périmètre modifié"
+
+
+class CampaignEvent(models.TextChoices):
+    CREATED = "campaign.created", "Campagne préparée"
+    OPENED = "campaign.opened", "Campagne ouverte"
+    CLOSED = "campaign.closed", "Campagne close aux dépôts"
+    REVIEW_STARTED = "campaign.review_started", "Instruction de la campagne commencée"
+    DECIDED = "campaign.decided", "Campagne décidée"
+    ARCHIVED = "campaign.archived", "Campagne archivée"

@@ -9,12 +9,15 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from backoffice.accounts.roles import Role, has_role
 from backoffice.audit.events import combined_timeline
 from backoffice.audit.models import AuditEvent
 
 from .models import (
     Accreditation,
+    AccreditationCampaign,
     AccreditationStatus,
+    CampaignStatus,
     Certification,
     FrameworkStatus,
     FrameworkVersion,
@@ -130,3 +133,18 @@ def framework_versions() -> QuerySet[FrameworkVersion]:
         subdomain_count=Count("domains__subdomains", distinct=True),
         criterion_count=Count("domains__subdomains__criteria", distinct=True),
     )
+
+
+def campaigns_for(user: Any) -> QuerySet[AccreditationCampaign]:
+    """Every campaign for Certif'Pro staff; the open ones for organisation staff; none for anyone else."""
+    campaigns = AccreditationCampaign.objects.prefetch_related("certifications")
+    if has_role(user, Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR):
+        return campaigns
+    if has_role(user, Role.EVALUATOR_STAFF, Role.TRAINER_STAFF) and scope_of(user).organisation_id:
+        return campaigns.filter(status=CampaignStatus.OPEN)
+    return campaigns.none()
+
+
+def get_campaign_for(user: Any, pk: int) -> AccreditationCampaign:
+    """One campaign the user may see, else 404."""
+    return get_object_or_404(campaigns_for(user), pk=pk)

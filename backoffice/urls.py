@@ -5,6 +5,7 @@ from django.urls import include, path
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Application, Site
 
+from accreditation.campaign_views import CampaignsApp
 from accreditation.views import OrganisationsApp, ReferenceApp
 from casefiles.views import (
     CaseFilesApp,
@@ -40,6 +41,7 @@ site = Site(
         JuriesApp(),
         CertificatesApp(),
         OrganisationsApp(),
+        CampaignsApp(),
         ReferenceApp(),
     ],
 )

@@ -1,3 +1,4 @@
+from .campaigns import AccreditationCampaign, CampaignAudience, CampaignStatus, ReviewCriterion
 from .organisations import Accreditation, AccreditationRole, AccreditationStatus, Organisation, Site
 from .reference import (
     Certification,
@@ -13,8 +14,11 @@ from .scopes import UserScope
 
 __all__ = [
     "Accreditation",
+    "AccreditationCampaign",
     "AccreditationRole",
     "AccreditationStatus",
+    "CampaignAudience",
+    "CampaignStatus",
     "Certification",
     "Criterion",
     "Department",
@@ -23,6 +27,7 @@ __all__ = [
     "FrameworkVersion",
     "Organisation",
     "Region",
+    "ReviewCriterion",
     "Site",
     "SubDomain",
     "UserScope",

@@ -1,5 +1,6 @@
 """Every use case that changes organisations, accreditations, frameworks or scopes."""
 
+from .campaigns import add_criterion, create_campaign, move_campaign
 from .frameworks import draft_framework_version_from, publish_framework_version
 from .organisations import (
     add_site,
@@ -15,10 +16,13 @@ from .organisations import (
 from .scopes import set_user_scope
 
 __all__ = [
+    "add_criterion",
     "add_site",
+    "create_campaign",
     "draft_framework_version_from",
     "expire_accreditations",
     "grant_accreditation",
+    "move_campaign",
     "publish_framework_version",
     "register_organisation",
     "reinstate_accreditation",
