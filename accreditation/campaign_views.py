@@ -16,7 +16,7 @@ from viewflow.urls import Application
 from backoffice.accounts.roles import Role, has_role
 from backoffice.feedback import reported
 
-from . import selectors, services
+from . import application_views, selectors, services
 from .models import CampaignAudience, CampaignStatus, Certification
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -120,6 +120,9 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_staff": is_staff,
             "moves": moves if is_staff else [],
             "accepts": campaign.accepts_applications(),
+            "own_application": selectors.applications_for(request.user).filter(campaign=campaign).first()
+            if not is_staff
+            else None,
         },
     )
 
@@ -163,6 +166,14 @@ class CampaignsApp(Application):
     detail_path = path("<int:pk>/", campaign_detail, name="detail")
     move_path = path("<int:pk>/statut/", campaign_move, name="move")
     criterion_path = path("<int:pk>/criteres/", criterion_add, name="criterion")
+
+    start_path = path("<int:pk>/candidater/", application_views.start, name="start_application")
+    application_path = path("candidatures/<int:pk>/", application_views.summary, name="application")
+    wizard = application_views.ApplicationWizard.as_view(url_name="application_step", done_step_name="fin")
+    wizard_path = path("candidatures/<int:pk>/etape/", wizard, name="application_wizard")
+    step_path = path("candidatures/<int:pk>/etape/<str:step>/", wizard, name="application_step")
+    upload_path = path("candidatures/<int:pk>/pieces/", application_views.upload, name="application_upload")
+    submit_path = path("candidatures/<int:pk>/deposer/", application_views.submit, name="application_submit")
 
     def has_view_permission(self, user: Any, obj: Any = None) -> bool:
         return has_role(user, *STAFF, Role.EVALUATOR_STAFF, Role.TRAINER_STAFF)

@@ -27,3 +27,10 @@ class CampaignEvent(models.TextChoices):
     REVIEW_STARTED = "campaign.review_started", "Instruction de la campagne commencée"
     DECIDED = "campaign.decided", "Campagne décidée"
     ARCHIVED = "campaign.archived", "Campagne archivée"
+
+
+class ApplicationEvent(models.TextChoices):
+    STARTED = "application.started", "Dossier de candidature commencé"
+    COMPLETED = "application.completed", "Dossier de candidature complété"
+    DOCUMENT_ADDED = "application.document_added", "Pièce ajoutée au dossier de candidature"
+    SUBMITTED = "application.submitted", "Dossier de candidature déposé"

@@ -15,6 +15,7 @@ from backoffice.audit.models import AuditEvent
 
 from .models import (
     Accreditation,
+    AccreditationApplication,
     AccreditationCampaign,
     AccreditationStatus,
     CampaignStatus,
@@ -148,3 +149,19 @@ def campaigns_for(user: Any) -> QuerySet[AccreditationCampaign]:
 def get_campaign_for(user: Any, pk: int) -> AccreditationCampaign:
     """One campaign the user may see, else 404."""
     return get_object_or_404(campaigns_for(user), pk=pk)
+
+
+def applications_for(user: Any) -> QuerySet[AccreditationApplication]:
+    """Applications of the user's organisation; every application for Certif'Pro staff; none for others."""
+    applications = AccreditationApplication.objects.select_related("campaign", "organisation")
+    if has_role(user, Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR):
+        return applications
+    organisation_id = scope_of(user).organisation_id
+    if has_role(user, Role.EVALUATOR_STAFF, Role.TRAINER_STAFF) and organisation_id:
+        return applications.filter(organisation_id=organisation_id)
+    return applications.none()
+
+
+def get_application_for(user: Any, pk: int) -> AccreditationApplication:
+    """One application the user may see, else 404 (another organisation's included)."""
+    return get_object_or_404(applications_for(user), pk=pk)

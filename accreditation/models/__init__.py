@@ -1,3 +1,10 @@
+from .applications import (
+    MANDATORY_DOCUMENTS,
+    AccreditationApplication,
+    ApplicationDocument,
+    ApplicationDocumentCategory,
+    ApplicationStatus,
+)
 from .campaigns import AccreditationCampaign, CampaignAudience, CampaignStatus, ReviewCriterion
 from .organisations import Accreditation, AccreditationRole, AccreditationStatus, Organisation, Site
 from .reference import (
@@ -13,10 +20,15 @@ from .reference import (
 from .scopes import UserScope
 
 __all__ = [
+    "MANDATORY_DOCUMENTS",
     "Accreditation",
+    "AccreditationApplication",
     "AccreditationCampaign",
     "AccreditationRole",
     "AccreditationStatus",
+    "ApplicationDocument",
+    "ApplicationDocumentCategory",
+    "ApplicationStatus",
     "CampaignAudience",
     "CampaignStatus",
     "Certification",

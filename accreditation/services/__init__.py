@@ -1,5 +1,14 @@
 """Every use case that changes organisations, accreditations, frameworks or scopes."""
 
+from .applications import (
+    attach_application_document,
+    ensure_organisation_staff,
+    save_content,
+    save_draft,
+    start_application,
+    submission_problems,
+    submit_application,
+)
 from .campaigns import add_criterion, create_campaign, move_campaign
 from .frameworks import draft_framework_version_from, publish_framework_version
 from .organisations import (
@@ -18,15 +27,22 @@ from .scopes import set_user_scope
 __all__ = [
     "add_criterion",
     "add_site",
+    "attach_application_document",
     "create_campaign",
     "draft_framework_version_from",
+    "ensure_organisation_staff",
     "expire_accreditations",
     "grant_accreditation",
     "move_campaign",
     "publish_framework_version",
     "register_organisation",
     "reinstate_accreditation",
+    "save_content",
+    "save_draft",
     "set_user_scope",
+    "start_application",
+    "submission_problems",
+    "submit_application",
     "suspend_accreditation",
     "update_organisation",
     "update_site",

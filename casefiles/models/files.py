@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from accreditation.models import Certification, Criterion, Domain, FrameworkVersion, Site, SubDomain
+from backoffice.uploads import StoredDocument
 
 
 class CandidateStatus(models.TextChoices):
@@ -298,7 +299,7 @@ def document_path(document: CaseFileDocument, filename: str) -> str:
     return f"dossiers/{document.case_file_id}/{document.sha256[:32]}"
 
 
-class CaseFileDocument(models.Model):
+class CaseFileDocument(StoredDocument):
     """A file joined to a case file (PDF or image), served only through an access-checked view."""
 
     case_file = models.ForeignKey(
@@ -306,14 +307,6 @@ class CaseFileDocument(models.Model):
     )
     category = models.CharField("catégorie", max_length=20, choices=DocumentCategory.choices)
     file = models.FileField("fichier", upload_to=document_path, max_length=200)
-    original_name = models.CharField("nom du fichier", max_length=200)
-    content_type = models.CharField("type", max_length=50)
-    size = models.PositiveIntegerField("taille (octets)")
-    sha256 = models.CharField("empreinte SHA-256", max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="déposé par", on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField("déposé le", default=timezone.now)
 
     class Meta:
         verbose_name = "pièce du dossier"

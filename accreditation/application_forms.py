@@ -1,0 +1,202 @@
+"""The steps of the application wizard: each validates its input; the services decide the rest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from .models import AccreditationCampaign, AccreditationRole, Department, Organisation
+from .validators import normalise_number, validate_nda, validate_postcode, validate_siret
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class IdentityForm(forms.Form):
+    legal_name = forms.CharField(label="Raison sociale", max_length=200)
+    nda = forms.CharField(label="Numéro de déclaration d'activité (NDA)", max_length=20, required=False)
+
+    def __init__(
+        self, *args: Any, organisation: Organisation, campaign: AccreditationCampaign, **kwargs: Any
+    ):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self.fields["legal_name"].initial = organisation.legal_name
+        self.fields["nda"].initial = organisation.nda
+
+    def clean_nda(self) -> str:
+        nda = normalise_number(self.cleaned_data["nda"])
+        if nda:
+            validate_nda(nda)
+        return nda
+
+
+class SiteForm(forms.Form):
+    siret = forms.CharField(label="SIRET", max_length=20)
+    name = forms.CharField(label="Nom de l'établissement", max_length=200)
+    address = forms.CharField(label="Adresse", max_length=300)
+    postcode = forms.CharField(label="Code postal", max_length=5, validators=[validate_postcode])
+    city = forms.CharField(label="Commune", max_length=100)
+    departments = forms.CharField(
+        label="Départements couverts (codes séparés par des virgules)", max_length=300
+    )
+    evaluator_for = forms.MultipleChoiceField(label="Habilitation évaluateur demandée pour", required=False)
+    trainer_for = forms.MultipleChoiceField(label="Habilitation formateur demandée pour", required=False)
+
+    def __init__(
+        self, *args: Any, organisation: Organisation, campaign: AccreditationCampaign, **kwargs: Any
+    ):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        choices = [(c.code, c.name) for c in campaign.certifications.order_by("code")]
+        for name, opened in (
+            ("evaluator_for", campaign.opens_evaluator),
+            ("trainer_for", campaign.opens_trainer),
+        ):
+            if opened:
+                self.fields[name].choices = choices
+            else:
+                del self.fields[name]
+
+    def clean_siret(self) -> str:
+        siret = normalise_number(self.cleaned_data["siret"])
+        validate_siret(siret)
+        if not siret.startswith(self.organisation.siren):
+            raise ValidationError("Ce SIRET n'appartient pas à votre organisme (SIREN différent).")
+        return siret
+
+    def clean_departments(self) -> list[str]:
+        codes = [c.strip().upper() for c in self.cleaned_data["departments"].split(",") if c.strip()]
+        known = set(Department.objects.filter(code__in=codes).values_list("code", flat=True))
+        unknown = [c for c in codes if c not in known]
+        if unknown or not codes:
+            raise ValidationError(f"Départements inconnus : {', '.join(unknown) or 'aucun indiqué'}.")
+        return codes
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (data.get("evaluator_for") or data.get("trainer_for")):
+            raise ValidationError("Demandez au moins une habilitation pour cet établissement.")
+        return data
+
+    def scopes(self) -> list[dict[str, str]]:
+        labels = dict(AccreditationRole.choices)
+        data = self.cleaned_data
+        return [
+            {"certification": code, "role": role, "role_label": str(labels[role])}
+            for role, field in (
+                (AccreditationRole.EVALUATOR, "evaluator_for"),
+                (AccreditationRole.TRAINER, "trainer_for"),
+            )
+            for code in data.get(field, [])
+        ]
+
+
+class BaseSiteFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        super().clean()
+        sirets = [f.cleaned_data.get("siret") for f in self.forms if f.cleaned_data]
+        if len(sirets) != len(set(sirets)):
+            raise ValidationError("Chaque établissement (SIRET) ne figure qu'une fois.")
+
+
+SiteFormSet = forms.formset_factory(SiteForm, formset=BaseSiteFormSet, extra=0, min_num=1, validate_min=True)
+
+
+class QualiopiForm(forms.Form):
+    number = forms.CharField(label="Numéro du certificat Qualiopi", max_length=50)
+    expires_on = forms.DateField(label="Date d'expiration", widget=DATE)
+
+    def __init__(
+        self, *args: Any, organisation: Organisation, campaign: AccreditationCampaign, **kwargs: Any
+    ):
+        super().__init__(*args, **kwargs)
+
+    def clean_expires_on(self) -> Any:
+        day = self.cleaned_data["expires_on"]
+        if day < timezone.localdate():
+            raise ValidationError("Ce certificat Qualiopi est expiré.")
+        return day
+
+
+class PersonForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Fonction", choices=[("assessor", "Évaluateur·rice"), ("trainer", "Formateur·rice")]
+    )
+    last_name = forms.CharField(label="Nom", max_length=100)
+    first_name = forms.CharField(label="Prénom", max_length=100)
+    qualifications = forms.CharField(label="Qualifications", max_length=500)
+    trained_on_framework = forms.BooleanField(label="Formé·e au référentiel", required=False)
+
+    def __init__(
+        self, *args: Any, organisation: Organisation, campaign: AccreditationCampaign, **kwargs: Any
+    ):
+        super().__init__(*args, **kwargs)
+
+
+PeopleFormSet = forms.formset_factory(PersonForm, extra=0, min_num=1, validate_min=True)
+
+
+class MethodsForm(forms.Form):
+    methods = forms.CharField(
+        label="Méthodes et outils d'évaluation (et de formation)",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        min_length=20,
+    )
+
+    def __init__(
+        self, *args: Any, organisation: Organisation, campaign: AccreditationCampaign, **kwargs: Any
+    ):
+        super().__init__(*args, **kwargs)
+
+
+class CommitmentForm(forms.Form):
+    signatory = forms.CharField(label="Nom et fonction du·de la signataire", max_length=200)
+    accepted = forms.BooleanField(
+        label="L'organisme s'engage à respecter les règles de Certif'Pro "
+        "(référentiel, charte, déontologie, contrôles)"
+    )
+
+    def __init__(
+        self, *args: Any, organisation: Organisation, campaign: AccreditationCampaign, **kwargs: Any
+    ):
+        super().__init__(*args, **kwargs)
+
+
+STEPS = [
+    ("identite", IdentityForm, "Identité de l'organisme"),
+    ("etablissements", SiteFormSet, "Établissements et habilitations demandées"),
+    ("qualiopi", QualiopiForm, "Certificat Qualiopi"),
+    ("intervenants", PeopleFormSet, "Évaluateurs et formateurs"),
+    ("methodes", MethodsForm, "Méthodes et outils"),
+    ("engagement", CommitmentForm, "Engagement signé"),
+]
+
+
+def content_from(forms_by_step: dict[str, Any]) -> dict[str, Any]:
+    """The application's content, JSON-ready, from the validated steps."""
+    identity = forms_by_step["identite"].cleaned_data
+    qualiopi = forms_by_step["qualiopi"].cleaned_data
+    return {
+        "identity": {"legal_name": identity["legal_name"], "nda": identity["nda"]},
+        "sites": [
+            {
+                **{
+                    k: f.cleaned_data[k]
+                    for k in ("siret", "name", "address", "postcode", "city", "departments")
+                },
+                "scopes": f.scopes(),
+            }
+            for f in forms_by_step["etablissements"].forms
+            if f.cleaned_data  # a blank extra row is no site
+        ],
+        "qualiopi": {"number": qualiopi["number"], "expires_on": qualiopi["expires_on"].isoformat()},
+        "people": [f.cleaned_data for f in forms_by_step["intervenants"].forms if f.cleaned_data],
+        "methods": forms_by_step["methodes"].cleaned_data["methods"],
+        "commitment": {
+            "signatory": forms_by_step["engagement"].cleaned_data["signatory"],
+            "signed_at": timezone.now().isoformat(),
+        },
+    }

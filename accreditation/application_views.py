@@ -1,0 +1,160 @@
+"""The organisations' application wizard (django-formtools, one step per page, the draft kept in the database)
+and the application's summary page, where documents are joined and the application is submitted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+from formtools.wizard.storage.base import BaseStorage
+from formtools.wizard.views import NamedUrlWizardView
+
+from backoffice.feedback import reported
+
+from . import selectors, services
+from .application_forms import STEPS, content_from
+from .models import AccreditationApplication, ApplicationDocumentCategory, ApplicationStatus
+
+
+class ApplicationDraftStorage(BaseStorage):
+    """The wizard's state lives in the application's `draft`: it survives the session, on any device."""
+
+    def __init__(self, prefix: str, request: Any = None, file_storage: Any = None) -> None:
+        super().__init__(prefix, request, file_storage)
+        self.application: AccreditationApplication = request.wizard_application
+        self._data = dict(self.application.draft or {})
+        if not self._data:
+            self.init_data()
+
+    def _get_data(self) -> dict[str, Any]:
+        return self._data
+
+    def _set_data(self, value: dict[str, Any]) -> None:
+        self._data = value
+
+    data = property(_get_data, _set_data)
+
+    def reset(self) -> None:  # formtools resets after `done`: the content is saved, the draft stays for edits
+        pass
+
+    def update_response(self, response: Any) -> None:
+        super().update_response(response)
+        if self.request.method == "POST":
+            services.save_draft(self.application, draft=self._data, actor=self.request.user)
+
+
+class ApplicationWizard(NamedUrlWizardView):
+    form_list = [(name, form) for name, form, _ in STEPS]
+    storage_name = "accreditation.application_views.ApplicationDraftStorage"
+    template_name = "accreditation/applications/wizard.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        application = selectors.get_application_for(request.user, kwargs["pk"])
+        try:
+            services.ensure_organisation_staff(request.user, application.organisation)
+        except PermissionDenied as outsider:
+            raise Http404 from outsider
+        if application.status != ApplicationStatus.DRAFT:
+            return HttpResponseRedirect(summary_url(application))
+        request.wizard_application = application  # type: ignore[attr-defined]
+        self.application = application
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_prefix(self, request: HttpRequest, *args: Any, **kwargs: Any) -> str:
+        return f"application_{kwargs['pk']}"
+
+    def get_step_url(self, step: str) -> str:
+        return f"/campagnes/candidatures/{self.application.pk}/etape/{step}/"
+
+    def get_form_kwargs(self, step: str | None = None) -> dict[str, Any]:
+        context = {"organisation": self.application.organisation, "campaign": self.application.campaign}
+        form_class = self.get_form_list()[step or self.steps.current]
+        return {"form_kwargs": context} if hasattr(form_class, "management_form") else context
+
+    def get_context_data(self, form: Any, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(form=form, **kwargs)
+        titles = {name: title for name, _, title in STEPS}
+        context.update(
+            application=self.application,
+            step_title=titles[self.steps.current],
+            step_titles=[(name, titles[name]) for name in self.get_form_list()],
+            is_formset=hasattr(form, "management_form"),
+        )
+        return context
+
+    def post(self, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "add_row" in self.request.POST:  # one more site or person, without JavaScript
+            data = self.request.POST.copy()
+            total = f"{self.get_form_prefix()}-TOTAL_FORMS"
+            rows = data.get(total, "1")
+            data[total] = str(min(int(rows) if rows.isdecimal() else 1, 49) + 1)
+            return self.render(self.get_form(data=data))
+        return super().post(*args, **kwargs)
+
+    def done(self, form_list: Any, form_dict: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        services.save_content(self.application, content=content_from(form_dict), actor=self.request.user)
+        return HttpResponseRedirect(summary_url(self.application))
+
+
+def summary_url(application: AccreditationApplication) -> str:
+    return f"/campagnes/candidatures/{application.pk}/"
+
+
+@require_POST
+def start(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start (or resume) the organisation's application to an open campaign."""
+    campaign = selectors.get_campaign_for(request.user, pk)
+    with reported(request, "Votre dossier de candidature est ouvert : il est enregistré à chaque étape."):
+        application = services.start_application(campaign, actor=request.user)
+        return HttpResponseRedirect(f"/campagnes/candidatures/{application.pk}/etape/")
+    return HttpResponseRedirect(f"/campagnes/{pk}/")
+
+
+@require_GET
+def summary(request: HttpRequest, pk: int) -> HttpResponse:
+    application = selectors.get_application_for(request.user, pk)
+    is_draft = application.status == ApplicationStatus.DRAFT
+    return render(
+        request,
+        "accreditation/applications/summary.html",
+        {
+            "application": application,
+            "content": application.content,
+            "documents": application.documents.select_related("uploaded_by"),
+            "categories": ApplicationDocumentCategory.choices,
+            "problems": services.submission_problems(application) if is_draft else [],
+            "editable": is_draft and _is_own_staff(request.user, application),
+        },
+    )
+
+
+def _is_own_staff(user: Any, application: AccreditationApplication) -> bool:
+    try:
+        services.ensure_organisation_staff(user, application.organisation)
+    except PermissionDenied:
+        return False
+    return True
+
+
+@require_POST
+def upload(request: HttpRequest, pk: int) -> HttpResponse:
+    application = selectors.get_application_for(request.user, pk)
+    with reported(request, "La pièce est ajoutée au dossier."):
+        services.attach_application_document(
+            application,
+            upload=request.FILES.get("file"),
+            category=request.POST.get("category", ""),
+            actor=request.user,
+        )
+    return HttpResponseRedirect(summary_url(application) + "#documents")
+
+
+@require_POST
+def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    application = selectors.get_application_for(request.user, pk)
+    with reported(request, "Votre dossier de candidature est déposé."):
+        services.submit_application(application, actor=request.user)
+    return HttpResponseRedirect(summary_url(application))

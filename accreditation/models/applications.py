@@ -1,0 +1,94 @@
+"""An organisation's application to a campaign: a resumable draft, then what was submitted, its documents."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from backoffice.uploads import StoredDocument
+
+from .campaigns import AccreditationCampaign
+from .organisations import Organisation
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", "Brouillon"
+    SUBMITTED = "submitted", "Déposé"
+    WITHDRAWN = "withdrawn", "Retiré par l'organisme"
+
+
+class AccreditationApplication(models.Model):
+    campaign = models.ForeignKey(
+        AccreditationCampaign, verbose_name="campagne", on_delete=models.PROTECT, related_name="applications"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="organisme", on_delete=models.PROTECT, related_name="applications"
+    )
+    status = models.CharField(
+        "statut", max_length=10, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT
+    )
+    # The wizard's steps as typed (resumable between sessions), then the validated content.
+    draft = models.JSONField("brouillon", default=dict, blank=True)
+    content = models.JSONField("contenu", default=dict, blank=True)
+    # Searchable copies of the content (officers search by name, SIREN or SIRET).
+    legal_name = models.CharField("raison sociale", max_length=200, blank=True)
+    siren = models.CharField("SIREN", max_length=9, blank=True, db_index=True)
+    sirets = models.CharField("SIRET des établissements", max_length=2000, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="créé par", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("créé le", default=timezone.now)
+    updated_at = models.DateTimeField("modifié le", default=timezone.now)
+    submitted_at = models.DateTimeField("déposé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "dossier de candidature"
+        verbose_name_plural = "dossiers de candidature"
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "organisation"],
+                condition=~models.Q(status="withdrawn"),
+                name="application_one_per_campaign",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.legal_name or self.organisation} — {self.campaign}"
+
+
+class ApplicationDocumentCategory(models.TextChoices):
+    KBIS = "kbis", "Extrait Kbis"
+    QUALIOPI = "qualiopi", "Certificat Qualiopi"
+    CV = "cv", "CV d'évaluateur ou de formateur"
+    TOOLS = "tools", "Outils et méthodes d'évaluation"
+    OTHER = "other", "Autre pièce"
+
+
+MANDATORY_DOCUMENTS = (ApplicationDocumentCategory.KBIS, ApplicationDocumentCategory.QUALIOPI)
+
+
+def application_document_path(document: ApplicationDocument, filename: str) -> str:
+    return f"candidatures/{document.application_id}/{document.sha256[:32]}"
+
+
+class ApplicationDocument(StoredDocument):
+    application = models.ForeignKey(
+        AccreditationApplication, on_delete=models.CASCADE, related_name="documents"
+    )
+    category = models.CharField("catégorie", max_length=10, choices=ApplicationDocumentCategory.choices)
+    file = models.FileField("fichier", upload_to=application_document_path, max_length=200)
+
+    class Meta:
+        verbose_name = "pièce du dossier de candidature"
+        verbose_name_plural = "pièces des dossiers de candidature"
+        ordering = ["application", "category", "uploaded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "sha256"], name="application_document_unique_content"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} : {self.original_name}"
