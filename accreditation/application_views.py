@@ -74,6 +74,22 @@ class ApplicationWizard(NamedUrlWizardView):
         form_class = self.get_form_list()[step or self.steps.current]
         return {"form_kwargs": context} if hasattr(form_class, "management_form") else context
 
+    def get_form_initial(self, step: str) -> Any:
+        if step == "etablissements":  # the organisation's known establishments, to keep or correct
+            sites = self.application.organisation.sites.select_related("department").order_by("siret")
+            return [
+                {
+                    "siret": site.siret,
+                    "name": site.name,
+                    "address": site.address,
+                    "postcode": site.postcode,
+                    "city": site.city,
+                    "departments": site.department.code,
+                }
+                for site in sites
+            ] or None
+        return super().get_form_initial(step)
+
     def get_context_data(self, form: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(form=form, **kwargs)
         titles = {name: title for name, _, title in STEPS}

@@ -229,3 +229,10 @@ def test_one_more_site_row_without_javascript(staff, campaign):
         f"/campagnes/candidatures/{application.pk}/etape/etablissements/", {**data, "add_row": "1"}
     )
     assert 'name="etablissements-1-siret"' in text(response)
+
+
+def test_the_sites_step_starts_from_the_organisations_known_establishments(staff, campaign, idf_site):
+    application = start(staff, campaign)
+    post_step(staff, application, "identite", application.organisation.siren)
+    page = text(staff.get(f"/campagnes/candidatures/{application.pk}/etape/etablissements/"))
+    assert idf_site.siret in page and idf_site.name in page
