@@ -4,6 +4,8 @@ from .applications import (
     ApplicationDocument,
     ApplicationDocumentCategory,
     ApplicationStatus,
+    ReviewScore,
+    ScopeDecision,
 )
 from .campaigns import AccreditationCampaign, CampaignAudience, CampaignStatus, ReviewCriterion
 from .organisations import Accreditation, AccreditationRole, AccreditationStatus, Organisation, Site
@@ -40,6 +42,8 @@ __all__ = [
     "Organisation",
     "Region",
     "ReviewCriterion",
+    "ReviewScore",
+    "ScopeDecision",
     "Site",
     "SubDomain",
     "UserScope",

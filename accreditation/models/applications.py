@@ -8,13 +8,20 @@ from django.utils import timezone
 
 from backoffice.uploads import StoredDocument
 
-from .campaigns import AccreditationCampaign
-from .organisations import Organisation
+from .campaigns import AccreditationCampaign, ReviewCriterion
+from .organisations import AccreditationRole, Organisation
+from .reference import Certification
 
 
 class ApplicationStatus(models.TextChoices):
     DRAFT = "draft", "Brouillon"
-    SUBMITTED = "submitted", "Déposé"
+    SUBMITTED = "submitted", "Déposé, à vérifier"
+    INFORMATION_REQUESTED = "info_req", "Complément demandé (délai suspendu)"
+    IN_REVIEW = "in_review", "En instruction"
+    REVIEWED = "reviewed", "Instruit, à proposer au conseil"
+    PROPOSED = "proposed", "Proposé au conseil"
+    DECIDED = "decided", "Décidé"
+    EXPIRED = "expired", "Clos : complément non fourni"
     WITHDRAWN = "withdrawn", "Retiré par l'organisme"
 
 
@@ -41,6 +48,19 @@ class AccreditationApplication(models.Model):
     created_at = models.DateTimeField("créé le", default=timezone.now)
     updated_at = models.DateTimeField("modifié le", default=timezone.now)
     submitted_at = models.DateTimeField("déposé le", null=True, blank=True)
+    # The last request for information (the clock is paused until the organisation answers).
+    request_message = models.CharField("complément demandé", max_length=2000, blank=True)
+    answer_by = models.DateField("réponse attendue avant le", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="instruit par",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recommendation = models.CharField("avis de l'instruction", max_length=2000, blank=True)
+    decision_letter = models.FileField("lettre de décision", upload_to="candidatures/decisions/", blank=True)
 
     class Meta:
         verbose_name = "dossier de candidature"
@@ -92,3 +112,44 @@ class ApplicationDocument(StoredDocument):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} : {self.original_name}"
+
+
+class ReviewScore(models.Model):
+    """The case officer's score and comment on one criterion of the campaign's grid."""
+
+    application = models.ForeignKey(AccreditationApplication, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(ReviewCriterion, on_delete=models.PROTECT, related_name="+")
+    score = models.PositiveSmallIntegerField("note")
+    comment = models.CharField("commentaire", max_length=1000, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "criterion"], name="review_score_once_per_criterion"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion} : {self.score}/{self.criterion.max_score}"
+
+
+class ScopeDecision(models.Model):
+    """The proposal to the board, then the board's decision, for one SIRET × certification × role asked."""
+
+    application = models.ForeignKey(AccreditationApplication, on_delete=models.CASCADE, related_name="scopes")
+    siret = models.CharField("SIRET", max_length=14)
+    certification = models.ForeignKey(Certification, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField("rôle", max_length=10, choices=AccreditationRole.choices)
+    proposed = models.BooleanField("accord proposé", null=True)
+    accepted = models.BooleanField("accordé par le conseil", null=True)
+    reason = models.CharField("motif", max_length=1000, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "siret", "certification", "role"], name="scope_decision_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.siret} {self.certification} ({self.get_role_display()})"

@@ -11,6 +11,15 @@ from .applications import (
 )
 from .campaigns import add_criterion, create_campaign, move_campaign
 from .frameworks import draft_framework_version_from, publish_framework_version
+from .instruction import (
+    answer_information_request,
+    check_completeness,
+    expire_information_request,
+    propose_to_board,
+    record_board_decision,
+    record_review,
+    requested_scopes,
+)
 from .organisations import (
     add_site,
     expire_accreditations,
@@ -27,16 +36,23 @@ from .scopes import set_user_scope
 __all__ = [
     "add_criterion",
     "add_site",
+    "answer_information_request",
     "attach_application_document",
+    "check_completeness",
     "create_campaign",
     "draft_framework_version_from",
     "ensure_organisation_staff",
     "expire_accreditations",
+    "expire_information_request",
     "grant_accreditation",
     "move_campaign",
+    "propose_to_board",
     "publish_framework_version",
+    "record_board_decision",
+    "record_review",
     "register_organisation",
     "reinstate_accreditation",
+    "requested_scopes",
     "save_content",
     "save_draft",
     "set_user_scope",

@@ -74,7 +74,8 @@ def _lock_draft(application: AccreditationApplication, actor: Any) -> Accreditat
         .get(pk=application.pk)
     )
     ensure_organisation_staff(actor, locked.organisation)
-    if locked.status != ApplicationStatus.DRAFT:
+    # A request for information reopens the content and the documents to the organisation.
+    if locked.status not in (ApplicationStatus.DRAFT, ApplicationStatus.INFORMATION_REQUESTED):
         raise ValidationError("Ce dossier est déposé : il ne se modifie plus.")
     return locked
 

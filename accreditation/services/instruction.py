@@ -1,0 +1,296 @@
+"""Case officers process a submitted application: completeness, requests for information, review against the
+campaign's grid, a supervisor's proposal to the board (four eyes), the board's decision per scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from backoffice.accounts.roles import Role, has_role
+from backoffice.audit.events import record
+
+from ..events import ApplicationEvent
+from ..models import (
+    AccreditationApplication,
+    AccreditationRole,
+    ApplicationStatus,
+    Certification,
+    Department,
+    ReviewScore,
+    ScopeDecision,
+    Site,
+)
+from ..validators import department_of_postcode
+from .applications import ensure_organisation_staff
+from .organisations import add_site, grant_accreditation
+
+OFFICER_ROLES = (Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
+SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMINISTRATOR)
+ScopeKey = tuple[str, str, str]  # (SIRET, certification code, role)
+
+
+def _lock(application: AccreditationApplication, *statuses: str) -> AccreditationApplication:
+    locked = (
+        AccreditationApplication.objects.select_for_update()
+        .select_related("campaign", "organisation")
+        .get(pk=application.pk)
+    )
+    if locked.status not in statuses:
+        raise ValidationError(
+            f"Cette étape n'est plus possible : le dossier est « {locked.get_status_display().lower()} »."
+        )
+    return locked
+
+
+def _ensure(actor: Any, roles: tuple[Role, ...], what: str) -> None:
+    if actor is None or not has_role(actor, *roles):
+        raise PermissionDenied(f"Vous ne pouvez pas {what}.")
+
+
+@transaction.atomic
+def check_completeness(
+    application: AccreditationApplication,
+    *,
+    complete: bool,
+    message: str = "",
+    answer_by: dt.date | None = None,
+    actor: Any,
+) -> AccreditationApplication:
+    """Complete → review; incomplete → the organisation is asked for information by a date (clock paused)."""
+    _ensure(actor, OFFICER_ROLES, "vérifier la complétude d'un dossier")
+    locked = _lock(application, ApplicationStatus.SUBMITTED)
+    if complete:
+        locked.status = ApplicationStatus.IN_REVIEW
+        locked.save(update_fields=["status"])
+        record(
+            ApplicationEvent.COMPLETE, actor=actor, subject=locked, summary="Dossier complet : instruction."
+        )
+        return locked
+    message = (message or "").strip()
+    errors = []
+    if not message:
+        errors.append("Précisez les informations ou pièces demandées.")
+    if answer_by is None or answer_by <= timezone.localdate():
+        errors.append("La date de réponse attendue est postérieure à aujourd'hui.")
+    if errors:
+        raise ValidationError(errors)
+    locked.status, locked.request_message, locked.answer_by = (
+        ApplicationStatus.INFORMATION_REQUESTED,
+        message,
+        answer_by,
+    )
+    locked.save(update_fields=["status", "request_message", "answer_by"])
+    record(
+        ApplicationEvent.INFORMATION_REQUESTED,
+        actor=actor,
+        subject=locked,
+        summary=f"Complément demandé avant le {answer_by:%d/%m/%Y} : {message}",  # type: ignore[union-attr]
+    )
+    return locked
+
+
+@transaction.atomic
+def answer_information_request(
+    application: AccreditationApplication, *, response: str, actor: Any
+) -> AccreditationApplication:
+    """The organisation answers (and may have corrected its content and documents): back to the check."""
+    locked = _lock(application, ApplicationStatus.INFORMATION_REQUESTED)
+    ensure_organisation_staff(actor, locked.organisation)
+    response = (response or "").strip()
+    if not response:
+        raise ValidationError("Indiquez ce que vous avez complété.")
+    locked.status = ApplicationStatus.SUBMITTED
+    locked.save(update_fields=["status"])
+    record(
+        ApplicationEvent.INFORMATION_PROVIDED,
+        actor=actor,
+        subject=locked,
+        summary=f"Complément fourni : {response}",
+    )
+    return locked
+
+
+@transaction.atomic
+def expire_information_request(application: AccreditationApplication) -> bool:
+    """The organisation's deadline passed without an answer: the application is closed. Safe to run twice."""
+    locked = AccreditationApplication.objects.select_for_update().get(pk=application.pk)
+    if locked.status != ApplicationStatus.INFORMATION_REQUESTED:
+        return False
+    locked.status = ApplicationStatus.EXPIRED
+    locked.save(update_fields=["status"])
+    record(
+        ApplicationEvent.REQUEST_EXPIRED,
+        actor=None,
+        subject=locked,
+        summary=f"Dossier clos : complément non fourni avant le {locked.answer_by:%d/%m/%Y}.",
+    )
+    return True
+
+
+@transaction.atomic
+def record_review(
+    application: AccreditationApplication,
+    *,
+    scores: Mapping[int, tuple[int, str]],
+    recommendation: str,
+    actor: Any,
+) -> AccreditationApplication:
+    """Score every criterion of the campaign's grid (within its maximum) and give the officer's opinion."""
+    _ensure(actor, OFFICER_ROLES, "instruire un dossier")
+    locked = _lock(application, ApplicationStatus.IN_REVIEW)
+    criteria = list(locked.campaign.criteria.all())
+    errors = [
+        f"Notez le critère « {c.label} » de 0 à {c.max_score}."
+        for c in criteria
+        if c.pk not in scores or not 0 <= scores[c.pk][0] <= c.max_score
+    ]
+    if set(scores) - {c.pk for c in criteria}:
+        errors.append("Un critère noté n'appartient pas à la grille de cette campagne.")
+    if not (recommendation or "").strip():
+        errors.append("Donnez l'avis de l'instruction.")
+    if errors:
+        raise ValidationError(errors)
+    ReviewScore.objects.bulk_create(
+        ReviewScore(application=locked, criterion=c, score=scores[c.pk][0], comment=scores[c.pk][1][:1000])
+        for c in criteria
+    )
+    locked.status, locked.reviewed_by = ApplicationStatus.REVIEWED, actor
+    locked.recommendation = recommendation.strip()
+    locked.save(update_fields=["status", "reviewed_by", "recommendation"])
+    total = sum(scores[c.pk][0] for c in criteria)
+    record(
+        ApplicationEvent.REVIEWED,
+        actor=actor,
+        subject=locked,
+        summary=f"Instruction : {total}/{sum(c.max_score for c in criteria)} — {locked.recommendation}",
+    )
+    return locked
+
+
+def requested_scopes(application: AccreditationApplication) -> list[ScopeKey]:
+    """Every SIRET × certification × role the application asks for."""
+    return [
+        (site["siret"], scope["certification"], scope["role"])
+        for site in application.content.get("sites", [])
+        for scope in site.get("scopes", [])
+    ]
+
+
+def _check_scope_choices(
+    application: AccreditationApplication, choices: Mapping[ScopeKey, tuple[bool, str]]
+) -> list[str]:
+    asked = requested_scopes(application)
+    errors = [
+        f"Statuez sur {siret} — {code} ({role})."
+        for siret, code, role in asked
+        if (siret, code, role) not in choices
+    ]
+    if set(choices) - set(asked):
+        errors.append("Une habilitation non demandée ne peut pas être accordée.")
+    errors += [
+        f"Motivez le refus pour {siret} — {code}."
+        for (siret, code, _role), (accepted, reason) in choices.items()
+        if not accepted and not reason.strip()
+    ]
+    return errors
+
+
+@transaction.atomic
+def propose_to_board(
+    application: AccreditationApplication, *, choices: Mapping[ScopeKey, tuple[bool, str]], actor: Any
+) -> AccreditationApplication:
+    """A supervisor who did not review the application proposes the decision per scope (four eyes)."""
+    _ensure(actor, SUPERVISOR_ROLES, "proposer une décision au conseil")
+    locked = _lock(application, ApplicationStatus.REVIEWED)
+    if locked.reviewed_by_id == actor.pk:
+        raise PermissionDenied(
+            "La proposition au conseil revient à un·e autre superviseur·e que l'instructeur·rice."
+        )
+    errors = _check_scope_choices(locked, choices)
+    if errors:
+        raise ValidationError(errors)
+    codes = {c.code: c for c in Certification.objects.all()}
+    ScopeDecision.objects.bulk_create(
+        ScopeDecision(
+            application=locked,
+            siret=siret,
+            certification=codes[code],
+            role=role,
+            proposed=ok,
+            reason=reason.strip(),
+        )
+        for (siret, code, role), (ok, reason) in choices.items()
+    )
+    locked.status = ApplicationStatus.PROPOSED
+    locked.save(update_fields=["status"])
+    accepted = sum(ok for ok, _ in choices.values())
+    record(
+        ApplicationEvent.PROPOSED,
+        actor=actor,
+        subject=locked,
+        summary=f"Proposé au conseil : {accepted} habilitation(s) sur {len(choices)}.",
+    )
+    return locked
+
+
+@transaction.atomic
+def record_board_decision(
+    application: AccreditationApplication, *, choices: Mapping[ScopeKey, tuple[bool, str]], actor: Any
+) -> list[Any]:
+    """The board's decision per scope; each accepted scope becomes an accreditation from the board's date for
+    the default validity (the establishment is created if new). Returns the accreditations granted."""
+    _ensure(actor, SUPERVISOR_ROLES, "enregistrer la décision du conseil")
+    locked = _lock(application, ApplicationStatus.PROPOSED)
+    errors = _check_scope_choices(locked, choices)
+    if errors:
+        raise ValidationError(errors)
+    granted = []
+    for scope in locked.scopes.select_related("certification"):
+        accepted, reason = choices[(scope.siret, scope.certification.code, scope.role)]
+        scope.accepted, scope.reason = accepted, reason.strip() or scope.reason
+        scope.save(update_fields=["accepted", "reason"])
+        if accepted:
+            site = _site_for(locked, scope.siret, actor)
+            granted.append(
+                grant_accreditation(
+                    site,
+                    certification=scope.certification,
+                    role=AccreditationRole(scope.role),
+                    valid_from=locked.campaign.board_on,
+                    actor=actor,
+                )
+            )
+    locked.status = ApplicationStatus.DECIDED
+    locked.save(update_fields=["status"])
+    record(
+        ApplicationEvent.DECIDED,
+        actor=actor,
+        subject=locked,
+        summary=f"Décision du conseil : {len(granted)} habilitation(s) accordée(s) sur {len(choices)}.",
+    )
+    return granted
+
+
+def _site_for(application: AccreditationApplication, siret: str, actor: Any) -> Site:
+    existing = Site.objects.filter(siret=siret).first()
+    if existing is not None:
+        return existing
+    data = next(site for site in application.content["sites"] if site["siret"] == siret)
+    department = Department.objects.get(code=department_of_postcode(data["postcode"]))
+    covered = Department.objects.filter(code__in=data.get("departments", []))
+    return add_site(
+        application.organisation,
+        siret=siret,
+        name=data["name"],
+        address=data["address"],
+        postcode=data["postcode"],
+        city=data["city"],
+        department=department,
+        departments_covered=covered,
+        actor=actor,
+    )
