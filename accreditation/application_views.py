@@ -57,7 +57,7 @@ class ApplicationWizard(NamedUrlWizardView):
             services.ensure_organisation_staff(request.user, application.organisation)
         except PermissionDenied as outsider:
             raise Http404 from outsider
-        if application.status != ApplicationStatus.DRAFT:
+        if application.status not in (ApplicationStatus.DRAFT, ApplicationStatus.INFORMATION_REQUESTED):
             return HttpResponseRedirect(summary_url(application))
         request.wizard_application = application  # type: ignore[attr-defined]
         self.application = application
@@ -133,6 +133,8 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
 def summary(request: HttpRequest, pk: int) -> HttpResponse:
     application = selectors.get_application_for(request.user, pk)
     is_draft = application.status == ApplicationStatus.DRAFT
+    reopened = application.status == ApplicationStatus.INFORMATION_REQUESTED
+    own = _is_own_staff(request.user, application)
     return render(
         request,
         "accreditation/applications/summary.html",
@@ -142,7 +144,8 @@ def summary(request: HttpRequest, pk: int) -> HttpResponse:
             "documents": application.documents.select_related("uploaded_by"),
             "categories": ApplicationDocumentCategory.choices,
             "problems": services.submission_problems(application) if is_draft else [],
-            "editable": is_draft and _is_own_staff(request.user, application),
+            "editable": (is_draft or reopened) and own,
+            "answerable": reopened and own,
         },
     )
 
@@ -166,11 +169,3 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
         )
     return HttpResponseRedirect(summary_url(application) + "#documents")
-
-
-@require_POST
-def submit(request: HttpRequest, pk: int) -> HttpResponse:
-    application = selectors.get_application_for(request.user, pk)
-    with reported(request, "Votre dossier de candidature est déposé."):
-        services.submit_application(application, actor=request.user)
-    return HttpResponseRedirect(summary_url(application))

@@ -173,7 +173,6 @@ class CampaignsApp(Application):
     wizard_path = path("candidatures/<int:pk>/etape/", wizard, name="application_wizard")
     step_path = path("candidatures/<int:pk>/etape/<str:step>/", wizard, name="application_step")
     upload_path = path("candidatures/<int:pk>/pieces/", application_views.upload, name="application_upload")
-    submit_path = path("candidatures/<int:pk>/deposer/", application_views.submit, name="application_submit")
 
     def has_view_permission(self, user: Any, obj: Any = None) -> bool:
         return has_role(user, *STAFF, Role.EVALUATOR_STAFF, Role.TRAINER_STAFF)

@@ -41,3 +41,4 @@ class ApplicationEvent(models.TextChoices):
     REVIEWED = "application.reviewed", "Dossier instruit"
     PROPOSED = "application.proposed", "Décision proposée au conseil"
     DECIDED = "application.decided", "Décision du conseil"
+    ESCALATED = "application.escalated", "Échéance dépassée : escaladé aux superviseurs"

@@ -241,6 +241,9 @@ PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # Largest document joined to a case file (PDF or image).
 CASEFILE_DOCUMENT_MAX_BYTES = int(env("CASEFILE_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 DEMO_PASSWORD = env("DEMO_PASSWORD", "clea-demo-2026")
+# Days a case officer has to check an application's completeness, then to review it, before escalation.
+APPLICATION_CHECK_DAYS = int(env("APPLICATION_CHECK_DAYS", "10"))
+APPLICATION_REVIEW_DAYS = int(env("APPLICATION_REVIEW_DAYS", "30"))
 # Days each pathway step may wait before it is overdue (shown as the task's due date).
 PATHWAY_STEP_DUE_DAYS = {
     "positioning": 15,

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Application, Site
+from viewflow.workflow.flow import FlowAppViewset
 
 from accreditation.campaign_views import CampaignsApp
 from accreditation.views import OrganisationsApp, ReferenceApp
@@ -14,8 +15,8 @@ from casefiles.views import (
     statement_of_acquisitions,
     upload_document,
 )
-from workflows import file_views
-from workflows.flows import CandidatePathwayFlow
+from workflows import approval_pages, file_views
+from workflows.flows import AccreditationApprovalFlow, CandidatePathwayFlow
 from workflows.viewsets import ScopedFlowAppViewset
 
 from . import views
@@ -42,6 +43,7 @@ site = Site(
         CertificatesApp(),
         OrganisationsApp(),
         CampaignsApp(),
+        FlowAppViewset(AccreditationApprovalFlow, icon="fact_check", app_name="instruction"),
         ReferenceApp(),
     ],
 )
@@ -58,6 +60,9 @@ urlpatterns = [
     path("dossiers/pieces/<int:pk>/", download_document, name="casefile_document"),
     path("dossiers/pieces/<int:pk>/retirer/", delete_document, name="casefile_document_delete"),
     path("", include("backoffice.certificate_urls")),
+    # The organisation's submission and answer start and resume the approval process (workflows layer).
+    path("campagnes/candidatures/<int:pk>/deposer/", approval_pages.submit, name="application_submit"),
+    path("campagnes/candidatures/<int:pk>/repondre/", approval_pages.answer, name="application_answer"),
     path("dossiers/<int:pk>/abandonner/", file_views.abandon, name="casefile_abandon"),
     path("dossiers/<int:pk>/transferer/", file_views.transfer, name="casefile_transfer"),
     path("", site.urls),

@@ -8,6 +8,8 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from viewflow.workflow.models import Task
 
+from accreditation.selectors import applications_for
+from backoffice.accounts.roles import Role, has_role
 from casefiles.selectors import case_files_for
 
 
@@ -23,7 +25,11 @@ class ProcessScopeMiddleware:
         if process_pk is None:
             return None
         # The permission model is not object-level: the process must belong to a file the user may see.
-        if not case_files_for(request.user).filter(process_id=process_pk).exists():
+        visible = case_files_for(request.user).filter(process_id=process_pk).exists() or (
+            has_role(request.user, Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
+            and applications_for(request.user).filter(process_id=process_pk).exists()
+        )
+        if not visible:
             raise Http404("Dossier introuvable.")
         # Viewflow loads the task by its own pk: it must be a task of that very process.
         task_pk = kwargs.get("task_pk")

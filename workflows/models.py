@@ -52,3 +52,19 @@ class CandidatePathwayTask(Task):
         proxy = True
         verbose_name = "tâche du parcours candidat"
         verbose_name_plural = "tâches du parcours candidat"
+
+
+class AccreditationApprovalProcess(Process):
+    """Campaigns are national: Viewflow's permissions (Certif'Pro staff only) are the whole scope."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "instruction d'une candidature"
+        verbose_name_plural = "instructions des candidatures"
+
+
+class AccreditationApprovalTask(Task):
+    class Meta:
+        proxy = True
+        verbose_name = "tâche d'instruction"
+        verbose_name_plural = "tâches d'instruction"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.views import generic
@@ -28,8 +28,8 @@ class ServiceFormMixin:
             with transaction.atomic():
                 self.run_service(form)
                 self.request.activation.execute()  # type: ignore[attr-defined]
-        except ValidationError as error:
-            for message in error.messages:
+        except (ValidationError, PermissionDenied) as error:  # refused: nothing saved, the task stays open
+            for message in getattr(error, "messages", [str(error)]):
                 form.add_error(None, message)
             return self.form_invalid(form)  # type: ignore[attr-defined]
         return HttpResponseRedirect(self.get_success_url())  # type: ignore[attr-defined]

@@ -61,6 +61,15 @@ class AccreditationApplication(models.Model):
     )
     recommendation = models.CharField("avis de l'instruction", max_length=2000, blank=True)
     decision_letter = models.FileField("lettre de décision", upload_to="candidatures/decisions/", blank=True)
+    escalated = models.BooleanField("échéance dépassée (superviseurs)", default=False)
+    process = models.OneToOneField(
+        "viewflow.Process",
+        verbose_name="processus",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="application",
+    )
 
     class Meta:
         verbose_name = "dossier de candidature"

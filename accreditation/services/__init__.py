@@ -13,7 +13,9 @@ from .campaigns import add_criterion, create_campaign, move_campaign
 from .frameworks import draft_framework_version_from, publish_framework_version
 from .instruction import (
     answer_information_request,
+    attach_approval_process,
     check_completeness,
+    escalate,
     expire_information_request,
     propose_to_board,
     record_board_decision,
@@ -38,10 +40,12 @@ __all__ = [
     "add_site",
     "answer_information_request",
     "attach_application_document",
+    "attach_approval_process",
     "check_completeness",
     "create_campaign",
     "draft_framework_version_from",
     "ensure_organisation_staff",
+    "escalate",
     "expire_accreditations",
     "expire_information_request",
     "grant_accreditation",

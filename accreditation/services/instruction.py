@@ -294,3 +294,21 @@ def _site_for(application: AccreditationApplication, siret: str, actor: Any) -> 
         departments_covered=covered,
         actor=actor,
     )
+
+
+@transaction.atomic
+def attach_approval_process(application: AccreditationApplication, process: Any) -> None:
+    """Link the submitted application to the approval process that the workflow started for it."""
+    AccreditationApplication.objects.filter(pk=application.pk, process__isnull=True).update(process=process)
+
+
+@transaction.atomic
+def escalate(application: AccreditationApplication, *, step: str) -> None:
+    """A step's deadline passed: the task goes to the supervisors, and the timeline says so."""
+    AccreditationApplication.objects.filter(pk=application.pk).update(escalated=True)
+    record(
+        ApplicationEvent.ESCALATED,
+        actor=None,
+        subject=application,
+        summary=f"Échéance dépassée ({step}) : la tâche passe aux superviseur·es.",
+    )

@@ -54,6 +54,18 @@ _PATHWAY_EVALUATOR = [
     "workflows.can_jury_return_candidatepathwayprocess",
 ]
 
+_APPROVAL_OFFICER = [
+    "workflows.view_accreditationapprovalprocess",
+    "workflows.can_completeness_check_accreditationapprovalprocess",
+    "workflows.can_review_accreditationapprovalprocess",
+]
+_APPROVAL_SUPERVISOR = [
+    *_APPROVAL_OFFICER,
+    "workflows.can_proposal_accreditationapprovalprocess",
+    "workflows.can_board_decision_accreditationapprovalprocess",
+    "workflows.manage_accreditationapprovalprocess",
+]
+
 # Permissions are model-wide; what each person sees is narrowed by accreditation.scoping.
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.CASE_OFFICER: [
@@ -61,6 +73,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         *_ORGANISATIONS_READ,
         *_ORGANISATIONS_WRITE,
         *_PATHWAY_VIEW,
+        *_APPROVAL_OFFICER,
         "audit.view_auditevent",
     ],
     Role.SUPERVISOR: [
@@ -69,6 +82,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         *_ORGANISATIONS_WRITE,
         *_PATHWAY_VIEW,
         "workflows.manage_candidatepathwayprocess",
+        *_APPROVAL_SUPERVISOR,
         "audit.view_auditevent",
     ],
     Role.JURY_MEMBER: [*_REFERENCE, *_ORGANISATIONS_READ],

@@ -1,0 +1,204 @@
+"""The approval of an application through HTTP: submission starts it, officers check and review, a second
+supervisor proposes, the board decides per scope; information requests, their expiry and escalations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import unescape
+
+import pytest
+from django.utils import timezone
+from viewflow.workflow.status import PROCESS, STATUS
+from viewflow.workflow.timers import fire_due_timers
+
+from accreditation.models import Accreditation, ApplicationStatus, CampaignStatus
+from accreditation.services import (
+    attach_application_document,
+    move_campaign,
+    save_content,
+    start_application,
+)
+from accreditation.services.scopes import set_user_scope
+from backoffice.accounts.roles import Role
+from tests.accreditation.test_services__campaigns import draft
+from tests.accreditation.test_services__instruction import content_for
+from tests.factories import UserFactory
+from workflows.models import AccreditationApprovalTask
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date.today()
+FLOW = "workflows/accreditation_approval.AccreditationApprovalFlow"
+
+
+@pytest.fixture
+def application(officer, evaluator):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    campaign = move_campaign(draft(officer), CampaignStatus.OPEN, actor=officer)
+    application = start_application(campaign, actor=evaluator)
+    save_content(application, content=content_for(application.organisation), actor=evaluator)
+    for category in ("kbis", "qualiopi"):
+        upload = SimpleUploadedFile(f"{category}.pdf", b"%PDF-1.4 " + category.encode(), "application/pdf")
+        attach_application_document(application, upload=upload, category=category, actor=evaluator)
+    return application
+
+
+@pytest.fixture
+def submitted(client_for, evaluator, application):
+    response = client_for(evaluator).post(f"/campagnes/candidatures/{application.pk}/deposer/", follow=True)
+    assert "Votre dossier de candidature est déposé." in unescape(response.content.decode())
+    application.refresh_from_db()
+    return application
+
+
+@pytest.fixture
+def second_supervisor(db):
+    user = UserFactory(username="supervisor.two", role=Role.SUPERVISOR)
+    set_user_scope(user, national=True, actor=None)
+    return user
+
+
+def waiting(application, node: str) -> AccreditationApprovalTask:
+    return AccreditationApprovalTask.objects.get(
+        process_id=application.process_id,
+        flow_task=f"{FLOW}.{node}",
+        status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.SCHEDULED],
+    )
+
+
+def do(client, application, node: str, data: dict):
+    task = waiting(application, node)
+    base = f"/instruction/{application.process_id}/{node}/{task.pk}"
+    client.post(f"{base}/assign/", {})
+    return client.post(f"{base}/execute/", data)
+
+
+def scope_data(accept=("1", "1"), reasons=("", "")) -> dict:
+    return {"accept_0": accept[0], "reason_0": reasons[0], "accept_1": accept[1], "reason_1": reasons[1]}
+
+
+def review_data(application) -> dict:
+    data = {"recommendation": "Avis favorable"}
+    for criterion in application.campaign.criteria.all():
+        data[f"score_{criterion.pk}"] = criterion.max_score
+        data[f"comment_{criterion.pk}"] = "Bien"
+    return data
+
+
+def test_from_submission_to_the_boards_partial_decision(
+    client_for, submitted, officer, supervisor, second_supervisor
+):
+    assert submitted.status == ApplicationStatus.SUBMITTED and submitted.process_id
+    assert do(client_for(officer), submitted, "completeness_check", {"complete": "1"}).status_code == 302
+    assert do(client_for(supervisor), submitted, "review", review_data(submitted)).status_code == 302
+
+    # Four eyes: the reviewer cannot propose; the task stays open with the French message.
+    response = do(client_for(supervisor), submitted, "proposal", scope_data())
+    assert response.status_code == 200
+    assert "autre superviseur" in unescape(response.content.decode())
+    client_for(supervisor).post(
+        f"/instruction/{submitted.process_id}/proposal/{waiting(submitted, 'proposal').pk}/unassign/", {}
+    )
+    assert do(client_for(second_supervisor), submitted, "proposal", scope_data()).status_code == 302
+    response = do(
+        client_for(second_supervisor),
+        submitted,
+        "board_decision",
+        scope_data(("1", "0"), ("", "Formateurs non formés")),
+    )
+    assert response.status_code == 302
+
+    submitted.refresh_from_db()
+    assert submitted.status == ApplicationStatus.DECIDED
+    submitted.process.refresh_from_db()
+    assert submitted.process.status == PROCESS.DONE
+    granted = Accreditation.objects.filter(site__siret=submitted.content["sites"][0]["siret"])
+    assert list(granted.values_list("role", flat=True)) == ["evaluator"]
+
+
+def test_an_information_request_waits_for_the_organisation_and_comes_back(
+    client_for, submitted, officer, evaluator
+):
+    answer_by = TODAY + dt.timedelta(days=15)
+    do(
+        client_for(officer),
+        submitted,
+        "completeness_check",
+        {"complete": "0", "message": "Kbis de moins de 3 mois", "answer_by": answer_by.isoformat()},
+    )
+    submitted.refresh_from_db()
+    assert submitted.status == ApplicationStatus.INFORMATION_REQUESTED
+    timer = waiting(submitted, "awaiting_information__timeout")
+    assert timezone.localtime(timer.scheduled).date() == answer_by + dt.timedelta(days=1)
+
+    page = unescape(client_for(evaluator).get(f"/campagnes/candidatures/{submitted.pk}/").content.decode())
+    assert "Kbis de moins de 3 mois" in page
+    response = client_for(evaluator).post(
+        f"/campagnes/candidatures/{submitted.pk}/repondre/", {"response": "Kbis récent joint"}, follow=True
+    )
+
+    assert "Votre réponse est transmise" in unescape(response.content.decode())
+    submitted.refresh_from_db()
+    assert submitted.status == ApplicationStatus.SUBMITTED
+    assert waiting(submitted, "completeness_check")
+
+
+def test_an_unanswered_request_expires_by_the_timer(client_for, submitted, officer):
+    do(
+        client_for(officer),
+        submitted,
+        "completeness_check",
+        {"complete": "0", "message": "Qualiopi", "answer_by": (TODAY + dt.timedelta(days=1)).isoformat()},
+    )
+    timer = waiting(submitted, "awaiting_information__timeout")
+    AccreditationApprovalTask.objects.filter(pk=timer.pk).update(
+        scheduled=timezone.now() - dt.timedelta(minutes=1)
+    )
+
+    assert fire_due_timers() == 1
+
+    submitted.refresh_from_db()
+    assert submitted.status == ApplicationStatus.EXPIRED
+    submitted.process.refresh_from_db()
+    assert submitted.process.status == PROCESS.DONE
+
+
+def test_a_late_completeness_check_escalates_to_the_supervisors(client_for, submitted, officer, supervisor):
+    timer = waiting(submitted, "completeness_check__timeout")
+    AccreditationApprovalTask.objects.filter(pk=timer.pk).update(
+        scheduled=timezone.now() - dt.timedelta(minutes=1)
+    )
+
+    fire_due_timers()
+
+    submitted.refresh_from_db()
+    assert submitted.escalated
+    escalated = waiting(submitted, "completeness_check_escalated")
+    base = f"/instruction/{submitted.process_id}/completeness_check_escalated/{escalated.pk}"
+    client_for(officer).post(f"{base}/assign/", {})
+    escalated.refresh_from_db()
+    assert escalated.owner_id is None  # the officer no longer holds it
+    assert (
+        do(client_for(supervisor), submitted, "completeness_check_escalated", {"complete": "1"}).status_code
+        == 302
+    )
+    assert waiting(submitted, "review")
+
+
+def test_organisations_reach_no_approval_page(
+    client_for, submitted, evaluator, evaluator_of_other_organisation
+):
+    task = waiting(submitted, "completeness_check")
+    pages = [
+        f"/instruction/{submitted.process_id}/",
+        f"/instruction/{submitted.process_id}/completeness_check/{task.pk}/",
+    ]
+    for outsider in (evaluator, evaluator_of_other_organisation):
+        client = client_for(outsider)
+        for page in pages:
+            assert client.get(page).status_code in (403, 404), page
+    other = client_for(evaluator_of_other_organisation)
+    assert (
+        other.post(f"/campagnes/candidatures/{submitted.pk}/repondre/", {"response": "x"}).status_code == 404
+    )
+    assert other.post(f"/campagnes/candidatures/{submitted.pk}/deposer/", {}).status_code == 404

@@ -1,0 +1,77 @@
+"""Thin task views of the accreditation approval: parse the form, call one accreditation service, move on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.views import generic
+from viewflow.views import FormLayoutMixin
+from viewflow.workflow.flow.views import mixins
+
+from accreditation import services
+from accreditation.models import AccreditationApplication
+
+from . import approval_forms
+from .views import ServiceFormMixin
+
+
+class ApplicationTaskView(
+    ServiceFormMixin,
+    FormLayoutMixin,
+    mixins.TaskSuccessUrlMixin,
+    mixins.TaskViewTemplateNames,
+    generic.FormView,
+):
+    template_name = "workflows/approval_task.html"
+
+    @property
+    def application(self) -> AccreditationApplication:
+        return AccreditationApplication.objects.select_related("campaign", "organisation").get(
+            process=self.request.activation.process  # type: ignore[attr-defined]
+        )
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "application": self.application}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "application": self.application}
+
+
+class CompletenessView(ApplicationTaskView):
+    form_class = approval_forms.CompletenessForm
+
+    def run_service(self, form: Any) -> None:
+        data = form.cleaned_data
+        services.check_completeness(
+            self.application,
+            complete=data["complete"],
+            message=data["message"],
+            answer_by=data["answer_by"],
+            actor=self.request.user,
+        )
+
+
+class ReviewView(ApplicationTaskView):
+    form_class = approval_forms.ReviewForm
+
+    def run_service(self, form: Any) -> None:
+        services.record_review(
+            self.application,
+            scores=form.scores(),
+            recommendation=form.cleaned_data["recommendation"],
+            actor=self.request.user,
+        )
+
+
+class ProposalView(ApplicationTaskView):
+    form_class = approval_forms.ScopeChoicesForm
+
+    def run_service(self, form: Any) -> None:
+        services.propose_to_board(self.application, choices=form.choices(), actor=self.request.user)
+
+
+class BoardDecisionView(ApplicationTaskView):
+    form_class = approval_forms.ScopeChoicesForm
+
+    def run_service(self, form: Any) -> None:
+        services.record_board_decision(self.application, choices=form.choices(), actor=self.request.user)
