@@ -62,15 +62,20 @@ def content_for(organisation) -> dict:
     }
 
 
-@pytest.fixture
-def submitted(officer, evaluator):
+def ready_to_submit(officer, evaluator):
+    """An application to an open campaign, complete, with its mandatory documents."""
     campaign = move_campaign(draft(officer), CampaignStatus.OPEN, actor=officer)
     application = start_application(campaign, actor=evaluator)
     save_content(application, content=content_for(application.organisation), actor=evaluator)
     for category in ("kbis", "qualiopi"):
         upload = SimpleUploadedFile(f"{category}.pdf", b"%PDF-1.4 " + category.encode(), "application/pdf")
         attach_application_document(application, upload=upload, category=category, actor=evaluator)
-    return submit_application(application, actor=evaluator)
+    return application
+
+
+@pytest.fixture
+def submitted(officer, evaluator):
+    return submit_application(ready_to_submit(officer, evaluator), actor=evaluator)
 
 
 @pytest.fixture

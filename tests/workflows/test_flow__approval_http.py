@@ -11,17 +11,10 @@ from django.utils import timezone
 from viewflow.workflow.status import PROCESS, STATUS
 from viewflow.workflow.timers import fire_due_timers
 
-from accreditation.models import Accreditation, ApplicationStatus, CampaignStatus
-from accreditation.services import (
-    attach_application_document,
-    move_campaign,
-    save_content,
-    start_application,
-)
+from accreditation.models import Accreditation, ApplicationStatus
 from accreditation.services.scopes import set_user_scope
 from backoffice.accounts.roles import Role
-from tests.accreditation.test_services__campaigns import draft
-from tests.accreditation.test_services__instruction import content_for
+from tests.accreditation.test_services__instruction import ready_to_submit
 from tests.factories import UserFactory
 from workflows.models import AccreditationApprovalTask
 
@@ -32,15 +25,7 @@ FLOW = "workflows/accreditation_approval.AccreditationApprovalFlow"
 
 @pytest.fixture
 def application(officer, evaluator):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    campaign = move_campaign(draft(officer), CampaignStatus.OPEN, actor=officer)
-    application = start_application(campaign, actor=evaluator)
-    save_content(application, content=content_for(application.organisation), actor=evaluator)
-    for category in ("kbis", "qualiopi"):
-        upload = SimpleUploadedFile(f"{category}.pdf", b"%PDF-1.4 " + category.encode(), "application/pdf")
-        attach_application_document(application, upload=upload, category=category, actor=evaluator)
-    return application
+    return ready_to_submit(officer, evaluator)
 
 
 @pytest.fixture
