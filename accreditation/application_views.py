@@ -6,17 +6,24 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 from formtools.wizard.storage.base import BaseStorage
 from formtools.wizard.views import NamedUrlWizardView
 
+from backoffice.accounts.roles import Role, has_role
+from backoffice.audit.events import timeline
 from backoffice.feedback import reported
 
 from . import selectors, services
 from .application_forms import STEPS, content_from
-from .models import AccreditationApplication, ApplicationDocumentCategory, ApplicationStatus
+from .models import (
+    AccreditationApplication,
+    ApplicationDocument,
+    ApplicationDocumentCategory,
+    ApplicationStatus,
+)
 
 
 class ApplicationDraftStorage(BaseStorage):
@@ -145,6 +152,9 @@ def summary(request: HttpRequest, pk: int) -> HttpResponse:
             "categories": ApplicationDocumentCategory.choices,
             "problems": services.submission_problems(application) if is_draft else [],
             "editable": (is_draft or reopened) and own,
+            "is_staff": has_role(request.user, *STAFF),
+            "notes": application.notes.select_related("author") if has_role(request.user, *STAFF) else [],
+            "events": timeline(application),
             "answerable": reopened and own,
         },
     )
@@ -169,3 +179,31 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
         )
     return HttpResponseRedirect(summary_url(application) + "#documents")
+
+
+STAFF = (Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
+
+
+@require_POST
+def add_note(request: HttpRequest, pk: int) -> HttpResponse:
+    application = selectors.get_application_for(request.user, pk)
+    if not has_role(request.user, *STAFF):
+        raise Http404
+    with reported(request, "La note interne est enregistrée."):
+        services.add_internal_note(application, text=request.POST.get("text", ""), actor=request.user)
+    return HttpResponseRedirect(summary_url(application) + "#notes")
+
+
+@require_GET
+def document(request: HttpRequest, pk: int) -> FileResponse:
+    """A document of an application the user may see (their organisation's, or any for staff), else 404."""
+    document = get_object_or_404(
+        ApplicationDocument.objects.filter(application__in=selectors.applications_for(request.user)), pk=pk
+    )
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404("Le fichier de cette pièce est introuvable.") from missing
+    response = FileResponse(handle, content_type=document.content_type, filename=document.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

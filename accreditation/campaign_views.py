@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, F, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path
@@ -17,7 +17,7 @@ from backoffice.accounts.roles import Role, has_role
 from backoffice.feedback import reported
 
 from . import application_views, selectors, services
-from .models import CampaignAudience, CampaignStatus, Certification
+from .models import ApplicationStatus, CampaignAudience, CampaignStatus, Certification
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 STAFF = (Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
@@ -111,11 +111,17 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if campaign.status in services.campaigns.TRANSITIONS[status][0]
     ]
+    applications, counts = _applications_of(request, campaign) if is_staff else ([], [])
     return render(
         request,
         "accreditation/campaigns/detail.html",
         {
             "campaign": campaign,
+            "applications": applications,
+            "counts": counts,
+            "statuses": ApplicationStatus.choices,
+            "query": request.GET.get("q", ""),
+            "status_filter": request.GET.get("statut", ""),
             "criteria": campaign.criteria.all(),
             "is_staff": is_staff,
             "moves": moves if is_staff else [],
@@ -125,6 +131,24 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else None,
         },
     )
+
+
+def _applications_of(request: HttpRequest, campaign: Any) -> tuple[Any, list[tuple[str, int]]]:
+    """The campaign's applications (search: name, SIREN or SIRET; status filter), oldest submitted first,
+    and the count per status."""
+    every = selectors.applications_for(request.user).filter(campaign=campaign)
+    by_status = dict(every.values_list("status").annotate(n=Count("pk")))
+    counts = [(label, by_status[value]) for value, label in ApplicationStatus.choices if value in by_status]
+    applications = every.exclude(status=ApplicationStatus.DRAFT) if not request.GET.get("statut") else every
+    query = request.GET.get("q", "").strip()
+    if query:
+        digits = query.replace(" ", "")
+        applications = applications.filter(
+            Q(legal_name__icontains=query) | Q(siren=digits) | Q(sirets__contains=digits or query)
+        )
+    if request.GET.get("statut") in ApplicationStatus.values:
+        applications = applications.filter(status=request.GET["statut"])
+    return applications.order_by(F("submitted_at").asc(nulls_last=True), "pk")[:200], counts
 
 
 @require_POST
@@ -173,6 +197,10 @@ class CampaignsApp(Application):
     wizard_path = path("candidatures/<int:pk>/etape/", wizard, name="application_wizard")
     step_path = path("candidatures/<int:pk>/etape/<str:step>/", wizard, name="application_step")
     upload_path = path("candidatures/<int:pk>/pieces/", application_views.upload, name="application_upload")
+    note_path = path("candidatures/<int:pk>/notes/", application_views.add_note, name="application_note")
+    document_path = path(
+        "candidatures/pieces/<int:pk>/", application_views.document, name="application_document"
+    )
 
     def has_view_permission(self, user: Any, obj: Any = None) -> bool:
         return has_role(user, *STAFF, Role.EVALUATOR_STAFF, Role.TRAINER_STAFF)

@@ -42,3 +42,4 @@ class ApplicationEvent(models.TextChoices):
     PROPOSED = "application.proposed", "Décision proposée au conseil"
     DECIDED = "application.decided", "Décision du conseil"
     ESCALATED = "application.escalated", "Échéance dépassée : escaladé aux superviseurs"
+    NOTE_ADDED = "application.note_added", "Note interne ajoutée"

@@ -162,3 +162,18 @@ class ScopeDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.siret} {self.certification} ({self.get_role_display()})"
+
+
+class ApplicationNote(models.Model):
+    """A case officer's internal note: Certif'Pro staff only, never shown to the organisation."""
+
+    application = models.ForeignKey(AccreditationApplication, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.CharField("note", max_length=2000)
+    created_at = models.DateTimeField("écrite le", default=timezone.now)
+
+    class Meta:
+        ordering = ["application", "created_at"]
+
+    def __str__(self) -> str:
+        return self.text[:60]

@@ -12,6 +12,7 @@ from .applications import (
 from .campaigns import add_criterion, create_campaign, move_campaign
 from .frameworks import draft_framework_version_from, publish_framework_version
 from .instruction import (
+    add_internal_note,
     answer_information_request,
     attach_approval_process,
     check_completeness,
@@ -37,6 +38,7 @@ from .scopes import set_user_scope
 
 __all__ = [
     "add_criterion",
+    "add_internal_note",
     "add_site",
     "answer_information_request",
     "attach_application_document",

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from ..events import ApplicationEvent
 from ..models import (
     AccreditationApplication,
     AccreditationRole,
+    ApplicationNote,
     ApplicationStatus,
     Certification,
     Department,
@@ -266,7 +268,11 @@ def record_board_decision(
                 )
             )
     locked.status = ApplicationStatus.DECIDED
-    locked.save(update_fields=["status"])
+    from ..documents import render_decision_letter  # WeasyPrint: loaded only when a letter is written
+
+    name = f"decision-{locked.siren}-{locked.campaign_id}.pdf"
+    locked.decision_letter.save(name, ContentFile(render_decision_letter(locked)), save=False)
+    locked.save(update_fields=["status", "decision_letter"])
     record(
         ApplicationEvent.DECIDED,
         actor=actor,
@@ -312,3 +318,15 @@ def escalate(application: AccreditationApplication, *, step: str) -> None:
         subject=application,
         summary=f"Échéance dépassée ({step}) : la tâche passe aux superviseur·es.",
     )
+
+
+@transaction.atomic
+def add_internal_note(application: AccreditationApplication, *, text: str, actor: Any) -> ApplicationNote:
+    """An internal note on the application, for Certif'Pro staff only."""
+    _ensure(actor, OFFICER_ROLES, "annoter un dossier")
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError("La note est vide.")
+    note = ApplicationNote.objects.create(application=application, author=actor, text=text[:2000])
+    record(ApplicationEvent.NOTE_ADDED, actor=actor, subject=application, summary="Note interne ajoutée.")
+    return note

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from pypdf import PdfReader
 
 from accreditation.models import Accreditation, ApplicationStatus, CampaignStatus, Site
 from accreditation.services import (
@@ -121,6 +122,8 @@ def test_a_complete_application_goes_from_review_to_accreditations_per_scope(
     assert Accreditation.objects.in_force(submitted.campaign.board_on).filter(site=site).count() == 1
     refused = submitted.scopes.get(role="trainer")
     assert refused.accepted is False and refused.reason == "Formateurs non formés"
+    letter = " ".join(PdfReader(submitted.decision_letter.open("rb")).pages[0].extract_text().split())
+    assert "Habilitation accordée" in letter and "Formateurs non formés" in letter
     assert [e.verb for e in timeline(submitted)][-4:] == [
         "application.complete",
         "application.reviewed",
