@@ -5,11 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from django.views.decorators.http import require_POST
 from viewflow.urls import Application
 
+from backoffice.accounts.roles import Role, has_role
+from backoffice.feedback import reported
 from backoffice.viewsets import ScopedDetailView, ScopedReadonlyViewset
 
-from . import selectors
+from . import selectors, services
 from .models import Accreditation, Criterion, FrameworkVersion, Organisation, Site, SubDomain
 
 
@@ -25,6 +31,7 @@ class OrganisationDetailView(ScopedDetailView):
             site__organisation=self.object
         )
         context["events"] = selectors.organisation_timeline(self.request.user, self.object)
+        context["can_change_status"] = has_role(self.request.user, Role.SUPERVISOR, Role.ADMINISTRATOR)
         return context
 
 
@@ -78,6 +85,25 @@ class FrameworkVersionViewset(ScopedReadonlyViewset):
     detail_view_class = FrameworkDetailView
 
 
+STATUS_CHANGES = {
+    "suspended": (services.suspend_accreditation, "L'habilitation est suspendue."),
+    "active": (services.reinstate_accreditation, "L'habilitation est rétablie."),
+    "withdrawn": (services.withdraw_accreditation, "L'habilitation est retirée."),
+}
+
+
+@require_POST
+def change_accreditation_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Suspend, reinstate or withdraw an accreditation of the user's scope, with a reason (supervisors)."""
+    accreditation = get_object_or_404(selectors.accreditations_for(request.user), pk=pk)
+    change, success = STATUS_CHANGES.get(request.POST.get("to", ""), (None, ""))
+    if change is None:
+        raise Http404
+    with reported(request, success):
+        change(accreditation, reason=request.POST.get("reason", "")[:500], actor=request.user)
+    return HttpResponseRedirect(f"/annuaire/organismes/{accreditation.site.organisation_id}/detail/")
+
+
 class OrganisationsApp(Application):
     title = "Organismes"
     icon = "corporate_fare"
@@ -85,6 +111,9 @@ class OrganisationsApp(Application):
     permission = "accreditation.view_organisation"
     base_template_name = "backoffice/base_page.html"
     viewsets = [OrganisationViewset(), SiteViewset(), AccreditationViewset()]
+    status_path = path(
+        "habilitations/<int:pk>/statut/", change_accreditation_status, name="accreditation_status"
+    )
 
 
 class ReferenceApp(Application):

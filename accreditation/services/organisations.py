@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from backoffice.accounts.roles import Role, has_role
 from backoffice.audit.events import record
 
 from ..events import AccreditationEvent
@@ -182,6 +183,9 @@ def _change_status(
     on: dt.date | None = None,
 ) -> Accreditation:
     allowed_from, verb, word = _TRANSITIONS[target]
+    # Suspending, reinstating or withdrawing is a supervisor's decision (the system expires, with no actor).
+    if actor is not None and not has_role(actor, Role.SUPERVISOR, Role.ADMINISTRATOR):
+        raise PermissionDenied("Seul·e un·e superviseur·e change le statut d'une habilitation.")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"status_reason": "Le motif est obligatoire."})
