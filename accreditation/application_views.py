@@ -153,6 +153,7 @@ def summary(request: HttpRequest, pk: int) -> HttpResponse:
             "problems": services.submission_problems(application) if is_draft else [],
             "editable": (is_draft or reopened) and own,
             "is_staff": has_role(request.user, *STAFF),
+            "checks": services.checklist(application) if has_role(request.user, *STAFF) else [],
             "notes": application.notes.select_related("author") if has_role(request.user, *STAFF) else [],
             "events": timeline(application),
             "answerable": reopened and own,

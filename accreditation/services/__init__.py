@@ -2,6 +2,7 @@
 
 from .applications import (
     attach_application_document,
+    checklist,
     ensure_organisation_staff,
     save_content,
     save_draft,
@@ -44,6 +45,7 @@ __all__ = [
     "attach_application_document",
     "attach_approval_process",
     "check_completeness",
+    "checklist",
     "create_campaign",
     "draft_framework_version_from",
     "ensure_organisation_staff",

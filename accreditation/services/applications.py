@@ -175,3 +175,24 @@ def submit_application(application: AccreditationApplication, *, actor: Any) -> 
     locked.save(update_fields=["status", "submitted_at"])
     record(ApplicationEvent.SUBMITTED, actor=actor, subject=locked, summary="Dossier de candidature déposé.")
     return locked
+
+
+def checklist(application: AccreditationApplication) -> list[tuple[str, bool]]:
+    """The case officer's automatic checks on the content and documents (label, passed)."""
+    content = application.content
+    present = set(application.documents.values_list("category", flat=True))
+    expires = content.get("qualiopi", {}).get("expires_on", "")
+    return [
+        ("Toutes les étapes du dossier sont complétées", bool(content)),
+        *[(f"{ApplicationDocumentCategory(c).label} joint", c in present) for c in MANDATORY_DOCUMENTS],
+        (
+            "Qualiopi valable à la date limite",
+            bool(expires) and expires >= application.campaign.deadline.isoformat(),
+        ),
+        ("Au moins un évaluateur ou formateur déclaré", bool(content.get("people"))),
+        ("Engagement signé", bool(content.get("commitment", {}).get("signatory"))),
+        (
+            "Aucun SIRET déjà habilité au-delà du conseil",
+            bool(content) and not _already_accredited(application),
+        ),
+    ]

@@ -89,3 +89,11 @@ def test_the_campaign_page_runs_a_constant_number_of_queries(
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(f"/campagnes/{submitted.campaign_id}/")
+
+
+def test_the_checklist_shows_what_passed_and_what_did_not(client_for, officer, submitted):
+    submitted.documents.filter(category="kbis").delete()
+    page = text(client_for(officer).get(f"/campagnes/candidatures/{submitted.pk}/"))
+    assert "✔ Certificat Qualiopi joint" in page
+    assert "✘ Extrait Kbis joint" in page
+    assert "✔ Qualiopi valable à la date limite" in page
