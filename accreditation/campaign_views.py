@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from viewflow.urls import Application
 
@@ -148,7 +151,21 @@ def _applications_of(request: HttpRequest, campaign: Any) -> tuple[Any, list[tup
         )
     if request.GET.get("statut") in ApplicationStatus.values:
         applications = applications.filter(status=request.GET["statut"])
-    return applications.order_by(F("submitted_at").asc(nulls_last=True), "pk")[:200], counts
+    rows = list(applications.order_by(F("submitted_at").asc(nulls_last=True), "pk")[:200])
+    for row in rows:
+        row.due_on = _due_on(row)
+    return rows, counts
+
+
+def _due_on(application: Any) -> Any:
+    """When the waiting party is due: the officers' check, or the organisation's answer."""
+    if application.status == ApplicationStatus.SUBMITTED and application.submitted_at:
+        return timezone.localtime(application.submitted_at).date() + dt.timedelta(
+            days=settings.APPLICATION_CHECK_DAYS
+        )
+    if application.status == ApplicationStatus.INFORMATION_REQUESTED:
+        return application.answer_by
+    return None
 
 
 @require_POST

@@ -97,3 +97,14 @@ def test_the_checklist_shows_what_passed_and_what_did_not(client_for, officer, s
     assert "✔ Certificat Qualiopi joint" in page
     assert "✘ Extrait Kbis joint" in page
     assert "✔ Qualiopi valable à la date limite" in page
+
+
+def test_the_campaign_page_shows_each_applications_due_date(client_for, officer, submitted, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    due = timezone.localtime(submitted.submitted_at).date() + dt.timedelta(
+        days=settings.APPLICATION_CHECK_DAYS
+    )
+    assert f"{due:%d/%m/%Y}" in text(client_for(officer).get(f"/campagnes/{submitted.campaign_id}/"))

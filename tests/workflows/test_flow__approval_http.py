@@ -14,6 +14,7 @@ from viewflow.workflow.timers import fire_due_timers
 from accreditation.models import Accreditation, ApplicationStatus
 from accreditation.services.scopes import set_user_scope
 from backoffice.accounts.roles import Role
+from backoffice.audit.events import timeline
 from tests.accreditation.test_services__instruction import ready_to_submit
 from tests.factories import UserFactory
 from workflows.models import AccreditationApprovalTask
@@ -187,3 +188,34 @@ def test_organisations_reach_no_approval_page(
         other.post(f"/campagnes/candidatures/{submitted.pk}/repondre/", {"response": "x"}).status_code == 404
     )
     assert other.post(f"/campagnes/candidatures/{submitted.pk}/deposer/", {}).status_code == 404
+
+
+def test_two_information_requests_then_a_full_refusal(
+    client_for, submitted, officer, evaluator, supervisor, second_supervisor
+):
+    for round_ in (1, 2):
+        do(
+            client_for(officer),
+            submitted,
+            "completeness_check",
+            {
+                "complete": "0",
+                "message": f"Demande n° {round_}",
+                "answer_by": (TODAY + dt.timedelta(days=10)).isoformat(),
+            },
+        )
+        client_for(evaluator).post(
+            f"/campagnes/candidatures/{submitted.pk}/repondre/", {"response": f"Réponse {round_}"}
+        )
+    do(client_for(officer), submitted, "completeness_check", {"complete": "1"})
+    do(client_for(officer), submitted, "review", review_data(submitted))
+    refuse = scope_data(("0", "0"), ("Outils insuffisants", "Formateurs non formés"))
+    do(client_for(supervisor), submitted, "proposal", refuse)
+    do(client_for(second_supervisor), submitted, "board_decision", refuse)
+
+    submitted.refresh_from_db()
+    assert submitted.status == ApplicationStatus.DECIDED
+    assert not Accreditation.objects.filter(site__siret=submitted.content["sites"][0]["siret"]).exists()
+    verbs = [e.verb for e in timeline(submitted)]
+    assert verbs.count("application.information_requested") == 2
+    assert verbs.count("application.information_provided") == 2
