@@ -23,6 +23,7 @@ from ..models import (
     ApplicationDocument,
     ApplicationDocumentCategory,
     ApplicationStatus,
+    CampaignAudience,
     Organisation,
 )
 
@@ -141,7 +142,22 @@ def submission_problems(application: AccreditationApplication) -> list[str]:
         if c not in present
     ]
     problems += _already_accredited(application)
+    if campaign.audience == CampaignAudience.RENEWAL:
+        problems += _not_renewals(application)
     return problems
+
+
+def _not_renewals(application: AccreditationApplication) -> list[str]:
+    """A renewal campaign accepts only the scopes an establishment holds today."""
+    return [
+        f"Campagne de renouvellement : le SIRET {site['siret']} n'est pas habilité aujourd'hui "
+        f"({scope['certification']}, {scope['role_label']})."
+        for site in application.content.get("sites", [])
+        for scope in site.get("scopes", [])
+        if not Accreditation.objects.in_force()
+        .filter(site__siret=site["siret"], certification__code=scope["certification"], role=scope["role"])
+        .exists()
+    ]
 
 
 def _already_accredited(application: AccreditationApplication) -> list[str]:

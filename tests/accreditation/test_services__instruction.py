@@ -229,3 +229,16 @@ def test_the_accreditation_starts_at_the_boards_date_for_the_candidate_pathway(
             candidate_data=candidate,
             actor=evaluator,
         )
+
+
+def test_a_renewal_campaign_accepts_only_scopes_held_today(officer, evaluator):
+    from accreditation.models import AccreditationCampaign
+    from accreditation.services import submission_problems
+
+    application = ready_to_submit(officer, evaluator)
+    AccreditationCampaign.objects.filter(pk=application.campaign_id).update(audience="renewal")
+    application.refresh_from_db()
+    problems = submission_problems(application)
+    assert sum("Campagne de renouvellement" in p for p in problems) == 2
+    with pytest.raises(ValidationError, match="renouvellement"):
+        submit_application(application, actor=evaluator)
