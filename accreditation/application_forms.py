@@ -9,7 +9,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from .models import AccreditationCampaign, AccreditationRole, Department, Organisation
-from .validators import normalise_number, validate_nda, validate_postcode, validate_siret
+from .validators import (
+    department_of_postcode,
+    normalise_number,
+    validate_nda,
+    validate_postcode,
+    validate_siret,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -67,6 +73,12 @@ class SiteForm(forms.Form):
             raise ValidationError("Ce SIRET n'appartient pas à votre organisme (SIREN différent).")
         return siret
 
+    def clean_postcode(self) -> str:
+        postcode = self.cleaned_data["postcode"]
+        if not Department.objects.filter(code=department_of_postcode(postcode)).exists():
+            raise ValidationError("Ce code postal ne correspond à aucun département.")
+        return postcode
+
     def clean_departments(self) -> list[str]:
         codes = [c.strip().upper() for c in self.cleaned_data["departments"].split(",") if c.strip()]
         known = set(Department.objects.filter(code__in=codes).values_list("code", flat=True))
@@ -102,7 +114,9 @@ class BaseSiteFormSet(forms.BaseFormSet):
             raise ValidationError("Chaque établissement (SIRET) ne figure qu'une fois.")
 
 
-SiteFormSet = forms.formset_factory(SiteForm, formset=BaseSiteFormSet, extra=0, min_num=1, validate_min=True)
+SiteFormSet = forms.formset_factory(
+    SiteForm, formset=BaseSiteFormSet, extra=0, min_num=1, validate_min=True, max_num=50, validate_max=True
+)
 
 
 class QualiopiForm(forms.Form):
@@ -136,7 +150,9 @@ class PersonForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-PeopleFormSet = forms.formset_factory(PersonForm, extra=0, min_num=1, validate_min=True)
+PeopleFormSet = forms.formset_factory(
+    PersonForm, extra=0, min_num=1, validate_min=True, max_num=100, validate_max=True
+)
 
 
 class MethodsForm(forms.Form):
@@ -144,6 +160,7 @@ class MethodsForm(forms.Form):
         label="Méthodes et outils d'évaluation (et de formation)",
         widget=forms.Textarea(attrs={"rows": 6}),
         min_length=20,
+        max_length=5000,
     )
 
     def __init__(

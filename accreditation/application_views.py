@@ -18,6 +18,7 @@ from backoffice.feedback import reported
 
 from . import selectors, services
 from .application_forms import STEPS, content_from
+from .events import ApplicationEvent
 from .models import (
     AccreditationApplication,
     ApplicationDocument,
@@ -155,7 +156,9 @@ def summary(request: HttpRequest, pk: int) -> HttpResponse:
             "is_staff": has_role(request.user, *STAFF),
             "checks": services.checklist(application) if has_role(request.user, *STAFF) else [],
             "notes": application.notes.select_related("author") if has_role(request.user, *STAFF) else [],
-            "events": timeline(application),
+            "events": timeline(application)
+            if has_role(request.user, *STAFF)
+            else timeline(application).filter(verb__in=ORGANISATION_EVENTS),
             "answerable": reopened and own,
         },
     )
@@ -183,6 +186,17 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 STAFF = (Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
+# What the organisation is told; the internal review (scores, proposal, notes) stays with Certif'Pro.
+ORGANISATION_EVENTS = [
+    ApplicationEvent.STARTED,
+    ApplicationEvent.COMPLETED,
+    ApplicationEvent.DOCUMENT_ADDED,
+    ApplicationEvent.SUBMITTED,
+    ApplicationEvent.INFORMATION_REQUESTED,
+    ApplicationEvent.INFORMATION_PROVIDED,
+    ApplicationEvent.REQUEST_EXPIRED,
+    ApplicationEvent.DECIDED,
+]
 
 
 @require_POST

@@ -4,7 +4,6 @@ from django.contrib import admin
 from django.urls import include, path
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Application, Site
-from viewflow.workflow.flow import FlowAppViewset
 
 from accreditation.campaign_views import CampaignsApp
 from accreditation.views import OrganisationsApp, ReferenceApp
@@ -17,7 +16,7 @@ from casefiles.views import (
 )
 from workflows import approval_pages, file_views
 from workflows.flows import AccreditationApprovalFlow, CandidatePathwayFlow
-from workflows.viewsets import ScopedFlowAppViewset
+from workflows.viewsets import ApprovalFlowAppViewset, ScopedFlowAppViewset
 
 from . import views
 from .certificates import CertificatesApp
@@ -43,7 +42,7 @@ site = Site(
         CertificatesApp(),
         OrganisationsApp(),
         CampaignsApp(),
-        FlowAppViewset(AccreditationApprovalFlow, icon="fact_check", app_name="instruction"),
+        ApprovalFlowAppViewset(AccreditationApprovalFlow, icon="fact_check", app_name="instruction"),
         ReferenceApp(),
     ],
 )

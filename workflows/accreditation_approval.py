@@ -16,6 +16,7 @@ from accreditation.models import AccreditationApplication, ApplicationStatus
 
 from . import approval_views as views
 from .models import AccreditationApprovalProcess, AccreditationApprovalTask
+from .nodes import ApprovalFunction, ApprovalHandle, ApprovalIf, ApprovalStep
 
 
 def _application(activation: Any) -> AccreditationApplication:
@@ -35,55 +36,57 @@ class AccreditationApprovalFlow(flow.Flow):
         .Next(this.completeness_check)
     )
     completeness_check = (
-        flow.View(views.CompletenessView.as_view())
+        ApprovalStep(views.CompletenessView.as_view())
         .Annotation(title="Vérification de complétude")
         .Permission(auto_create=True)
         .OnTimeout(this.check_due, this.escalate_check, title="Échéance")
         .Next(this.is_complete)
     )
-    escalate_check = flow.Function(this.mark_escalated).Next(this.completeness_check_escalated)
+    escalate_check = ApprovalFunction(this.mark_escalated).Next(this.completeness_check_escalated)
     completeness_check_escalated = (
-        flow.View(views.CompletenessView.as_view())
+        ApprovalStep(views.CompletenessView.as_view())
         .Annotation(title="Vérification de complétude (en retard)")
         .Permission("workflows.manage_accreditationapprovalprocess")
         .Next(this.is_complete)
     )
     is_complete = (
-        flow.If(this.in_review)
+        ApprovalIf(this.in_review)
         .Annotation(title="Complet ?")
         .Then(this.review)
         .Else(this.awaiting_information)
     )
     # Resumed when the organisation answers (`workflows.approval.answer_request`); the clock is paused.
     awaiting_information = (
-        flow.Handle()
+        ApprovalHandle()
         .Annotation(title="Complément attendu de l'organisme")
         .OnTimeout(this.answer_deadline, this.request_expired, title="Délai de réponse")
         .Next(this.completeness_check)
     )
-    request_expired = flow.Function(this.expire_request).Annotation(title="Demande échue").Next(this.expired)
+    request_expired = (
+        ApprovalFunction(this.expire_request).Annotation(title="Demande échue").Next(this.expired)
+    )
     review = (
-        flow.View(views.ReviewView.as_view())
+        ApprovalStep(views.ReviewView.as_view())
         .Annotation(title="Instruction sur la grille")
         .Permission(auto_create=True)
         .OnTimeout(this.review_due, this.escalate_review, title="Échéance")
         .Next(this.proposal)
     )
-    escalate_review = flow.Function(this.mark_escalated).Next(this.review_escalated)
+    escalate_review = ApprovalFunction(this.mark_escalated).Next(this.review_escalated)
     review_escalated = (
-        flow.View(views.ReviewView.as_view())
+        ApprovalStep(views.ReviewView.as_view())
         .Annotation(title="Instruction sur la grille (en retard)")
         .Permission("workflows.manage_accreditationapprovalprocess")
         .Next(this.proposal)
     )
     proposal = (
-        flow.View(views.ProposalView.as_view())
+        ApprovalStep(views.ProposalView.as_view())
         .Annotation(title="Proposition au conseil")
         .Permission(auto_create=True)
         .Next(this.board_decision)
     )
     board_decision = (
-        flow.View(views.BoardDecisionView.as_view())
+        ApprovalStep(views.BoardDecisionView.as_view())
         .Annotation(title="Décision du conseil")
         .Permission(auto_create=True)
         .Next(this.end)

@@ -18,6 +18,8 @@ from .models import AccreditationApprovalTask
 @transaction.atomic
 def submit_and_start(application: AccreditationApplication, *, actor: Any) -> AccreditationApplication:
     """Submit the application (every rule checked by the service) and start its approval process."""
+    if application.process_id:
+        raise ValidationError("Ce dossier est déjà en cours d'instruction.")
     submitted = services.submit_application(application, actor=actor)
     AccreditationApprovalFlow.start.run(application=submitted)
     submitted.refresh_from_db()

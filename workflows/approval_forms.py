@@ -28,7 +28,9 @@ class CompletenessForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    recommendation = forms.CharField(label="Avis de l'instruction", widget=forms.Textarea(attrs={"rows": 3}))
+    recommendation = forms.CharField(
+        label="Avis de l'instruction", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
 
     def __init__(self, *args: Any, application: AccreditationApplication, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
+from django.views import generic
 from viewflow.workflow import flow
 from viewflow.workflow.flow import views as flow_views
 from viewflow.workflow.status import STATUS
@@ -85,3 +86,38 @@ class JuryStep(flow.Handle):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(undo_func=refuse_undo, **kwargs)
+
+
+class RefusedApprovalActionView(generic.View):
+    """Cancelling, undoing or reviving a step of an application's approval by hand would leave the application
+    behind its process: refused, with the reason."""
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        messages.error(
+            request,
+            "Action indisponible : l'instruction d'une candidature suit ses étapes "
+            "(complément, instruction, proposition, décision du conseil).",
+        )
+        return HttpResponseRedirect(f"/instruction/{kwargs['process_pk']}/")
+
+
+class _Guarded:
+    cancel_view_class = RefusedApprovalActionView
+    undo_view_class = RefusedApprovalActionView
+    revive_view_class = RefusedApprovalActionView
+
+
+class ApprovalStep(_Guarded, flow.View):
+    """A human step of the approval."""
+
+
+class ApprovalHandle(_Guarded, flow.Handle):
+    """A step resumed from outside (the organisation's answer)."""
+
+
+class ApprovalIf(_Guarded, flow.If):
+    pass
+
+
+class ApprovalFunction(_Guarded, flow.Function):
+    pass

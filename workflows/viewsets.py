@@ -19,6 +19,7 @@ from casefiles.models import CaseFile
 
 from .filters import QueueFilter, TaskListFilter
 from .models import CandidatePathwayTask
+from .nodes import RefusedApprovalActionView
 
 RELATED = (
     "process__case_file__candidate",
@@ -147,3 +148,9 @@ class ScopedFlowAppViewset(FlowAppViewset):
     process_cancel_view_class = AbandonInsteadOfCancelView
     tasks_assign_view_class = ScopedBulkAssignView
     tasks_unassign_view_class = ScopedBulkUnassignView
+
+
+class ApprovalFlowAppViewset(FlowAppViewset):
+    """The approval's pages: a bare process cancel is refused like the steps' cancel, undo and revive."""
+
+    process_cancel_view_class = RefusedApprovalActionView

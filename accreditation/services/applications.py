@@ -20,6 +20,7 @@ from ..models import (
     Accreditation,
     AccreditationApplication,
     AccreditationCampaign,
+    AccreditationStatus,
     ApplicationDocument,
     ApplicationDocumentCategory,
     ApplicationStatus,
@@ -166,16 +167,17 @@ def _already_accredited(application: AccreditationApplication) -> list[str]:
     board_on = application.campaign.board_on
     for site in application.content.get("sites", []):
         for scope in site.get("scopes", []):
-            held = Accreditation.objects.in_force().filter(
+            # As Accreditation.overlapping(): any period not withdrawn that reaches the board's date.
+            held = Accreditation.objects.filter(
                 site__siret=site["siret"],
                 certification__code=scope["certification"],
                 role=scope["role"],
-                valid_to__gt=board_on,
-            )
+                valid_to__gte=board_on,
+            ).exclude(status=AccreditationStatus.WITHDRAWN)
             if held.exists():
                 problems.append(
                     f"Le SIRET {site['siret']} est déjà habilité ({scope['certification']}, "
-                    f"{scope['role_label']}) au-delà du {board_on:%d/%m/%Y}."
+                    f"{scope['role_label']}) à la date du conseil ({board_on:%d/%m/%Y})."
                 )
     return problems
 
@@ -184,6 +186,8 @@ def _already_accredited(application: AccreditationApplication) -> list[str]:
 def submit_application(application: AccreditationApplication, *, actor: Any) -> AccreditationApplication:
     """Submit a complete application while the campaign is open; nothing changes if anything is missing."""
     locked = _lock_draft(application, actor)
+    if locked.status != ApplicationStatus.DRAFT:  # during a request for information, one answers instead
+        raise ValidationError("Ce dossier est déjà déposé : répondez à la demande de complément.")
     problems = submission_problems(locked)
     if problems:
         raise ValidationError(problems)

@@ -100,8 +100,10 @@ def add_criterion(
     locked = AccreditationCampaign.objects.select_for_update().get(pk=campaign.pk)
     if locked.status != CampaignStatus.DRAFT:
         raise ValidationError("La grille d'instruction ne change plus une fois la campagne ouverte.")
-    if not label.strip() or max_score < 1:
-        raise ValidationError("Un critère a un libellé et une note maximale d'au moins 1.")
+    if not label.strip() or len(label.strip()) > 300 or not 1 <= max_score <= 100:
+        raise ValidationError(
+            "Un critère a un libellé (300 caractères au plus) et une note maximale de 1 à 100."
+        )
     position = locked.criteria.count() + 1
     return ReviewCriterion.objects.create(
         campaign=locked, position=position, label=label.strip(), max_score=max_score

@@ -77,6 +77,8 @@ def check_completeness(
     errors = []
     if not message:
         errors.append("Précisez les informations ou pièces demandées.")
+    elif len(message) > 2000:
+        errors.append("La demande de complément tient en 2 000 caractères au plus.")
     if answer_by is None or answer_by <= timezone.localdate():
         errors.append("La date de réponse attendue est postérieure à aujourd'hui.")
     if errors:
@@ -106,6 +108,8 @@ def answer_information_request(
     response = (response or "").strip()
     if not response:
         raise ValidationError("Indiquez ce que vous avez complété.")
+    if locked.answer_by and timezone.localdate() > locked.answer_by:
+        raise ValidationError(f"Le délai de réponse a expiré le {locked.answer_by:%d/%m/%Y}.")
     locked.status = ApplicationStatus.SUBMITTED
     locked.save(update_fields=["status"])
     record(
@@ -155,6 +159,8 @@ def record_review(
         errors.append("Un critère noté n'appartient pas à la grille de cette campagne.")
     if not (recommendation or "").strip():
         errors.append("Donnez l'avis de l'instruction.")
+    elif len(recommendation.strip()) > 2000:
+        errors.append("L'avis de l'instruction tient en 2 000 caractères au plus.")
     if errors:
         raise ValidationError(errors)
     ReviewScore.objects.bulk_create(
@@ -287,7 +293,9 @@ def _site_for(application: AccreditationApplication, siret: str, actor: Any) -> 
     if existing is not None:
         return existing
     data = next(site for site in application.content["sites"] if site["siret"] == siret)
-    department = Department.objects.get(code=department_of_postcode(data["postcode"]))
+    department = Department.objects.filter(code=department_of_postcode(data["postcode"])).first()
+    if department is None:
+        raise ValidationError(f"Le code postal de l'établissement {siret} ne correspond à aucun département.")
     covered = Department.objects.filter(code__in=data.get("departments", []))
     return add_site(
         application.organisation,

@@ -242,3 +242,9 @@ def test_a_renewal_campaign_accepts_only_scopes_held_today(officer, evaluator):
     assert sum("Campagne de renouvellement" in p for p in problems) == 2
     with pytest.raises(ValidationError, match="renouvellement"):
         submit_application(application, actor=evaluator)
+
+
+def test_a_submitted_application_is_not_submitted_again(submitted, officer, evaluator):
+    check_completeness(submitted, complete=False, message="Kbis", answer_by=TODAY + 10 * DAY, actor=officer)
+    with pytest.raises(ValidationError, match="répondez à la demande de complément"):
+        submit_application(submitted, actor=evaluator)

@@ -236,3 +236,33 @@ def test_the_sites_step_starts_from_the_organisations_known_establishments(staff
     post_step(staff, application, "identite", application.organisation.siren)
     page = text(staff.get(f"/campagnes/candidatures/{application.pk}/etape/etablissements/"))
     assert idf_site.siret in page and idf_site.name in page
+
+
+def test_an_unknown_postcode_is_refused_in_the_sites_step(staff, campaign):
+    application = start(staff, campaign)
+    siren = application.organisation.siren
+    post_step(staff, application, "identite", siren)
+    response = post_step(
+        staff, application, "etablissements", siren, **{"etablissements-0-postcode": "98000"}
+    )
+    assert "Ce code postal ne correspond à aucun département." in text(response)
+
+
+def test_an_accreditation_ending_on_the_boards_date_still_blocks_the_scope(staff, campaign):
+    from accreditation.models import Certification
+    from accreditation.services import submission_problems
+
+    application = start(staff, campaign)
+    siren = application.organisation.siren
+    for step in STEPS:
+        post_step(staff, application, step, siren)
+    staff.get(f"/campagnes/candidatures/{application.pk}/etape/fin/")
+    application.refresh_from_db()
+    site = SiteFactory(organisation=application.organisation, siret=make_siret(siren, 321))
+    AccreditationFactory(
+        site=site,
+        certification=Certification.objects.get(code="CLEA_NUM"),
+        valid_from=campaign.board_on - dt.timedelta(days=365),
+        valid_to=campaign.board_on,
+    )
+    assert any("est déjà habilité" in p for p in submission_problems(application))

@@ -219,3 +219,75 @@ def test_two_information_requests_then_a_full_refusal(
     verbs = [e.verb for e in timeline(submitted)]
     assert verbs.count("application.information_requested") == 2
     assert verbs.count("application.information_provided") == 2
+
+
+def request_information(client, application, *, days: int = 10):
+    return do(
+        client,
+        application,
+        "completeness_check",
+        {
+            "complete": "0",
+            "message": "Kbis récent",
+            "answer_by": (TODAY + dt.timedelta(days=days)).isoformat(),
+        },
+    )
+
+
+def test_resubmitting_during_a_request_is_refused_and_one_process_remains(
+    client_for, submitted, officer, evaluator
+):
+    request_information(client_for(officer), submitted)
+    response = client_for(evaluator).post(f"/campagnes/candidatures/{submitted.pk}/deposer/", follow=True)
+    assert "déjà en cours d'instruction" in unescape(response.content.decode())
+    submitted.refresh_from_db()
+    assert submitted.status == ApplicationStatus.INFORMATION_REQUESTED
+    assert AccreditationApprovalTask.objects.filter(flow_task=f"{FLOW}.start").count() == 1
+
+
+def test_a_late_answer_is_refused(client_for, submitted, officer, evaluator):
+    from accreditation.models import AccreditationApplication
+
+    request_information(client_for(officer), submitted)
+    AccreditationApplication.objects.filter(pk=submitted.pk).update(answer_by=TODAY - dt.timedelta(days=1))
+    response = client_for(evaluator).post(
+        f"/campagnes/candidatures/{submitted.pk}/repondre/", {"response": "Trop tard"}, follow=True
+    )
+    assert "Le délai de réponse a expiré" in unescape(response.content.decode())
+    submitted.refresh_from_db()
+    assert submitted.status == ApplicationStatus.INFORMATION_REQUESTED
+
+
+def test_an_overlong_request_is_a_form_error_not_a_crash(client_for, submitted, officer):
+    response = do(
+        client_for(officer),
+        submitted,
+        "completeness_check",
+        {"complete": "0", "message": "x" * 2500, "answer_by": (TODAY + dt.timedelta(days=5)).isoformat()},
+    )
+    assert response.status_code == 200
+    submitted.refresh_from_db()
+    assert submitted.status == ApplicationStatus.SUBMITTED
+
+
+def test_steps_cannot_be_cancelled_or_undone_by_hand(client_for, submitted, officer, supervisor):
+    request_information(client_for(officer), submitted)
+    task = waiting(submitted, "awaiting_information")
+    base = f"/instruction/{submitted.process_id}"
+    response = client_for(supervisor).post(f"{base}/awaiting_information/{task.pk}/cancel/", {}, follow=True)
+    assert "Action indisponible" in unescape(response.content.decode())
+    assert client_for(supervisor).post(f"{base}/cancel/", {}).status_code == 302
+    task.refresh_from_db()
+    assert task.status == STATUS.NEW
+    submitted.process.refresh_from_db()
+    assert submitted.process.status != PROCESS.CANCELED
+
+
+def test_the_organisation_does_not_see_the_internal_review(client_for, submitted, officer, evaluator):
+    do(client_for(officer), submitted, "completeness_check", {"complete": "1"})
+    do(client_for(officer), submitted, "review", review_data(submitted))
+    page = unescape(client_for(evaluator).get(f"/campagnes/candidatures/{submitted.pk}/").content.decode())
+    assert "Avis favorable" not in page and "Dossier de candidature déposé." in page
+    assert "Avis favorable" in unescape(
+        client_for(officer).get(f"/campagnes/candidatures/{submitted.pk}/").content.decode()
+    )
