@@ -176,7 +176,8 @@ def test_submission_after_the_deadline_is_refused_and_nothing_changes(staff, cam
     assert application.status == ApplicationStatus.DRAFT
 
 
-def test_a_siret_already_accredited_beyond_the_board_is_refused(staff, campaign, evaluator):
+def problems_with_the_site_accredited(staff, campaign, *, valid_from, valid_to) -> list[str]:
+    """Fill every step, then accredit the new site's SIRET for CLEA_NUM over the given period."""
     from accreditation.models import Certification
     from accreditation.services import submission_problems
 
@@ -190,10 +191,20 @@ def test_a_siret_already_accredited_beyond_the_board_is_refused(staff, campaign,
     AccreditationFactory(
         site=site,
         certification=Certification.objects.get(code="CLEA_NUM"),
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
+    return submission_problems(application)
+
+
+def test_a_siret_already_accredited_beyond_the_board_is_refused(staff, campaign, evaluator):
+    problems = problems_with_the_site_accredited(
+        staff,
+        campaign,
         valid_from=TODAY - dt.timedelta(days=10),
         valid_to=campaign.board_on + dt.timedelta(days=365),
     )
-    assert any("est déjà habilité" in p for p in submission_problems(application))
+    assert any("est déjà habilité" in p for p in problems)
 
 
 def test_another_organisation_gets_404_on_the_application(
@@ -249,20 +260,7 @@ def test_an_unknown_postcode_is_refused_in_the_sites_step(staff, campaign):
 
 
 def test_an_accreditation_ending_on_the_boards_date_still_blocks_the_scope(staff, campaign):
-    from accreditation.models import Certification
-    from accreditation.services import submission_problems
-
-    application = start(staff, campaign)
-    siren = application.organisation.siren
-    for step in STEPS:
-        post_step(staff, application, step, siren)
-    staff.get(f"/campagnes/candidatures/{application.pk}/etape/fin/")
-    application.refresh_from_db()
-    site = SiteFactory(organisation=application.organisation, siret=make_siret(siren, 321))
-    AccreditationFactory(
-        site=site,
-        certification=Certification.objects.get(code="CLEA_NUM"),
-        valid_from=campaign.board_on - dt.timedelta(days=365),
-        valid_to=campaign.board_on,
+    problems = problems_with_the_site_accredited(
+        staff, campaign, valid_from=campaign.board_on - dt.timedelta(days=365), valid_to=campaign.board_on
     )
-    assert any("est déjà habilité" in p for p in submission_problems(application))
+    assert any("est déjà habilité" in p for p in problems)
