@@ -8,47 +8,17 @@ import datetime as dt
 import dramatiq
 import pytest
 
-from accreditation.models import Department, FrameworkVersion, Region
-from accreditation.services import set_user_scope
-from backoffice.accounts.roles import Role
-from casefiles.models import Certificate, CertificateStatus, College
-from casefiles.services import plan_session
-from fixtures.reference import load_reference_data
+from casefiles.models import Certificate, CertificateStatus
 from tests.browser.test_browser__login import sign_in
-from tests.casefiles.conftest import ready_file
-from tests.factories import AccreditationFactory, SiteFactory, UserFactory
+from tests.casefiles.conftest import committed_jury_world
 
 TODAY = dt.date.today()
 
 
 @pytest.fixture
 def jury_world(transactional_db):  # type: ignore[no-untyped-def]
-    load_reference_data()
-    idf = Region.objects.get(code="IDF")
-    site = SiteFactory(department=Department.objects.get(code="93"), name="Antenne de Bobigny")
-    accreditation = AccreditationFactory(site=site)
-    staff = UserFactory(username="evaluatrice", role=Role.EVALUATOR_STAFF)
-    set_user_scope(staff, organisation=site.organisation, actor=None)
-    framework = FrameworkVersion.objects.get(certification=accreditation.certification, status="published")
-    for name in ("Bernard", "Moreau"):
-        ready_file(site, accreditation.certification, framework, staff, staff, last_name=name)
-    members = []
-    for username, first, last in (("jury.idf", "Marc", "Lefèvre"), ("jury.idf.salaries", "Fatou", "Camara")):
-        member = UserFactory(username=username, first_name=first, last_name=last, role=Role.JURY_MEMBER)
-        set_user_scope(member, regions=[idf], actor=None)
-        members.append(member)
-    officer = UserFactory(username="officer.idf", role=Role.CASE_OFFICER)
-    set_user_scope(officer, regions=[idf], actor=None)
-    session = plan_session(
-        region=idf,
-        held_on=TODAY,
-        place="Paris",
-        remote=False,
-        members=[(members[0], College.EMPLOYERS), (members[1], College.EMPLOYEES)],
-        president=members[0],
-        actor=officer,
-    )
-    return {"session": session, "president": members[0]}
+    session, president, _ = committed_jury_world("Bernard", "Moreau")
+    return {"session": session, "president": president}
 
 
 @pytest.fixture

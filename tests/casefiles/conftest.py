@@ -162,3 +162,30 @@ def plan_today(region, employer, employee, *, actor, place: str = "Paris, Transi
 @pytest.fixture
 def session(officer, idf, jury_member, employee_member, two_ready_files):  # type: ignore[no-untyped-def]
     return plan_today(idf, jury_member, employee_member, actor=officer)
+
+
+def committed_jury_world(*last_names: str):  # type: ignore[no-untyped-def]
+    """For tests whose worker threads or live server read committed rows: reference data, an accredited IDF
+    site with files ready for jury, and today's session planned with two members (the employer presides)."""
+    from accreditation.models import Region
+    from fixtures.reference import load_reference_data
+
+    load_reference_data()
+    idf = Region.objects.get(code="IDF")
+    site = SiteFactory(department=Department.objects.get(code="93"), name="Antenne de Bobigny")
+    accreditation = AccreditationFactory(site=site)
+    staff = UserFactory(username="evaluatrice", role=Role.EVALUATOR_STAFF)
+    set_user_scope(staff, organisation=site.organisation, actor=None)
+    framework = FrameworkVersion.objects.get(certification=accreditation.certification, status="published")
+    files = [
+        ready_file(site, accreditation.certification, framework, staff, staff, last_name=n)
+        for n in last_names
+    ]
+    members = []
+    for username, first, last in (("jury.idf", "Marc", "Lefèvre"), ("jury.idf.salaries", "Fatou", "Camara")):
+        member = UserFactory(username=username, first_name=first, last_name=last, role=Role.JURY_MEMBER)
+        set_user_scope(member, regions=[idf], actor=None)
+        members.append(member)
+    officer = UserFactory(username="officer.idf", role=Role.CASE_OFFICER)
+    set_user_scope(officer, regions=[idf], actor=None)
+    return plan_today(idf, members[0], members[1], actor=officer, place="Paris"), members[0], files
