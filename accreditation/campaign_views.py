@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F, Q
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path
@@ -137,24 +137,14 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _applications_of(request: HttpRequest, campaign: Any) -> tuple[Any, list[tuple[str, int]]]:
-    """The campaign's applications (search: name, SIREN or SIRET; status filter), oldest submitted first,
-    and the count per status."""
-    every = selectors.applications_for(request.user).filter(campaign=campaign)
-    by_status = dict(every.values_list("status").annotate(n=Count("pk")))
-    counts = [(label, by_status[value]) for value, label in ApplicationStatus.choices if value in by_status]
-    applications = every.exclude(status=ApplicationStatus.DRAFT) if not request.GET.get("statut") else every
-    query = request.GET.get("q", "").strip()
-    if query:
-        digits = query.replace(" ", "")
-        applications = applications.filter(
-            Q(legal_name__icontains=query) | Q(siren=digits) | Q(sirets__contains=digits or query)
-        )
-    if request.GET.get("statut") in ApplicationStatus.values:
-        applications = applications.filter(status=request.GET["statut"])
-    rows = list(applications.order_by(F("submitted_at").asc(nulls_last=True), "pk")[:200])
+    """The campaign's applications as searched and filtered, with their due dates, and the counts."""
+    found = selectors.campaign_applications(
+        request.user, campaign, query=request.GET.get("q", ""), status=request.GET.get("statut", "")
+    )
+    rows = list(found[:200])
     for row in rows:
         row.due_on = _due_on(row)
-    return rows, counts
+    return rows, selectors.application_counts(request.user, campaign)
 
 
 def _due_on(application: Any) -> Any:

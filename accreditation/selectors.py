@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -18,6 +18,7 @@ from .models import (
     AccreditationApplication,
     AccreditationCampaign,
     AccreditationStatus,
+    ApplicationStatus,
     CampaignStatus,
     Certification,
     FrameworkStatus,
@@ -165,3 +166,30 @@ def applications_for(user: Any) -> QuerySet[AccreditationApplication]:
 def get_application_for(user: Any, pk: int) -> AccreditationApplication:
     """One application the user may see, else 404 (another organisation's included)."""
     return get_object_or_404(applications_for(user), pk=pk)
+
+
+def campaign_applications(
+    user: Any, campaign: AccreditationCampaign, *, query: str = "", status: str = ""
+) -> Any:
+    """A campaign's applications the user may see: submitted ones (or those of `status`), found by legal name,
+    SIREN or SIRET, oldest submitted first."""
+    applications = applications_for(user).filter(campaign=campaign)
+    if status in ApplicationStatus.values:
+        applications = applications.filter(status=status)
+    else:
+        applications = applications.exclude(status=ApplicationStatus.DRAFT)
+    query = query.strip()
+    if query:
+        digits = query.replace(" ", "")
+        applications = applications.filter(
+            Q(legal_name__icontains=query) | Q(siren=digits) | Q(sirets__contains=digits or query)
+        )
+    return applications.order_by(F("submitted_at").asc(nulls_last=True), "pk")
+
+
+def application_counts(user: Any, campaign: AccreditationCampaign) -> list[tuple[str, int]]:
+    """How many of the campaign's applications the user may see are in each status (label, count)."""
+    by_status = dict(
+        applications_for(user).filter(campaign=campaign).values_list("status").annotate(n=Count("pk"))
+    )
+    return [(label, by_status[value]) for value, label in ApplicationStatus.choices if value in by_status]

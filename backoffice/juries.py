@@ -154,25 +154,14 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "agenda": agenda,
         "is_officer": is_officer,
         "seat": _seat(session, request.user),
-        "files_to_add": _addable(session)
+        "files_to_add": services.files_due(session, by_cutoff=False).select_related(
+            "candidate", "evaluation_site"
+        )[:200]
         if is_officer and session.status == JurySessionStatus.PLANNED
         else [],
         "recommended_left": agenda.filter(decision="", recommended=True).count(),
     }
     return render(request, "backoffice/juries/session_detail.html", context)
-
-
-def _addable(session: JurySession) -> Any:
-    """Files of the region ready for jury and not on an agenda still to hold, whatever their date."""
-    on_agenda = AgendaItem.objects.filter(
-        session__status__in=[JurySessionStatus.PLANNED, JurySessionStatus.OPEN]
-    ).values("case_file_id")
-    return (
-        CaseFile.objects.filter(state="ready_for_jury", evaluation_site__region_id=session.region_id)
-        .exclude(pk__in=on_agenda)
-        .select_related("candidate", "evaluation_site")
-        .order_by("ready_for_jury_on")[:200]
-    )
 
 
 @require_POST

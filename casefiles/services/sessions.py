@@ -108,20 +108,18 @@ def plan_session(
     return session
 
 
-def files_due(session: JurySession) -> Any:
-    """The region's files ready for jury by the cut-off, not on the agenda of a session still to hold."""
+def files_due(session: JurySession, *, by_cutoff: bool = True) -> Any:
+    """The region's files ready for jury (by the cut-off, unless a late one is being added), not on the agenda
+    of a session still to hold."""
     pending = AgendaItem.objects.filter(
         session__status__in=[JurySessionStatus.PLANNED, JurySessionStatus.OPEN]
     )
-    return (
-        CaseFile.objects.filter(
-            state=CaseFileState.READY_FOR_JURY,
-            evaluation_site__region_id=session.region_id,
-            ready_for_jury_on__lte=session.cutoff_on,
-        )
-        .exclude(pk__in=pending.values("case_file_id"))
-        .order_by("ready_for_jury_on", "pk")
+    files = CaseFile.objects.filter(
+        state=CaseFileState.READY_FOR_JURY, evaluation_site__region_id=session.region_id
     )
+    if by_cutoff:
+        files = files.filter(ready_for_jury_on__lte=session.cutoff_on)
+    return files.exclude(pk__in=pending.values("case_file_id")).order_by("ready_for_jury_on", "pk")
 
 
 @transaction.atomic
