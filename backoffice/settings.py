@@ -61,6 +61,8 @@ SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(8 * 3600)))
 INSTALLED_APPS = [
     "backoffice.accounts",
     "backoffice.audit",
+    "backoffice.imports",
+    "backoffice.exports",
     "accreditation",
     "casefiles",
     "workflows",

@@ -20,6 +20,8 @@ from workflows.viewsets import ApprovalFlowAppViewset, ScopedFlowAppViewset
 
 from . import views
 from .certificates import CertificatesApp
+from .exports.views import ExportsApp
+from .imports.views import ImportsApp
 from .juries import JuriesApp
 
 
@@ -40,6 +42,8 @@ site = Site(
         ScopedFlowAppViewset(CandidatePathwayFlow, icon="school", app_name="parcours"),
         JuriesApp(),
         CertificatesApp(),
+        ImportsApp(),
+        ExportsApp(),
         OrganisationsApp(),
         CampaignsApp(),
         ApprovalFlowAppViewset(AccreditationApprovalFlow, icon="fact_check", app_name="instruction"),
