@@ -241,6 +241,8 @@ CACHES = {
 # The public address of the back-office, printed in certificates' QR codes (verification page).
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # Largest document joined to a case file (PDF or image).
+# Imported files (CSV/XLSX): 100,000 candidates weigh about 15 MB.
+IMPORT_MAX_BYTES = int(env("IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
 CASEFILE_DOCUMENT_MAX_BYTES = int(env("CASEFILE_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 DEMO_PASSWORD = env("DEMO_PASSWORD", "clea-demo-2026")
 # Days a case officer has to check an application's completeness, then to review it, before escalation.

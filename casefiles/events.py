@@ -7,6 +7,7 @@ from django.db import models
 
 class CaseFileEvent(models.TextChoices):
     OPENED = "casefile.opened", "Dossier ouvert"
+    UPDATED = "casefile.updated", "Données du dossier mises à jour"
     POSITIONED = "casefile.positioned", "Évaluation préalable enregistrée"
     TRAINING_PLANNED = "casefile.training_planned", "Plan de formation établi"
     FINAL_EVALUATED = "casefile.final_evaluated", "Évaluation finale enregistrée"

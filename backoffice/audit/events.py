@@ -20,17 +20,17 @@ def record(
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event about `subject`, done by `actor` (None for the system)."""
-    is_person = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditEvent.objects.create(
-        actor=actor if is_person else None,
-        actor_label=(actor.get_username() if is_person else "système"),
-        verb=verb,
+    appended = event(
+        verb,
+        actor=actor,
         subject_type=ContentType.objects.get_for_model(subject, for_concrete_model=False),
-        subject_id=str(subject.pk),
-        subject_label=str(subject)[:255],
-        summary=summary[:500],
-        data=data or {},
+        subject_id=subject.pk,
+        subject_label=str(subject),
+        summary=summary,
+        data=data,
     )
+    appended.save()
+    return appended
 
 
 def timeline(subject: models.Model) -> models.QuerySet[AuditEvent]:
@@ -46,3 +46,32 @@ def combined_timeline(*querysets: models.QuerySet) -> models.QuerySet[AuditEvent
         ids = [str(pk) for pk in queryset.values_list("pk", flat=True)]
         condition |= Q(subject_type=content_type, subject_id__in=ids)
     return AuditEvent.objects.filter(condition).select_related("actor").order_by("occurred_at", "id")
+
+
+def event(
+    verb: str,
+    *,
+    actor: Any,
+    subject_type: ContentType,
+    subject_id: Any,
+    subject_label: str,
+    summary: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """An unsaved event, as `record` writes it: for services that write many at once (`record_many`)."""
+    is_person = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEvent(
+        actor=actor if is_person else None,
+        actor_label=(actor.get_username() if is_person else "système"),
+        verb=verb,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        subject_label=subject_label[:255],
+        summary=summary[:500],
+        data=data or {},
+    )
+
+
+def record_many(events: list[AuditEvent]) -> None:
+    """Append many events in one statement per thousand (bulk services: imports)."""
+    AuditEvent.objects.bulk_create(events, batch_size=1000)

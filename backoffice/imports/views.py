@@ -1,19 +1,156 @@
-"""Import pages: upload, progress, preview, confirmation, result, error report, history."""
+"""Import pages: upload, progress, preview and confirmation, result, error report, history, templates."""
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from viewflow.urls import Application
+
+from backoffice.feedback import reported
+
+from . import selectors, services
+from .contracts import CONTRACTS, contract_for
+from .models import Contract, ImportStatus
+
+PAGE_SIZE = 50
+
+
+def _may_import(user: Any) -> bool:
+    return bool(services.contracts_for(user))
 
 
 @require_GET
 def import_list(request: HttpRequest) -> HttpResponse:
-    return TemplateResponse(request, "backoffice/base_page.html", {})
+    """The upload form (the kinds of file this person may send) and the history of their scope."""
+    allowed = services.contracts_for(request.user)
+    jobs = selectors.imports_for(request.user).order_by("-uploaded_at", "-id")
+    page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "contracts": [(key, Contract(key).label, CONTRACTS[key]) for key in allowed if key in CONTRACTS],
+        "page": page,
+        "selected": request.GET.get("type", ""),
+    }
+    return TemplateResponse(request, "backoffice/imports/list.html", context)
+
+
+@require_POST
+def upload(request: HttpRequest) -> HttpResponse:
+    contract = request.POST.get("contract", "")
+    try:
+        job = services.create_import(contract=contract, upload=request.FILES.get("file"), actor=request.user)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return redirect(f"/imports/?type={contract}" if contract in Contract.values else "/imports/")
+    return redirect(f"/imports/{job.pk}/")
+
+
+@require_GET
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Progress while a worker runs; then the preview (counts, every error) or the result."""
+    job = selectors.get_import_for(request.user, pk)
+    errors = Paginator(job.row_errors.all(), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "job": job,
+        "progress": services.progress_of(job),
+        "errors": errors,
+        "nothing_to_do": job.status == ImportStatus.VALIDATED and job.new_rows + job.updated_rows == 0,
+        "earlier": selectors.imports_for(request.user)
+        .filter(sha256=job.sha256, status=ImportStatus.APPLIED, contract=job.contract)
+        .exclude(pk=job.pk)
+        .first(),
+    }
+    return TemplateResponse(request, "backoffice/imports/detail.html", context)
+
+
+@require_GET
+def import_state(request: HttpRequest, pk: int) -> JsonResponse:
+    """Polled by the progress bar."""
+    job = selectors.get_import_for(request.user, pk)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "label": job.get_status_display(),
+            "progress": services.progress_of(job),
+            "running": job.is_running,
+        }
+    )
+
+
+@require_POST
+def confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    job = selectors.get_import_for(request.user, pk)
+    with reported(request, "Import confirmé : il s'applique en arrière-plan."):
+        services.confirm_import(job, skip_invalid=request.POST.get("skip_invalid") == "1", actor=request.user)
+    return redirect(f"/imports/{pk}/")
+
+
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    job = selectors.get_import_for(request.user, pk)
+    with reported(request, "Import abandonné : rien n'a été écrit."):
+        services.cancel_import(job, actor=request.user)
+    return redirect(f"/imports/{pk}/")
+
+
+@require_GET
+def error_report(request: HttpRequest, pk: int) -> FileResponse:
+    """The rejected rows as sent, with a reason column: fix them and upload the file again."""
+    job = selectors.get_import_for(request.user, pk)
+    if not job.error_report:
+        raise Http404("Aucune ligne en erreur.")
+    try:
+        handle = job.error_report.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404("Le rapport d'erreurs est introuvable.") from missing
+    response = FileResponse(
+        handle, content_type="text/csv; charset=utf-8", filename=f"erreurs-import-{job.pk}.csv"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+def template_file(request: HttpRequest, contract: str, extension: str) -> HttpResponse:
+    """An empty file with the contract's columns and one example row."""
+    if contract not in services.contracts_for(request.user) or contract not in CONTRACTS:
+        raise Http404
+    if extension not in ("csv", "xlsx"):
+        raise Http404
+    spec = contract_for(contract)
+    rows = [spec.template_header(), *spec.template_rows()]
+    if extension == "xlsx":
+        return _xlsx_response(rows, f"modele-{contract}.xlsx")
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(rows)
+    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="modele-{contract}.csv"'
+    return response
+
+
+def _xlsx_response(rows: list[list[str]], filename: str) -> HttpResponse:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("import")
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    response = HttpResponse(
+        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 class ImportsApp(Application):
@@ -24,6 +161,13 @@ class ImportsApp(Application):
     base_template_name = "backoffice/base_page.html"
 
     index_path = path("", import_list, name="index")
+    upload_path = path("deposer/", upload, name="upload")
+    template_path = path("modele/<str:contract>.<str:extension>", template_file, name="template")
+    detail_path = path("<int:pk>/", import_detail, name="detail")
+    state_path = path("<int:pk>/etat/", import_state, name="state")
+    confirm_path = path("<int:pk>/confirmer/", confirm, name="confirm")
+    cancel_path = path("<int:pk>/abandonner/", cancel, name="cancel")
+    report_path = path("<int:pk>/erreurs.csv", error_report, name="report")
 
     def has_view_permission(self, user: Any, obj: Any = None) -> bool:
-        return bool(getattr(user, "is_authenticated", False))
+        return _may_import(user)

@@ -1,0 +1,13 @@
+"""Audit event types of imports (the files' own events say "import n° N" in their data)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class ImportEvent(models.TextChoices):
+    UPLOADED = "import.uploaded", "Fichier déposé pour import"
+    CONFIRMED = "import.confirmed", "Import confirmé"
+    APPLIED = "import.applied", "Import appliqué"
+    NOT_APPLIED = "import.not_applied", "Import non appliqué"
+    CANCELLED = "import.cancelled", "Import abandonné"
