@@ -260,10 +260,10 @@ def _run(
         rows = rows_of(table.columns, table.rows)
         while batch := list(itertools.islice(rows, BATCH_ROWS)):
             checker.check(batch)
+            if apply is not None:
+                apply(batch)  # a row refused while writing (changed since the check) turns invalid
             counts.update(row.action for row in batch)
             stored += _keep_errors(job, batch, writer, room=MAX_STORED_ERRORS - stored)
-            if apply is not None:
-                apply(batch)
             heartbeat(table.progress())
     counts["rows"] = sum(counts[k] for k in (NEW, UPDATED, UNCHANGED, INVALID))
     return counts, report

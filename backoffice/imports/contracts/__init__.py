@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from .base import Contract
 from .candidates import CandidatesContract
+from .results import ResultsContract
 
-CONTRACTS: dict[str, Contract] = {contract.key: contract for contract in (CandidatesContract(),)}
+CONTRACTS: dict[str, Contract] = {
+    contract.key: contract for contract in (CandidatesContract(), ResultsContract())
+}
 
 
 def contract_for(key: str) -> Contract:

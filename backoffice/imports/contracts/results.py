@@ -1,0 +1,264 @@
+"""Assessment results: one row completes one file's waiting positioning or final-evaluation task, exactly
+as the form does (the same services, the same rules, the same flow transitions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from accreditation.models import FrameworkVersion, Site, SubDomain
+from accreditation.scoping import scope_of
+from accreditation.selectors import sites_for
+from backoffice.accounts.roles import Role, has_role
+from casefiles.acquisition import evaluate
+from casefiles.models import Assessment, AssessmentKind, CaseFile, CaseFileState, TrainingPlan
+from casefiles.services import record_final_evaluation, record_positioning
+from workflows.pathway import complete_step
+
+from .. import cells
+from .base import INVALID, NEW, UNCHANGED, Checker, Column, Contract, Row
+
+KINDS = {"prealable": AssessmentKind.POSITIONING, "finale": AssessmentKind.FINAL}
+WAITING = {
+    AssessmentKind.POSITIONING: CaseFileState.POSITIONING,
+    AssessmentKind.FINAL: CaseFileState.FINAL_EVALUATION,
+}
+STEPS = {AssessmentKind.POSITIONING: "positioning", AssessmentKind.FINAL: "final_evaluation"}
+VALUES = {"a": True, "na": False}
+
+
+def subdomain_codes() -> list[str]:
+    """Every sub-domain code of the published frameworks, in framework order (D1.1 … D7.4, N1.1 …)."""
+    return list(
+        SubDomain.objects.filter(domain__framework_version__status="published")
+        .order_by("domain__framework_version__certification__code", "domain__position", "position")
+        .values_list("code", flat=True)
+    )
+
+
+class ResultsContract(Contract):
+    key = "results"
+    label = "Résultats d'évaluation"
+    base_columns = (
+        Column("reference", True, "Référence du dossier chez l'organisme", "DOS-2026-0001"),
+        Column("siret_evaluateur", True, "SIRET de l'établissement évaluateur du dossier", "12345678900012"),
+        Column("type", True, "prealable (évaluation préalable) ou finale", "prealable"),
+        Column("date_evaluation", True, "jj/mm/aaaa", "20/11/2026"),
+        Column(
+            "evaluateur",
+            True,
+            "Adresse e-mail de l'évaluateur·rice (compte du back-office)",
+            "eval@example.org",
+        ),
+    )
+
+    @property
+    def columns(self) -> tuple[Column, ...]:  # type: ignore[override]
+        codes = subdomain_codes()
+        return self.base_columns + tuple(
+            Column(code.lower(), False, f"Sous-domaine {code} : A, NA ou vide", "A") for code in codes
+        )
+
+    def template_header(self) -> list[str]:
+        return [column.name for column in self.base_columns] + subdomain_codes()
+
+    def checker(self, job: Any, *, applying: bool) -> Checker:
+        return ResultsChecker(job.uploaded_by, source={"import": job.pk})
+
+
+class ResultsChecker(Checker):
+    def __init__(self, actor: Any, *, source: dict[str, Any]) -> None:
+        self.actor, self.source, self.today = actor, source, timezone.localdate()
+        self.my_sites = {site.siret: site for site in sites_for(actor).select_related(None)}
+        self.known_sirets = set(Site.objects.values_list("siret", flat=True))
+        self.frameworks = {fv.pk: fv for fv in FrameworkVersion.objects.all()}
+        self.codes = {code.lower(): code for code in SubDomain.objects.values_list("code", flat=True)}
+        self.assessors: dict[tuple[int, str], Any] = {}
+        self.seen: dict[tuple[int, str], int] = {}
+
+    def check(self, batch: list[Row]) -> None:
+        files = self._files(batch)
+        for row in batch:
+            self._check_row(row, files)
+            if not row.valid:
+                row.action = INVALID
+
+    def _files(self, batch: list[Row]) -> dict[tuple[int, str], CaseFile]:
+        organisations = {site.organisation_id for site in self.my_sites.values()}
+        references = {row.cells.get("reference", "") for row in batch}
+        files = CaseFile.objects.filter(
+            evaluation_site__organisation_id__in=organisations, reference__in=references
+        ).select_related("evaluation_site", "certification", "framework_version")
+        return {(f.evaluation_site.organisation_id, f.reference): f for f in files}
+
+    def _check_row(self, row: Row, files: dict[tuple[int, str], CaseFile]) -> None:
+        reference = row.read("reference", lambda v: cells.text(v, required=True, max_length=50))
+        site = self._site(row)
+        kind = row.read("type", lambda v: cells.choice(v, KINDS, required=True, label="un type d'évaluation"))
+        assessed_on = row.read("date_evaluation", cells.date)
+        if assessed_on and assessed_on > self.today:
+            row.fail("date_evaluation", "la date d'évaluation ne peut pas être dans le futur.")
+        results = self._results(row)
+        if not row.valid:
+            return
+        case_file = files.get((site.organisation_id, reference))
+        if case_file is None or case_file.evaluation_site_id != site.pk:
+            row.fail("reference", f"aucun dossier « {reference} » dans cet établissement.")
+            return
+        assessor = self._assessor(row, site)
+        if assessor is None:
+            return
+        key = (case_file.pk, kind)
+        if key in self.seen:
+            row.fail(
+                "reference",
+                f"ce dossier a déjà une ligne de ce type dans le fichier (ligne {self.seen[key]}).",
+            )
+            return
+        self.seen[key] = row.line
+        row.data = {
+            "case_file": case_file,
+            "kind": kind,
+            "assessed_on": assessed_on,
+            "assessor": assessor,
+            "results": results,
+        }
+        if case_file.state != WAITING[kind]:
+            self._already_recorded(row)
+            return
+        self._check_rules(row)
+        if row.valid:
+            row.action = NEW
+
+    def _site(self, row: Row) -> Site | None:
+        siret = row.read("siret_evaluateur", cells.siret)
+        if siret is None:
+            return None
+        site = self.my_sites.get(siret)
+        if site is None:
+            row.fail(
+                "siret_evaluateur",
+                "cet établissement n'est pas dans votre périmètre."
+                if siret in self.known_sirets
+                else f"SIRET {siret} inconnu.",
+            )
+        return site
+
+    def _results(self, row: Row) -> list[tuple[str, bool]]:
+        results = []
+        for column, code in self.codes.items():
+            value = row.cells.get(column, "")
+            if not value:
+                continue
+            key = value.strip().lower()
+            if key not in VALUES:
+                row.fail(column, f"« {value[:10]} » : saisissez A (acquis), NA (non acquis) ou laissez vide.")
+                continue
+            results.append((code, VALUES[key]))
+        if not results and row.valid:
+            row.fail("", "aucun résultat : indiquez A ou NA pour les sous-domaines évalués.")
+        return results
+
+    def _assessor(self, row: Row, site: Site) -> Any:
+        address = row.read("evaluateur", cells.email)
+        if not address:
+            if row.valid:
+                row.fail("evaluateur", "obligatoire.")
+            return None
+        key = (site.organisation_id, address)
+        if key not in self.assessors:
+            candidates = get_user_model().objects.filter(email__iexact=address, is_active=True)
+            self.assessors[key] = next(
+                (
+                    user
+                    for user in candidates
+                    if has_role(user, Role.EVALUATOR_STAFF)
+                    and scope_of(user).organisation_id == site.organisation_id
+                ),
+                None,
+            )
+        if self.assessors[key] is None:
+            row.fail("evaluateur", f"aucun·e évaluateur·rice de l'organisme n'a l'adresse {address}.")
+        return self.assessors[key]
+
+    def _check_rules(self, row: Row) -> None:
+        """The checks the form's service makes, without writing: dates, people, the framework's rules."""
+        data, case_file = row.data, row.data["case_file"]
+        domains = None
+        if data["kind"] == AssessmentKind.FINAL:
+            plan = TrainingPlan.objects.filter(case_file=case_file).order_by("-number").first()
+            domains = list(plan.domains.all()) if plan else []
+            if plan and plan.trainer_id == data["assessor"].pk:
+                row.fail(
+                    "evaluateur",
+                    "l'évaluateur·rice de l'évaluation finale ne peut pas être le·la formateur·rice.",
+                )
+            if plan and data["assessed_on"] < plan.starts_on:
+                row.fail(
+                    "date_evaluation", f"antérieure au début de la formation ({plan.starts_on:%d/%m/%Y})."
+                )
+        elif data["assessed_on"] < case_file.opened_on:
+            row.fail("date_evaluation", f"antérieure à l'accueil ({case_file.opened_on:%d/%m/%Y}).")
+        try:
+            evaluate(self.frameworks[case_file.framework_version_id], data["results"], domains=domains)
+        except ValidationError as error:
+            for message in error.messages:
+                row.fail("", message)
+
+    def _already_recorded(self, row: Row) -> None:
+        """The same assessment imported before is unchanged; anything else is not awaited."""
+        data, case_file = row.data, row.data["case_file"]
+        recorded = Assessment.objects.filter(
+            case_file=case_file, kind=data["kind"], assessed_on=data["assessed_on"], assessor=data["assessor"]
+        ).prefetch_related("subdomain_results__subdomain")
+        wanted = {code: acquired for code, acquired in data["results"]}
+        for assessment in recorded:
+            have = {r.subdomain.code: r.acquired for r in assessment.subdomain_results.all()}
+            if have == wanted:
+                row.action = UNCHANGED
+                return
+        label = (
+            "une évaluation préalable"
+            if data["kind"] == AssessmentKind.POSITIONING
+            else "une évaluation finale"
+        )
+        row.fail(
+            "type", f"le dossier n'attend pas {label} (il est « {case_file.get_state_display().lower()} »)."
+        )
+
+    def apply(self, batch: list[Row]) -> None:
+        for row in batch:
+            if row.action == NEW:
+                self._record(row)
+
+    def _record(self, row: Row) -> None:
+        data, case_file = row.data, row.data["case_file"]
+        # The person who sent the file acts when they belong to the organisation; staff act as the assessor.
+        user = (
+            self.actor
+            if scope_of(self.actor).organisation_id == case_file.evaluation_site.organisation_id
+            else data["assessor"]
+        )
+        service = (
+            record_positioning if data["kind"] == AssessmentKind.POSITIONING else record_final_evaluation
+        )
+        try:
+            complete_step(
+                case_file,
+                STEPS[data["kind"]],
+                user=user,
+                run=lambda: service(
+                    case_file,
+                    assessed_on=data["assessed_on"],
+                    assessor=data["assessor"],
+                    results=data["results"],
+                    actor=user,
+                ),
+            )
+        except (ValidationError, PermissionDenied) as error:
+            # The file changed since the check: its savepoint is rolled back, the row counts as an error.
+            row.fail("", " ".join(getattr(error, "messages", [str(error)])))
+            row.action = INVALID
