@@ -36,7 +36,14 @@ def _day(days_ago: int = 0) -> str:
 def rows(idf_site):
     return [
         candidate_row(idf_site.siret, "DOS-1", date_accueil=_day(3)),
-        candidate_row(idf_site.siret, "DOS-2", nom="Hélène", prenom="Zoé", date_naissance="1985-07-14", date_accueil=_day(2)),
+        candidate_row(
+            idf_site.siret,
+            "DOS-2",
+            nom="Hélène",
+            prenom="Zoé",
+            date_naissance="1985-07-14",
+            date_accueil=_day(2),
+        ),
     ]
 
 
@@ -128,11 +135,15 @@ def test_a_changed_row_updates_the_file_and_the_trail_says_what_changed(evaluato
     assert CaseFile.objects.count() == 2
 
 
-def test_bad_rows_are_listed_with_line_column_and_french_message(evaluator, idf_site, evaluator_of_other_organisation):
+def test_bad_rows_are_listed_with_line_column_and_french_message(
+    evaluator, idf_site, evaluator_of_other_organisation
+):
     from accreditation.models import Site
     from accreditation.scoping import scope_of
 
-    other_siret = Site.objects.get(organisation_id=scope_of(evaluator_of_other_organisation).organisation_id).siret
+    other_siret = Site.objects.get(
+        organisation_id=scope_of(evaluator_of_other_organisation).organisation_id
+    ).siret
     rows = [
         candidate_row(idf_site.siret, "OK-1", date_accueil=_day()),
         candidate_row(idf_site.siret, "BAD-DATE", date_naissance="31/02/1990", date_accueil=_day()),
@@ -190,7 +201,10 @@ def test_the_error_report_holds_the_rejected_rows_ready_to_fix_and_upload_again(
 
 
 def test_apply_is_all_or_nothing(evaluator, idf_site, monkeypatch):
-    rows = [candidate_row(idf_site.siret, f"DOS-{n}", nom=f"Nom{'a' * n}", date_accueil=_day()) for n in range(1, 4)]
+    rows = [
+        candidate_row(idf_site.siret, f"DOS-{n}", nom=f"Nom{'a' * n}", date_accueil=_day())
+        for n in range(1, 4)
+    ]
     job = checked(csv_bytes(rows), actor=evaluator)
     services.confirm_import(job, skip_invalid=False, actor=evaluator)
     monkeypatch.setattr(services, "BATCH_ROWS", 1)
@@ -276,7 +290,9 @@ def test_a_zip_bomb_workbook_is_refused(evaluator):
         archive.writestr("xl/worksheets/sheet1.xml", b"0" * (50 * 1024 * 1024))
 
     with pytest.raises(ValidationError, match="archive piégée"):
-        services.create_import(contract="candidates", upload=upload(out.getvalue(), "bombe.xlsx"), actor=evaluator)
+        services.create_import(
+            contract="candidates", upload=upload(out.getvalue(), "bombe.xlsx"), actor=evaluator
+        )
 
 
 def test_formulas_in_workbook_cells_are_row_errors(evaluator, idf_site):
@@ -290,7 +306,10 @@ def test_formulas_in_workbook_cells_are_row_errors(evaluator, idf_site):
 
 
 def test_an_officer_imports_for_a_site_of_their_region_only(officer, idf_site, ara_site):
-    rows = [candidate_row(idf_site.siret, "IDF", date_accueil=_day()), candidate_row(ara_site.siret, "ARA", date_accueil=_day())]
+    rows = [
+        candidate_row(idf_site.siret, "IDF", date_accueil=_day()),
+        candidate_row(ara_site.siret, "ARA", date_accueil=_day()),
+    ]
 
     job = imported(csv_bytes(rows), actor=officer, skip_invalid=True)
 
