@@ -1,4 +1,4 @@
-"""Import pages as people use them: upload, preview, confirm, result, report, templates; outsiders see nothing."""
+"""Import pages as people use them: upload, preview, confirm, result, report; outsiders see nothing."""
 
 from __future__ import annotations
 
