@@ -7,8 +7,11 @@ is acquired when all its sub-domains are.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 
@@ -52,7 +55,7 @@ def evaluate(
     domains: Iterable[Domain] | None = None,
 ) -> AssessmentOutcome:
     """Check and compute one assessment; `domains` limits it (a final evaluation: the plan's domains)."""
-    scope = _Scope(framework, domains)
+    scope = _scope_for(framework, domains)
     errors: list[str] = []
     by_subdomain: dict[int, dict[int, bool]] = {}
     direct: dict[int, bool] = {}
@@ -81,6 +84,30 @@ def evaluate(
         for domain in scope.domains
     }
     return AssessmentOutcome(subdomains=outcomes, domains=domain_status)
+
+
+_SCOPES: ContextVar[dict[Any, _Scope] | None] = ContextVar("framework_scopes", default=None)
+
+
+@contextmanager
+def frameworks_cached() -> Iterator[None]:
+    """Within the block, each framework's sub-domains and criteria are read once (an import of many rows)."""
+    token = _SCOPES.set({})
+    try:
+        yield
+    finally:
+        _SCOPES.reset(token)
+
+
+def _scope_for(framework: FrameworkVersion, domains: Iterable[Domain] | None) -> _Scope:
+    cache = _SCOPES.get()
+    if cache is None:
+        return _Scope(framework, domains)
+    domains = None if domains is None else list(domains)
+    key = (framework.pk, None if domains is None else frozenset(d.pk for d in domains))
+    if key not in cache:
+        cache[key] = _Scope(framework, domains)
+    return cache[key]
 
 
 class _Scope:

@@ -29,6 +29,7 @@ from accreditation.scoping import scope_of
 from backoffice.accounts.roles import Role, has_role
 from backoffice.audit.events import record
 from backoffice.uploads import clean_file_name
+from casefiles.acquisition import frameworks_cached
 
 from .contracts import contract_for
 from .contracts.base import INVALID, NEW, REASON_COLUMN, UNCHANGED, UPDATED, Checker, Row, rows_of
@@ -253,7 +254,7 @@ def _run(
     report = tempfile.TemporaryFile(mode="w+", encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed by _save_counts)
     writer = csv.writer(report, delimiter=";", lineterminator="\r\n")
     stored = ImportRowError.objects.filter(job=job).count()
-    with job.file.open("rb") as handle:
+    with job.file.open("rb") as handle, frameworks_cached():
         table = open_table(handle, size=job.size)
         contract.check_header(table.columns)
         writer.writerow([name for name in table.columns if name != REASON_COLUMN] + [REASON_COLUMN])
