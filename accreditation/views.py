@@ -12,6 +12,8 @@ from django.views.decorators.http import require_POST
 from viewflow.urls import Application
 
 from backoffice.accounts.roles import Role, has_role
+from backoffice.exports.lists import ExportableListView
+from backoffice.exports.models import ExportKind
 from backoffice.feedback import reported
 from backoffice.viewsets import ScopedDetailView, ScopedReadonlyViewset
 
@@ -65,6 +67,10 @@ class SiteViewset(ScopedReadonlyViewset):
     list_filter_fields = ("region",)
 
 
+class AccreditationListView(ExportableListView):
+    export_kinds = (ExportKind.ACCREDITATIONS,)
+
+
 class AccreditationViewset(ScopedReadonlyViewset):
     model = Accreditation
     app_name = "habilitations"
@@ -73,6 +79,7 @@ class AccreditationViewset(ScopedReadonlyViewset):
     list_columns = ("site", "certification", "role", "valid_from", "valid_to", "status")
     list_search_fields = ("site__name", "site__siret", "site__organisation__legal_name")
     list_filter_fields = ("status", "role", "certification")
+    list_view_class = AccreditationListView
 
 
 class FrameworkVersionViewset(ScopedReadonlyViewset):

@@ -24,6 +24,8 @@ from viewflow.urls import Application
 
 from accreditation.scoping import scope_of
 from backoffice.accounts.roles import Role, has_role
+from backoffice.exports.lists import export_links
+from backoffice.exports.models import ExportKind
 from backoffice.feedback import reported
 from backoffice.ratelimit import allow
 from casefiles import selectors, services
@@ -34,6 +36,7 @@ PAGE_SIZE = 50
 TRANSMISSION_WARNING_DAYS = 80
 MANAGERS = (Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
 REVOKERS = (Role.SUPERVISOR, Role.ADMINISTRATOR)
+VIEWERS = (Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR, Role.JURY_MEMBER, Role.EVALUATOR_STAFF)
 VERIFY_LIMIT, VERIFY_WINDOW_S = 20, 10 * 60
 HOLDER_COLUMNS = (
     "numero_certificat",
@@ -60,7 +63,9 @@ def may_act_on(user: Any, certificate: Certificate, roles: tuple[Role, ...]) -> 
 def certificate_list(request: HttpRequest) -> HttpResponse:
     """Certificates of the user's scope, newest first, with what remains to transmit."""
     certificates = selectors.certificates_for(request.user)
-    page = Paginator(_filtered(certificates, request.GET), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(filter_certificates(certificates, request.GET), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     context: dict[str, Any] = {
         "page": page,
         "statuses": CertificateStatus.choices,
@@ -68,13 +73,15 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
         "not_transmitted_only": request.GET.get("non_transmis") == "1",
         "may_export": has_role(request.user, *MANAGERS),
         "warning_days": TRANSMISSION_WARNING_DAYS,
+        "exports": export_links(request.GET, ExportKind.CERTIFICATES),
     }
     if context["may_export"]:
         context["backlog"] = _transmission_backlog(certificates)
     return TemplateResponse(request, "backoffice/certificates/list.html", context)
 
 
-def _filtered(certificates: QuerySet[Certificate], query: QueryDict) -> QuerySet[Certificate]:
+def filter_certificates(certificates: QuerySet[Certificate], query: QueryDict) -> QuerySet[Certificate]:
+    """The list's filters (status, not yet transmitted) and order; its export applies the same."""
     if query.get("statut") in CertificateStatus.values:
         certificates = certificates.filter(status=query["statut"])
     if query.get("non_transmis") == "1":
@@ -245,11 +252,4 @@ class CertificatesApp(Application):
     revoke_path = path("<int:pk>/retirer/", revoke, name="revoke")
 
     def has_view_permission(self, user: Any, obj: Any = None) -> bool:
-        return has_role(
-            user,
-            Role.CASE_OFFICER,
-            Role.SUPERVISOR,
-            Role.ADMINISTRATOR,
-            Role.JURY_MEMBER,
-            Role.EVALUATOR_STAFF,
-        )
+        return has_role(user, *VIEWERS)

@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
@@ -21,6 +21,8 @@ from accreditation.models import Region
 from accreditation.scoping import scope_of
 from backoffice.accounts.models import User
 from backoffice.accounts.roles import Role, group_name, has_role
+from backoffice.exports.lists import export_links
+from backoffice.exports.models import ExportKind
 from backoffice.feedback import reported
 from casefiles import selectors, services
 from casefiles.models import (
@@ -115,7 +117,11 @@ def session_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "backoffice/juries/session_list.html",
-        {"sessions": sessions.order_by("-held_on", "-id")[:200], "can_plan": can_plan},
+        {
+            "sessions": sessions.order_by("-held_on", "-id")[:200],
+            "can_plan": can_plan,
+            "exports": export_links(request.GET, ExportKind.JURY_DECISIONS),
+        },
     )
 
 
@@ -160,6 +166,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if is_officer and session.status == JurySessionStatus.PLANNED
         else [],
         "recommended_left": agenda.filter(decision="", recommended=True).count(),
+        "exports": export_links(QueryDict(f"session={session.pk}"), ExportKind.JURY_DECISIONS),
     }
     return render(request, "backoffice/juries/session_detail.html", context)
 

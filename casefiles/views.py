@@ -13,6 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 from viewflow.urls import Application
 
 from backoffice.audit.events import timeline
+from backoffice.exports.lists import ExportableListView
+from backoffice.exports.models import ExportKind
 from backoffice.feedback import reported
 from backoffice.viewsets import ScopedDetailView, ScopedReadonlyViewset
 
@@ -112,6 +114,10 @@ def delete_document(request: HttpRequest, pk: int) -> HttpResponse:
     return _back_to_file(document.case_file_id)
 
 
+class CaseFileListView(ExportableListView):
+    export_kinds = (ExportKind.CASE_FILES, ExportKind.ASSESSMENT_RESULTS)
+
+
 class CaseFileViewset(ScopedReadonlyViewset):
     model = CaseFile
     app_name = "dossiers"
@@ -121,6 +127,7 @@ class CaseFileViewset(ScopedReadonlyViewset):
     list_columns = ("candidate", "certification", "evaluation_site", "state", "opened_on", "expires_on")
     list_search_fields = ("candidate__last_name", "candidate__first_name", "reference")
     list_filter_fields = ("state", "certification")
+    list_view_class = CaseFileListView
     detail_view_class = CaseFileDetailView
 
 

@@ -1,0 +1,163 @@
+"""The lists that can be exported: who may export each, its rows for a user and filters, and its columns.
+
+Every list's rows come from the list's own scoped selector and filtering code, for the requesting user:
+an export never holds a row its user could not see on the list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import QueryDict
+from import_export.resources import Resource
+
+from accreditation.models import SubDomain
+from accreditation.resources import AccreditationListResource
+from accreditation.views import AccreditationViewset, OrganisationsApp
+from backoffice import certificates as certificate_pages
+from backoffice.accounts.roles import has_role
+from casefiles import selectors
+from casefiles.models import AgendaItem, Assessment, CaseFile
+from casefiles.resources import (
+    AssessmentResultResource,
+    CaseFileExportResource,
+    CertificateExportResource,
+    JuryDecisionResource,
+)
+from casefiles.views import CaseFilesApp, CaseFileViewset
+
+from .lists import SLUGS, list_rows
+from .models import ExportKind
+
+
+@dataclass(frozen=True)
+class Kind:
+    kind: ExportKind
+    may_export: Callable[[Any], bool]  # the list page's own access rule
+    rows: Callable[[Any, QueryDict], QuerySet]  # the list's rows for the user and its filters
+    resource: Callable[[QuerySet], Resource]  # the columns (some depend on the rows)
+
+    @property
+    def label(self) -> str:
+        return str(self.kind.label)
+
+    @property
+    def slug(self) -> str:
+        return SLUGS[self.kind]
+
+
+@cache
+def _viewset(viewset_class: type) -> Any:
+    return viewset_class()
+
+
+def case_file_rows(user: Any, filters: QueryDict) -> QuerySet[CaseFile]:
+    """The case files list (/candidats/dossiers/): its filters (state, certification), search and ordering."""
+    return list_rows(_viewset(CaseFileViewset), user, filters)
+
+
+def assessment_rows(user: Any, filters: QueryDict) -> QuerySet[Assessment]:
+    """Every assessment of the files the case files list shows for these filters, with its sub-domain
+    results."""
+    files = case_file_rows(user, filters).order_by().values("pk")
+    # Their sub-domain results are read per batch of rows by AssessmentResultResource.before_batch.
+    return (
+        Assessment.objects.filter(case_file__in=files)
+        .select_related(
+            "case_file__candidate",
+            "case_file__certification",
+            "case_file__framework_version",
+            "case_file__evaluation_site__region",
+        )
+        .order_by("-case_file__opened_on", "-case_file_id", "assessed_on", "id")
+    )
+
+
+def assessment_resource(rows: QuerySet[Assessment]) -> Resource:
+    """One column per sub-domain of the frameworks of the listed files, in the frameworks' order."""
+    versions = rows.order_by().values("case_file__framework_version_id")
+    codes = SubDomain.objects.filter(domain__framework_version__in=versions).order_by(
+        "domain__framework_version__certification__code", "domain__position", "position", "code"
+    )
+    return AssessmentResultResource(subdomain_codes=dict.fromkeys(codes.values_list("code", flat=True)))
+
+
+def certificate_rows(user: Any, filters: QueryDict) -> QuerySet:
+    """The certificates list (/certificats/): its status and "not transmitted" filters, newest first."""
+    return certificate_pages.filter_certificates(selectors.certificates_for(user), filters)
+
+
+def jury_decision_rows(user: Any, filters: QueryDict) -> QuerySet[AgendaItem]:
+    """Decided files of the sessions the user sees (/jurys/), or of the one session asked for (?session=)."""
+    sessions = selectors.jury_sessions_for(user)
+    if "session" in filters:
+        sessions = sessions.filter(pk__in=_ids(filters.getlist("session")))
+    return (
+        AgendaItem.objects.filter(session__in=sessions.order_by().values("pk"))
+        .exclude(decision="")
+        .select_related(
+            "session__region",
+            "case_file__candidate",
+            "case_file__certification",
+            "case_file__evaluation_site",
+            "case_file__certificate",
+        )
+        .order_by("-session__held_on", "-session_id", "id")
+    )
+
+
+def _ids(values: list[str]) -> list[int]:
+    """Identifiers among the values; anything else (text, a number too large) matches nothing."""
+    return [int(value) for value in values if value.isascii() and value.isdigit() and len(value) <= 18]
+
+
+def accreditation_rows(user: Any, filters: QueryDict) -> QuerySet:
+    """The accreditations list (/annuaire/habilitations/): its filters (status, role, certification)
+    and search."""
+    return list_rows(_viewset(AccreditationViewset), user, filters)
+
+
+def _may_see_case_files(user: Any) -> bool:
+    return bool(user.has_perm(CaseFilesApp.permission))
+
+
+KINDS: dict[str, Kind] = {
+    kind.kind: kind
+    for kind in (
+        Kind(
+            ExportKind.CASE_FILES,
+            may_export=_may_see_case_files,
+            rows=case_file_rows,
+            resource=lambda rows: CaseFileExportResource(),
+        ),
+        Kind(
+            ExportKind.ASSESSMENT_RESULTS,
+            may_export=_may_see_case_files,
+            rows=assessment_rows,
+            resource=assessment_resource,
+        ),
+        Kind(
+            ExportKind.CERTIFICATES,
+            may_export=lambda user: has_role(user, *certificate_pages.VIEWERS),
+            rows=certificate_rows,
+            resource=lambda rows: CertificateExportResource(),
+        ),
+        Kind(
+            ExportKind.JURY_DECISIONS,
+            may_export=lambda user: has_role(user, *selectors.JURY_ROLES),
+            rows=jury_decision_rows,
+            resource=lambda rows: JuryDecisionResource(),
+        ),
+        Kind(
+            ExportKind.ACCREDITATIONS,
+            may_export=lambda user: bool(user.has_perm(OrganisationsApp.permission)),
+            rows=accreditation_rows,
+            resource=lambda rows: AccreditationListResource(),
+        ),
+    )
+}
+BY_SLUG = {kind.slug: kind for kind in KINDS.values()}
