@@ -78,11 +78,10 @@ def evaluate(
             outcomes.append(outcome)
     if errors:
         raise ValidationError(errors)
-    acquired = {o.subdomain.pk: o.acquired for o in outcomes}
-    domain_status = {
-        domain.pk: all(acquired[s.pk] for s in scope.subdomains if s.domain_id == domain.pk)
-        for domain in scope.domains
-    }
+    domain_status = {domain.pk: True for domain in scope.domains}
+    for o in outcomes:  # a domain is acquired when all its sub-domains are
+        if not o.acquired:
+            domain_status[o.subdomain.domain_id] = False
     return AssessmentOutcome(subdomains=outcomes, domains=domain_status)
 
 

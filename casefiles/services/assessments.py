@@ -53,8 +53,8 @@ def record_positioning(
         CaseFileEvent.POSITIONED,
         actor=actor,
         subject=locked,
-        summary=_summary("Évaluation préalable", outcome),
-        data={"assessment": assessment.pk, "acquired": _acquired_codes(outcome)},
+        summary=assessment_summary("Évaluation préalable", outcome),
+        data={"assessment": assessment.pk, "acquired": acquired_codes(outcome)},
     )
     return _move_on(locked, assessed_on, actor)
 
@@ -94,8 +94,8 @@ def record_final_evaluation(
         CaseFileEvent.FINAL_EVALUATED,
         actor=actor,
         subject=locked,
-        summary=_summary("Évaluation finale", outcome),
-        data={"assessment": assessment.pk, "acquired": _acquired_codes(outcome), "plan": plan.number},
+        summary=assessment_summary("Évaluation finale", outcome),
+        data={"assessment": assessment.pk, "acquired": acquired_codes(outcome), "plan": plan.number},
     )
     return _move_on(locked, assessed_on, actor)
 
@@ -170,12 +170,12 @@ def _move_on(case_file: CaseFile, on: dt.date, actor: Any) -> CaseFile:
     return case_file
 
 
-def _acquired_codes(outcome: AssessmentOutcome) -> list[str]:
+def acquired_codes(outcome: AssessmentOutcome) -> list[str]:
     codes = {o.subdomain.domain_id: o.subdomain.domain.code for o in outcome.subdomains}
     return sorted(codes[pk] for pk, acquired in outcome.domains.items() if acquired)
 
 
-def _summary(label: str, outcome: AssessmentOutcome) -> str:
-    acquired = _acquired_codes(outcome)
+def assessment_summary(label: str, outcome: AssessmentOutcome) -> str:
+    acquired = acquired_codes(outcome)
     listed = ", ".join(acquired) or "aucun"
     return f"{label} : {len(acquired)} domaine(s) acquis sur {len(outcome.domains)} ({listed})."

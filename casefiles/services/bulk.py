@@ -13,9 +13,23 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 
 from backoffice.audit.events import event, record_many
+from backoffice.bulksql import insert_rows, update_rows
 
+from ..acquisition import AssessmentOutcome
 from ..events import CaseFileEvent
-from ..models import Candidate, CaseFile, DomainAcquisition
+from ..models import (
+    Assessment,
+    AssessmentKind,
+    Candidate,
+    CaseFile,
+    CaseFileState,
+    CriterionResult,
+    DomainAcquisition,
+    DomainStatus,
+    SubDomainResult,
+)
+from .access import add_years
+from .assessments import ACQUISITION_YEARS, acquired_codes, assessment_summary, set_domain_result
 
 BATCH_SIZE = 1000
 CANDIDATE_FIELDS = (
@@ -91,7 +105,9 @@ def open_case_files_in_bulk(files: list[FileToOpen], *, actor: Any, source: dict
         batch_size=BATCH_SIZE,
     )
     content_type = ContentType.objects.get_for_model(CaseFile)
-    labels = _labels([case_file.candidate_id for case_file in case_files])
+    # The new people's names are at hand: only the people already known are read back.
+    labels = {candidate.pk: str(candidate) for candidate in new_people.values()}
+    labels |= _labels([item.candidate_id for item in files if item.candidate_id is not None])
     record_many(
         [
             event(
@@ -151,3 +167,107 @@ def _labels(candidate_ids: list[int]) -> dict[int, str]:
 
 def _shown(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
+
+
+@dataclass
+class PositioningToRecord:
+    case_file: CaseFile  # locked by the caller, waiting for its positioning
+    assessed_on: dt.date
+    assessor: Any
+    actor: Any
+    outcome: AssessmentOutcome  # `evaluate` of the row's results against the file's framework
+
+
+def record_positionings_in_bulk(entries: list[PositioningToRecord]) -> None:
+    """What `record_positioning` writes, for many files: assessments, results, domain grids, the files'
+    new state and their events (the caller checked people, dates and rules with the same functions)."""
+    assessments = [
+        Assessment(
+            case_file=e.case_file,
+            kind=AssessmentKind.POSITIONING,
+            assessed_on=e.assessed_on,
+            assessor=e.assessor,
+        )
+        for e in entries
+    ]
+    Assessment.objects.bulk_create(assessments, batch_size=BATCH_SIZE)
+    insert_rows(
+        SubDomainResult,
+        ["assessment", "subdomain", "acquired", "criteria_met", "criteria_total"],
+        (
+            (assessment.pk, o.subdomain.pk, o.acquired, o.met, o.total)
+            for assessment, e in zip(assessments, entries, strict=True)
+            for o in e.outcome.subdomains
+        ),
+    )
+    insert_rows(
+        CriterionResult,
+        ["assessment", "criterion", "met"],
+        (
+            (assessment.pk, criterion_id, met)
+            for assessment, e in zip(assessments, entries, strict=True)
+            for o in e.outcome.subdomains
+            for criterion_id, met in o.criteria.items()
+        ),
+    )
+    _update_grids(entries, assessments)
+    events = []
+    content_type = ContentType.objects.get_for_model(CaseFile)
+    for assessment, e in zip(assessments, entries, strict=True):
+        events.extend(_positioned(e, assessment, content_type))
+    update_rows(
+        CaseFile,
+        [e.case_file for e in entries],
+        ["positioned_on", "expires_on", "state", "ready_for_jury_on"],
+    )
+    record_many(events)
+
+
+def _update_grids(entries: list[PositioningToRecord], assessments: list[Assessment]) -> None:
+    by_file = {e.case_file.pk: (e, a) for e, a in zip(entries, assessments, strict=True)}
+    rows = list(DomainAcquisition.objects.filter(case_file_id__in=by_file))
+    for row in rows:
+        entry, assessment = by_file[row.case_file_id]
+        if row.domain_id in entry.outcome.domains:
+            set_domain_result(row, acquired=entry.outcome.domains[row.domain_id], assessment=assessment)
+    update_rows(DomainAcquisition, rows, ["status", "acquired_on", "source"])
+    missing = {row.case_file_id for row in rows if row.status != DomainStatus.ACQUIRED}
+    for entry in entries:
+        case_file = entry.case_file
+        case_file.positioned_on = entry.assessed_on
+        case_file.expires_on = add_years(entry.assessed_on, ACQUISITION_YEARS)
+        if case_file.pk in missing:
+            case_file.state = CaseFileState.TRAINING
+        else:
+            case_file.state, case_file.ready_for_jury_on = CaseFileState.READY_FOR_JURY, entry.assessed_on
+
+
+def _positioned(entry: PositioningToRecord, assessment: Assessment, content_type: ContentType) -> list[Any]:
+    case_file, outcome = entry.case_file, entry.outcome
+
+    def about(verb: str, summary: str, data: dict[str, Any] | None = None) -> Any:
+        return event(
+            verb,
+            actor=entry.actor,
+            subject_type=content_type,
+            subject_id=case_file.pk,
+            subject_label=str(case_file),
+            summary=summary,
+            data=data,
+        )
+
+    events = [
+        about(
+            CaseFileEvent.POSITIONED,
+            assessment_summary("Évaluation préalable", outcome),
+            {"assessment": assessment.pk, "acquired": acquired_codes(outcome)},
+        )
+    ]
+    if case_file.state == CaseFileState.READY_FOR_JURY:
+        events.append(
+            about(
+                CaseFileEvent.READY_FOR_JURY,
+                "Tous les domaines sont acquis : le dossier est prêt pour le jury.",
+            )
+        )
+    return events

@@ -16,6 +16,7 @@ from backoffice.accounts.roles import Role, has_role
 from casefiles.acquisition import evaluate
 from casefiles.models import Assessment, AssessmentKind, CaseFile, CaseFileState, TrainingPlan
 from casefiles.services import record_final_evaluation, record_positioning
+from workflows.bulk import Positioning, record_positionings
 from workflows.pathway import complete_step
 
 from .. import cells
@@ -203,7 +204,9 @@ class ResultsChecker(Checker):
         elif data["assessed_on"] < case_file.opened_on:
             row.fail("date_evaluation", f"antérieure à l'accueil ({case_file.opened_on:%d/%m/%Y}).")
         try:
-            evaluate(self.frameworks[case_file.framework_version_id], data["results"], domains=domains)
+            data["outcome"] = evaluate(
+                self.frameworks[case_file.framework_version_id], data["results"], domains=domains
+            )
         except ValidationError as error:
             for message in error.messages:
                 row.fail("", message)
@@ -230,18 +233,37 @@ class ResultsChecker(Checker):
         )
 
     def apply(self, batch: list[Row]) -> None:
-        for row in batch:
-            if row.action == NEW:
+        """Positionings in bulk (the form's rows, a test compares them); the rest one by one, as the form."""
+        new = [row for row in batch if row.action == NEW]
+        positionings = {row.line: row for row in new if row.data["kind"] == AssessmentKind.POSITIONING}
+        left = record_positionings(
+            [
+                Positioning(
+                    case_file_id=row.data["case_file"].pk,
+                    process_id=row.data["case_file"].process_id,
+                    assessed_on=row.data["assessed_on"],
+                    assessor=row.data["assessor"],
+                    user=self._user(row),
+                    results=row.data["results"],
+                    outcome=row.data.get("outcome"),
+                    key=line,
+                )
+                for line, row in positionings.items()
+            ]
+        )
+        one_by_one = {entry.key for entry in left}
+        for row in new:
+            if row.line not in positionings or row.line in one_by_one:
                 self._record(row)
+
+    def _user(self, row: Row) -> Any:
+        # The person who sent the file acts when they belong to the organisation; staff act as the assessor.
+        organisation_id = row.data["case_file"].evaluation_site.organisation_id
+        return self.actor if scope_of(self.actor).organisation_id == organisation_id else row.data["assessor"]
 
     def _record(self, row: Row) -> None:
         data, case_file = row.data, row.data["case_file"]
-        # The person who sent the file acts when they belong to the organisation; staff act as the assessor.
-        user = (
-            self.actor
-            if scope_of(self.actor).organisation_id == case_file.evaluation_site.organisation_id
-            else data["assessor"]
-        )
+        user = self._user(row)
         service = (
             record_positioning if data["kind"] == AssessmentKind.POSITIONING else record_final_evaluation
         )
