@@ -25,8 +25,8 @@ def update_rows(model: type[Model], objects: Sequence[Model], fields: Sequence[s
         return
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    pk_field = model._meta.pk
-    columns = [model._meta.get_field(name) for name in fields]
+    pk_field: Any = model._meta.pk
+    columns: list[Any] = [model._meta.get_field(name) for name in fields]
     assignments = ", ".join(f"{quote(f.column)} = data.{quote(f.column)}" for f in columns)
     arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in [pk_field, *columns])
     names = ", ".join(quote(f.column) for f in [pk_field, *columns])
@@ -49,7 +49,7 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequen
         )
         return
     quote = connection.ops.quote_name
-    columns = [model._meta.get_field(name) for name in fields]
+    columns: list[Any] = [model._meta.get_field(name) for name in fields]
     names = ", ".join(quote(f.column) for f in columns)
     with (
         connection.cursor() as cursor,

@@ -241,6 +241,9 @@ CACHES = {
 # The public address of the back-office, printed in certificates' QR codes (verification page).
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # Largest document joined to a case file (PDF or image).
+# Exports of lists: up to this many rows at once, beyond in the background; files kept this many days.
+EXPORT_INLINE_MAX_ROWS = int(env("EXPORT_INLINE_MAX_ROWS", "1000"))
+EXPORT_RETENTION_DAYS = int(env("EXPORT_RETENTION_DAYS", "7"))
 # Imported files (CSV/XLSX): 100,000 candidates weigh about 15 MB.
 IMPORT_MAX_BYTES = int(env("IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
 CASEFILE_DOCUMENT_MAX_BYTES = int(env("CASEFILE_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))

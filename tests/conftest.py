@@ -22,6 +22,15 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashes(settings):  # type: ignore[no-untyped-def]
+    """Each persona's PBKDF2 hash costs half a second: tests hash with MD5 (PBKDF2 still checks old hashes)."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):  # type: ignore[no-untyped-def]
     """Uploaded documents of each test go to its own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"

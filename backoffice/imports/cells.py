@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
+from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -65,7 +67,7 @@ def date(value: str, *, required: bool = True) -> dt.date | None:
     raise CellError(f"« {value[:20]} » n'est pas une date au format jj/mm/aaaa.")
 
 
-def choice(value: str, options: dict[str, str], *, required: bool, label: str) -> str:
+def choice(value: str, options: Mapping[str, str], *, required: bool, label: str) -> str:
     """One of the contract's codes, whatever the case and accents; returns the model's value."""
     if not value:
         if required:
@@ -78,6 +80,7 @@ def choice(value: str, options: dict[str, str], *, required: bool, label: str) -
     return options[key]
 
 
+@functools.lru_cache(maxsize=4096)  # a file repeats a handful of codes on every row
 def plain(value: str) -> str:
     """Lower case, no accents, underscores for spaces: how codes are compared."""
     text_ = unicodedata.normalize("NFKD", value.strip().lower()).encode("ascii", "ignore").decode()

@@ -271,7 +271,7 @@ def _run(
 
 
 def _keep_errors(job: ImportJob, batch: list[Row], writer: Any, *, room: int) -> int:
-    errors = []
+    errors: list[ImportRowError] = []
     for row in batch:
         if row.action != INVALID:
             continue

@@ -19,13 +19,8 @@ from backoffice.exports import services
 from backoffice.exports.models import ExportJob, ExportKind, ExportStatus
 from backoffice.exports.tasks import prepare_export_job, purge_expired_exports_due
 from fixtures.reference import load_reference_data
-from tests.backoffice.test_exports__lists import FAST_HASHERS, build_world, make_file
+from tests.backoffice.test_exports__lists import build_world, make_file
 from tests.factories import AccreditationFactory, SiteFactory, UserFactory
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture

@@ -51,15 +51,6 @@ ACCREDITATION_COLUMNS = [
 ]  # fmt: skip
 
 
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Personas log in with force_login: their password's hash only costs time (PBKDF2, ~0.5 s each)."""
-    settings.PASSWORD_HASHERS = FAST_HASHERS
-
-
 # Data: files, assessments, sessions, decisions and certificates in Île-de-France and in Auvergne-Rhône-Alpes.
 
 

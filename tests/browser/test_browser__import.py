@@ -23,7 +23,10 @@ def worker():  # type: ignore[no-untyped-def]
 
 
 def test_an_evaluator_imports_candidates_and_follows_the_progress(
-    live_server, browser, committed_world, worker
+    live_server,
+    browser,
+    committed_world,  # noqa: F811 (the fixture imported above)
+    worker,
 ):
     site, _ = committed_world
     today = f"{timezone.localdate():%d/%m/%Y}"

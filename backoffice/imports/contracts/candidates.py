@@ -122,6 +122,7 @@ class CandidatesChecker(Checker):
             row.fail("date_accueil", "la date d'accueil ne peut pas être dans le futur.")
         if not row.valid:
             return
+        assert site is not None and opened_on is not None  # a valid row has both
         if certification.pk not in self.frameworks:
             row.fail("certification", f"aucun référentiel publié pour {certification}.")
             return

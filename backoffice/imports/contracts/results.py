@@ -105,6 +105,7 @@ class ResultsChecker(Checker):
         results = self._results(row)
         if not row.valid:
             return
+        assert site is not None  # a valid row has its site
         case_file = files.get((site.organisation_id, reference))
         if case_file is None or case_file.evaluation_site_id != site.pk:
             row.fail("reference", f"aucun dossier « {reference} » dans cet établissement.")
