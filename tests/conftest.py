@@ -23,7 +23,7 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
 
 @pytest.fixture(autouse=True)
 def fast_password_hashes(settings):  # type: ignore[no-untyped-def]
-    """Each persona's PBKDF2 hash costs half a second: tests hash with MD5 (PBKDF2 still checks old hashes)."""
+    """A persona's PBKDF2 hash costs half a second: tests hash with MD5 (PBKDF2 still checks old ones)."""
     settings.PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",

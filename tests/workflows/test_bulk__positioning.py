@@ -73,11 +73,11 @@ def test_bulk_positioning_equals_the_form(idf_site, clea, candidate_data, evalua
         one,
         "positioning",
         user=evaluator,
-        run=lambda: record_positioning(one, assessed_on=day, assessor=assessor, results=results, actor=evaluator),
+        run=lambda: record_positioning(
+            one, assessed_on=day, assessor=assessor, results=results, actor=evaluator
+        ),
     )
-    left = record_positionings(
-        [Positioning(many.pk, many.process_id, day, assessor, evaluator, results)]
-    )
+    left = record_positionings([Positioning(many.pk, many.process_id, day, assessor, evaluator, results)])
 
     assert left == []
     expected = _shape(one)
@@ -85,7 +85,9 @@ def test_bulk_positioning_equals_the_form(idf_site, clea, candidate_data, evalua
     assert _shape(many) == expected
 
 
-def test_a_file_no_longer_waiting_is_left_for_the_one_by_one_path(idf_site, clea, candidate_data, evaluator, assessor):
+def test_a_file_no_longer_waiting_is_left_for_the_one_by_one_path(
+    idf_site, clea, candidate_data, evaluator, assessor
+):
     case_file = _file(idf_site, clea, candidate_data, "Dejafait")
     CaseFile.objects.filter(pk=case_file.pk).update(state="training")
     entry = Positioning(case_file.pk, case_file.process_id, dt.date.today(), assessor, evaluator, [])
@@ -100,7 +102,12 @@ def test_an_outsider_is_left_for_the_one_by_one_path(
     case_file = _file(idf_site, clea, candidate_data, "Dehors")
     results = results_for(case_file.framework_version)
     entry = Positioning(
-        case_file.pk, case_file.process_id, dt.date.today(), assessor, evaluator_of_other_organisation, results
+        case_file.pk,
+        case_file.process_id,
+        dt.date.today(),
+        assessor,
+        evaluator_of_other_organisation,
+        results,
     )
 
     assert record_positionings([entry]) == [entry]
