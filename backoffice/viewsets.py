@@ -11,8 +11,8 @@ from viewflow.views import DetailModelView, ListModelView
 
 
 class ScopedListView(ListModelView):
-    def get_queryset(self) -> QuerySet:
-        return self.viewset.get_queryset(self.request)
+    """Viewflow's list (its filters, search and ordering) over the viewset's scoped selector: Viewflow
+    reads its rows from `viewset.get_queryset(request)`."""
 
 
 class ScopedDetailView(DetailModelView):

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, QueryDict
-from viewflow.views import ListModelView
 
 from backoffice.viewsets import ScopedListView
 
@@ -64,11 +63,6 @@ class ExportableListView(ScopedListView):
 
     template_name = "backoffice/exports/viewflow_list.html"
     export_kinds: tuple[ExportKind, ...] = ()
-
-    def get_queryset(self) -> QuerySet:
-        # ScopedListView returns the selector's rows as they are; Viewflow's own chain narrows them with the
-        # list's FilterSet, its search and its ordering (on `self.queryset`, the viewset's scoped selector).
-        return ListModelView.get_queryset(self)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

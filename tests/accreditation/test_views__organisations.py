@@ -132,3 +132,22 @@ def test_organisation_history_shows_its_sites_and_accreditations_events(
 
     assert "Contrôle qualité sur place" in page
     assert "Antenne Lyon" not in page  # a site outside the officer's region stays out of their view
+
+
+def test_the_sites_list_searches_within_the_scope_only(client_for, officer, idf_site, ara_site):
+    client = client_for(officer)
+
+    found = client.get(reverse("annuaire:etablissements:index"), {"_search": idf_site.siret}).content.decode()
+    other = client.get(reverse("annuaire:etablissements:index"), {"_search": ara_site.siret}).content.decode()
+
+    assert found.count(idf_site.siret) == 2  # the search box and the row
+    assert other.count(ara_site.siret) == 1  # the search box only
+
+
+def test_the_organisations_list_search_narrows_the_rows(client_for, supervisor, idf_site, ara_site):
+    page = client_for(supervisor).get(
+        reverse("annuaire:organismes:index"), {"_search": idf_site.organisation.siren}
+    )
+
+    assert idf_site.organisation.legal_name in page.content.decode()
+    assert ara_site.organisation.legal_name not in page.content.decode()
