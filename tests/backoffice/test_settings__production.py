@@ -30,7 +30,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         env=environment,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,  # a guard against a hung command, not a speed check (collectstatic takes ~1 min)
     )
 
 
