@@ -22,6 +22,8 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
+from backoffice.audit.events import record
+
 from . import formats
 from .kinds import KINDS, Kind
 from .models import ExportFormat, ExportJob, ExportStatus, export_path
@@ -32,6 +34,7 @@ CHUNK_SIZE = 2000  # rows read per query while writing; a resource's `before_bat
 MAX_FILTERS_LENGTH = 2000
 # A job "running" for longer than this was left by a worker that died: a redelivered message takes it over.
 STALE_AFTER = dt.timedelta(hours=1)
+EXPORTED, REQUESTED = "export.downloaded", "export.requested"  # audit verbs
 FAILED_MESSAGE = "L'export n'a pas pu être préparé. Réessayez ; si l'échec se répète, contactez l'assistance."
 
 
@@ -112,6 +115,14 @@ def request_export(*, actor: Any, kind: Kind, fmt: str, filters: QueryDict) -> I
     if kind.rows(actor, filters).count() <= inline_max_rows():
         out = io.BytesIO()
         count = write_export(kind, fmt, actor, filters, out)
+        # Personal data leaves the back-office: the trail says who took what, with which filters.
+        record(
+            EXPORTED,
+            actor=actor,
+            subject=actor,
+            summary=f"Export {kind.kind} ({fmt.upper()}, {count} ligne(s)).",
+            data={"kind": kind.kind, "format": fmt, "rows": count, "filters": filters_to_json(filters)},
+        )
         return InlineExport(export_filename(kind, fmt), formats.CONTENT_TYPES[fmt], out.getvalue(), count)
     return _create_job(actor, kind, fmt, filters)
 
@@ -122,6 +133,13 @@ def _create_job(actor: Any, kind: Kind, fmt: str, filters: QueryDict) -> ExportJ
     with transaction.atomic():
         job = ExportJob.objects.create(
             requested_by=actor, kind=kind.kind, format=fmt, filters=filters_to_json(filters)
+        )
+        record(
+            REQUESTED,
+            actor=actor,
+            subject=job,
+            summary=f"Export {kind.kind} ({fmt.upper()}) demandé.",
+            data={"kind": kind.kind, "format": fmt, "filters": job.filters},
         )
         transaction.on_commit(lambda: prepare_export_job.send(job.pk))
     return job

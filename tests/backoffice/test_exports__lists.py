@@ -214,6 +214,16 @@ def test_officer_exports_the_case_files_of_the_region_as_csv(client_for, officer
     assert response["Content-Disposition"].startswith('attachment; filename="dossiers-')
 
 
+def test_an_export_is_in_the_audit_trail_with_who_what_and_the_filters(client_for, officer, world):
+    from backoffice.audit.models import AuditEvent
+
+    export(client_for(officer), "dossiers", query="state=ready_for_jury")
+
+    event = AuditEvent.objects.get(verb="export.downloaded")
+    assert event.actor == officer and event.data["kind"] == "case_files" and event.data["rows"] == 1
+    assert event.data["filters"] == {"state": ["ready_for_jury"]}
+
+
 def test_case_files_export_holds_no_personal_data_beyond_the_list(client_for, officer, world):
     content = export(client_for(officer), "dossiers").content.decode("utf-8-sig")
     assert "bernard@example.org" not in content
