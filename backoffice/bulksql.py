@@ -7,6 +7,8 @@ ids nobody needs afterwards, at the database's own speed.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -61,5 +63,34 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequen
             copy.write_row(row)
 
 
+PLAIN = (type(None), bool, int, float, str, dt.date)  # psycopg sends these as they are (datetimes too)
+
+
+def insert_objects(model: type[Model], objects: Sequence[Model]) -> None:
+    """Insert unsaved objects whose ids are not needed back (every concrete field but the id)."""
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(objects, batch_size=BATCH_SIZE)
+        return
+    fields: list[Any] = [f for f in model._meta.concrete_fields if not f.primary_key]
+    for obj in objects:  # defaults and auto values, as `save` would fill them
+        for f in fields:
+            f.pre_save(obj, add=True)
+
+    def row(obj: Model) -> list[Any]:
+        return [_copy_value(f, obj) for f in fields]
+
+    insert_rows(model, [f.name for f in fields], (row(obj) for obj in objects))
+
+
+def _copy_value(field: Any, obj: Model) -> Any:
+    value = getattr(obj, field.attname)
+    if isinstance(value, (dict, list)):  # JSON, as text: COPY parses it
+        return json.dumps(value, cls=getattr(field, "encoder", None))
+    return _db_value(field, obj)
+
+
 def _db_value(field: Any, obj: Model) -> Any:
-    return field.get_db_prep_save(getattr(obj, field.attname), connection)
+    value = getattr(obj, field.attname)
+    if isinstance(value, PLAIN):
+        return value
+    return field.get_db_prep_save(value, connection)

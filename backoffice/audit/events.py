@@ -8,6 +8,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 
+from backoffice.bulksql import insert_objects
+
 from .models import AuditEvent
 
 
@@ -74,4 +76,4 @@ def event(
 
 def record_many(events: list[AuditEvent]) -> None:
     """Append many events in one statement per thousand (bulk services: imports)."""
-    AuditEvent.objects.bulk_create(events, batch_size=1000)
+    insert_objects(AuditEvent, events)
