@@ -63,18 +63,35 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequen
             copy.write_row(row)
 
 
+def _reserve_ids(model: type[Model], count: int) -> list[int]:
+    if not count:
+        return []
+    pk_column = model._meta.pk.column  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, pk_column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 PLAIN = (type(None), bool, int, float, str, dt.date)  # psycopg sends these as they are (datetimes too)
 
 
-def insert_objects(model: type[Model], objects: Sequence[Model]) -> None:
-    """Insert unsaved objects whose ids are not needed back (every concrete field but the id)."""
+def insert_objects(model: type[Model], objects: Sequence[Model], *, with_ids: bool = False) -> None:
+    """Insert unsaved objects (every concrete field); `with_ids` gives each its id first, from the table's
+    sequence, so that other rows can point to them — what `bulk_create` returns, by COPY."""
     if connection.vendor != "postgresql":
         model._default_manager.bulk_create(objects, batch_size=BATCH_SIZE)
         return
-    fields: list[Any] = [f for f in model._meta.concrete_fields if not f.primary_key]
+    fields: list[Any] = [f for f in model._meta.concrete_fields if with_ids or not f.primary_key]
+    if with_ids:
+        for obj, pk in zip(objects, _reserve_ids(model, len(objects)), strict=True):
+            obj.pk = pk
     for obj in objects:  # defaults and auto values, as `save` would fill them
         for f in fields:
             f.pre_save(obj, add=True)
+        obj._state.adding, obj._state.db = False, "default"
 
     def row(obj: Model) -> list[Any]:
         return [_copy_value(f, obj) for f in fields]

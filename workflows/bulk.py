@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from viewflow.workflow.status import PROCESS, STATUS
 
-from backoffice.bulksql import update_rows
+from backoffice.bulksql import insert_objects, update_rows
 from casefiles.acquisition import AssessmentOutcome, evaluate
 from casefiles.models import CaseFile, CaseFileState
 from casefiles.selectors import expiry_moment
@@ -37,7 +37,7 @@ def start_pathways(case_files: Sequence[CaseFile]) -> list[CandidatePathwayProce
     processes = [
         CandidatePathwayProcess(flow_class=flow, status=PROCESS.NEW, created=now) for _ in case_files
     ]
-    CandidatePathwayProcess.objects.bulk_create(processes, batch_size=BATCH_SIZE)
+    insert_objects(CandidatePathwayProcess, processes, with_ids=True)
     starts = [
         CandidatePathwayTask(
             flow_task=start,
@@ -50,7 +50,7 @@ def start_pathways(case_files: Sequence[CaseFile]) -> list[CandidatePathwayProce
         )
         for process in processes
     ]
-    CandidatePathwayTask.objects.bulk_create(starts, batch_size=BATCH_SIZE)
+    insert_objects(CandidatePathwayTask, starts, with_ids=True)
     permission = first.calc_owner_permission(None)
     waiting = [
         CandidatePathwayTask(
@@ -63,11 +63,11 @@ def start_pathways(case_files: Sequence[CaseFile]) -> list[CandidatePathwayProce
         )
         for process in processes
     ]
-    CandidatePathwayTask.objects.bulk_create(waiting, batch_size=BATCH_SIZE)
+    insert_objects(CandidatePathwayTask, waiting, with_ids=True)
     links = CandidatePathwayTask.previous.through
-    links.objects.bulk_create(
-        (links(from_task_id=task.pk, to_task_id=done.pk) for task, done in zip(waiting, starts, strict=True)),
-        batch_size=BATCH_SIZE,
+    insert_objects(
+        links,
+        [links(from_task_id=task.pk, to_task_id=done.pk) for task, done in zip(waiting, starts, strict=True)],
     )
     for case_file, process in zip(case_files, processes, strict=True):
         case_file.process = process
@@ -184,12 +184,12 @@ def _move_flows(done: list[tuple[Any, CandidatePathwayTask, CaseFile]]) -> None:
     gateways = [
         _task(gateway, task.process_id, status=STATUS.DONE, created=now, finished=now) for _, task, _ in done
     ]
-    CandidatePathwayTask.objects.bulk_create(gateways, batch_size=BATCH_SIZE)
+    insert_objects(CandidatePathwayTask, gateways, with_ids=True)
     following = []
     for _, _, case_file in done:
         node = flow.ready_for_jury if case_file.state == CaseFileState.READY_FOR_JURY else flow.training_plan
         following.append(_task(node, case_file.process_id, created=now, owner_permission=_permission(node)))
-    CandidatePathwayTask.objects.bulk_create(following, batch_size=BATCH_SIZE)
+    insert_objects(CandidatePathwayTask, following, with_ids=True)
     timers = [
         _task(
             next_task.flow_task._boundary_events[0],
@@ -200,15 +200,15 @@ def _move_flows(done: list[tuple[Any, CandidatePathwayTask, CaseFile]]) -> None:
         )
         for (_, _, case_file), next_task in zip(done, following, strict=True)
     ]
-    CandidatePathwayTask.objects.bulk_create(timers, batch_size=BATCH_SIZE)
+    insert_objects(CandidatePathwayTask, timers, with_ids=True)
     links = CandidatePathwayTask.previous.through
-    links.objects.bulk_create(
+    insert_objects(
+        links,
         [
             *(links(from_task_id=g.pk, to_task_id=t.pk) for g, (_, t, _) in zip(gateways, done, strict=True)),
             *(links(from_task_id=n.pk, to_task_id=g.pk) for n, g in zip(following, gateways, strict=True)),
             *(links(from_task_id=m.pk, to_task_id=n.pk) for m, n in zip(timers, following, strict=True)),
         ],
-        batch_size=BATCH_SIZE,
     )
 
 
