@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
@@ -36,11 +37,30 @@ def update_rows(model: type[Model], objects: Sequence[Model], fields: Sequence[s
         f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS data({names}) "  # noqa: S608 (model names)
         f"WHERE {table}.{quote(pk_field.column)} = data.{quote(pk_field.column)}"
     )
-    with connection.cursor() as cursor:
+    with index_lookups(), connection.cursor() as cursor:
         for start in range(0, len(objects), BATCH_SIZE):
             batch = objects[start : start + BATCH_SIZE]
             values = [[_db_value(f, obj) for obj in batch] for f in [pk_field, *columns]]
             cursor.execute(sql, values)
+
+
+@contextmanager
+def index_lookups() -> Iterator[None]:
+    """Rows inserted earlier in the same transaction are not in the planner's statistics: it believes the
+    table empty and scans it whole for each row of the batch (seconds per statement at 100,000 rows).
+    Within the block, lookups by key use their index (PostgreSQL, inside a transaction)."""
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_seqscan')")
+        (before,) = cursor.fetchone()
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL enable_seqscan = {'on' if before == 'on' else 'off'}")
 
 
 def insert_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

@@ -144,7 +144,11 @@ class CaseFile(models.Model):
                 name="casefile_one_open_per_certification",
             ),
         ]
-        indexes = [models.Index(fields=["evaluation_site", "state"], name="casefile_site_state_idx")]
+        indexes = [
+            models.Index(fields=["evaluation_site", "state"], name="casefile_site_state_idx"),
+            # The organisation's own reference: the natural key of imports.
+            models.Index(fields=["reference"], name="casefile_reference_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.candidate} – {self.certification}"

@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 
 from backoffice.audit.events import event, record_many
-from backoffice.bulksql import insert_objects, insert_rows, update_rows
+from backoffice.bulksql import index_lookups, insert_objects, insert_rows, update_rows
 
 from ..acquisition import AssessmentOutcome
 from ..events import CaseFileEvent
@@ -235,7 +235,8 @@ def record_positionings_in_bulk(entries: list[PositioningToRecord]) -> None:
 
 def _update_grids(entries: list[PositioningToRecord], assessments: list[Assessment]) -> None:
     by_file = {e.case_file.pk: (e, a) for e, a in zip(entries, assessments, strict=True)}
-    rows = list(DomainAcquisition.objects.filter(case_file_id__in=by_file))
+    with index_lookups():
+        rows = list(DomainAcquisition.objects.filter(case_file_id__in=by_file))
     for row in rows:
         entry, assessment = by_file[row.case_file_id]
         if row.domain_id in entry.outcome.domains:
