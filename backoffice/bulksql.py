@@ -66,8 +66,9 @@ def index_lookups() -> Iterator[None]:
 def insert_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Insert rows (values in `fields` order) whose ids are not needed back."""
     if connection.vendor != "postgresql":
+        attnames = [_attname(model, name) for name in fields]  # ids for foreign keys
         model._default_manager.bulk_create(
-            (model(**dict(zip(fields, row, strict=True))) for row in rows), batch_size=BATCH_SIZE
+            (model(**dict(zip(attnames, row, strict=True))) for row in rows), batch_size=BATCH_SIZE
         )
         return
     quote = connection.ops.quote_name
@@ -81,6 +82,44 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequen
     ):
         for row in rows:
             copy.write_row(row)
+
+
+def insert_alike(template: Model, count: int, **varying: Sequence[Any]) -> list[int]:
+    """Insert `count` rows equal to `template` but for the `varying` fields (one value per row), and return
+    their ids — what `bulk_create` of as many objects writes, without building them (imports)."""
+    model = type(template)
+    if connection.vendor != "postgresql":
+        base = {
+            f.attname: getattr(template, f.attname) for f in model._meta.concrete_fields if not f.primary_key
+        }
+        objects = [
+            model(**{**base, **{_attname(model, k): v[i] for k, v in varying.items()}}) for i in range(count)
+        ]
+        model._default_manager.bulk_create(objects, batch_size=BATCH_SIZE)
+        return [obj.pk for obj in objects]
+    fields: list[Any] = list(model._meta.concrete_fields)
+    for f in fields:
+        if not f.primary_key:
+            f.pre_save(template, add=True)
+    base_row = [None if f.primary_key else _copy_value(f, template) for f in fields]
+    positions = {f.name: i for i, f in enumerate(fields)}
+    ids = _reserve_ids(model, count)
+    columns = [(positions[name], values) for name, values in varying.items()]
+
+    def row(i: int) -> list[Any]:
+        values = list(base_row)
+        values[0] = ids[i]
+        for position, column in columns:
+            values[position] = column[i]
+        return values
+
+    assert fields[0].primary_key, "the id is a model's first column"
+    insert_rows(model, [f.name for f in fields], (row(i) for i in range(count)))
+    return ids
+
+
+def _attname(model: type[Model], name: str) -> str:
+    return model._meta.get_field(name).attname  # type: ignore[union-attr]
 
 
 def _reserve_ids(model: type[Model], count: int) -> list[int]:

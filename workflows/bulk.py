@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from viewflow.workflow.status import PROCESS, STATUS
 
-from backoffice.bulksql import insert_objects, update_rows
+from backoffice.bulksql import insert_alike, insert_rows, update_rows
 from casefiles.acquisition import AssessmentOutcome, evaluate
 from casefiles.models import CaseFile, CaseFileState
 from casefiles.selectors import expiry_moment
@@ -29,48 +29,28 @@ from .models import CandidatePathwayProcess, CandidatePathwayTask
 BATCH_SIZE = 1000
 
 
-def start_pathways(case_files: Sequence[CaseFile]) -> list[CandidatePathwayProcess]:
-    """Start the pathway of each file (opened by a bulk service) and link each file to its process."""
+def start_pathways(case_files: Sequence[CaseFile]) -> list[int]:
+    """Start the pathway of each file (opened by a bulk service), link each file to its process and return
+    the processes' ids."""
     flow = CandidatePathwayFlow
     start, first = flow.start_from_code, flow.positioning
-    now = timezone.now()
-    processes = [
-        CandidatePathwayProcess(flow_class=flow, status=PROCESS.NEW, created=now) for _ in case_files
-    ]
-    insert_objects(CandidatePathwayProcess, processes, with_ids=True)
-    starts = [
-        CandidatePathwayTask(
-            flow_task=start,
-            flow_task_type=start.task_type,
-            process=process,
-            status=STATUS.DONE,
-            created=now,
-            started=now,
-            finished=now,
-        )
-        for process in processes
-    ]
-    insert_objects(CandidatePathwayTask, starts, with_ids=True)
-    permission = first.calc_owner_permission(None)
-    waiting = [
-        CandidatePathwayTask(
-            flow_task=first,
-            flow_task_type=first.task_type,
-            process=process,
-            status=STATUS.NEW,
-            created=now,
-            owner_permission=permission,
-        )
-        for process in processes
-    ]
-    insert_objects(CandidatePathwayTask, waiting, with_ids=True)
-    links = CandidatePathwayTask.previous.through
-    insert_objects(
-        links,
-        [links(from_task_id=task.pk, to_task_id=done.pk) for task, done in zip(waiting, starts, strict=True)],
+    now, count = timezone.now(), len(case_files)
+    processes = insert_alike(CandidatePathwayProcess(flow_class=flow, status=PROCESS.NEW, created=now), count)
+    starts = insert_alike(
+        _task(start, None, status=STATUS.DONE, created=now, started=now, finished=now),
+        count,
+        process=processes,
     )
-    for case_file, process in zip(case_files, processes, strict=True):
-        case_file.process = process
+    waiting = insert_alike(
+        _task(first, None, status=STATUS.NEW, created=now, owner_permission=_permission(first)),
+        count,
+        process=processes,
+    )
+    insert_rows(
+        CandidatePathwayTask.previous.through, ["from_task", "to_task"], zip(waiting, starts, strict=True)
+    )
+    for case_file, process_id in zip(case_files, processes, strict=True):
+        case_file.process_id = process_id
     update_rows(CaseFile, case_files, ["process"])
     return processes
 
@@ -174,42 +154,41 @@ class _Checks:
 def _move_flows(done: list[tuple[Any, CandidatePathwayTask, CaseFile]]) -> None:
     """The rows the flow writes after a positioning: the task done, the gateway, the next task, its timer."""
     flow = CandidatePathwayFlow
-    gateway = flow.all_domains_acquired
     now = timezone.now()
     for user, task, _ in done:
         task.owner, task.status, task.started, task.finished = user, STATUS.DONE, now, now
     update_rows(
         CandidatePathwayTask, [task for _, task, _ in done], ["owner", "status", "started", "finished"]
     )
-    gateways = [
-        _task(gateway, task.process_id, status=STATUS.DONE, created=now, finished=now) for _, task, _ in done
-    ]
-    insert_objects(CandidatePathwayTask, gateways, with_ids=True)
-    following = []
-    for _, _, case_file in done:
-        node = flow.ready_for_jury if case_file.state == CaseFileState.READY_FOR_JURY else flow.training_plan
-        following.append(_task(node, case_file.process_id, created=now, owner_permission=_permission(node)))
-    insert_objects(CandidatePathwayTask, following, with_ids=True)
-    timers = [
-        _task(
-            next_task.flow_task._boundary_events[0],
-            case_file.process_id,
-            status=STATUS.SCHEDULED,
-            created=now,
-            scheduled=expiry_moment(case_file),
+    links: list[tuple[int, int]] = []  # (task, the task before it)
+    for node in (flow.ready_for_jury, flow.training_plan):
+        group = [(task, case_file) for _, task, case_file in done if _next_node(case_file) is node]
+        if not group:
+            continue
+        processes = [task.process_id for task, _ in group]
+        gateways = insert_alike(
+            _task(flow.all_domains_acquired, None, status=STATUS.DONE, created=now, finished=now),
+            len(group),
+            process=processes,
         )
-        for (_, _, case_file), next_task in zip(done, following, strict=True)
-    ]
-    insert_objects(CandidatePathwayTask, timers, with_ids=True)
-    links = CandidatePathwayTask.previous.through
-    insert_objects(
-        links,
-        [
-            *(links(from_task_id=g.pk, to_task_id=t.pk) for g, (_, t, _) in zip(gateways, done, strict=True)),
-            *(links(from_task_id=n.pk, to_task_id=g.pk) for n, g in zip(following, gateways, strict=True)),
-            *(links(from_task_id=m.pk, to_task_id=n.pk) for m, n in zip(timers, following, strict=True)),
-        ],
-    )
+        following = insert_alike(
+            _task(node, None, created=now, owner_permission=_permission(node)), len(group), process=processes
+        )
+        timers = insert_alike(
+            _task(node._boundary_events[0], None, status=STATUS.SCHEDULED, created=now),
+            len(group),
+            process=processes,
+            scheduled=[expiry_moment(case_file) for _, case_file in group],
+        )
+        links += zip(gateways, [task.pk for task, _ in group], strict=True)
+        links += zip(following, gateways, strict=True)
+        links += zip(timers, following, strict=True)
+    insert_rows(CandidatePathwayTask.previous.through, ["from_task", "to_task"], links)
+
+
+def _next_node(case_file: CaseFile) -> Any:
+    flow = CandidatePathwayFlow
+    return flow.ready_for_jury if case_file.state == CaseFileState.READY_FOR_JURY else flow.training_plan
 
 
 def _task(node: Any, process_id: int | None, **fields: Any) -> CandidatePathwayTask:
