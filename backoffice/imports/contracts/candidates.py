@@ -20,6 +20,7 @@ from accreditation.models import (
     Site,
 )
 from accreditation.selectors import sites_for
+from backoffice.bulksql import index_lookups
 from casefiles.models import OPEN_STATES, Candidate, CandidateStatus, CaseFile, CaseFileState, Referrer, Sex
 from casefiles.services.bulk import (
     CANDIDATE_FIELDS,
@@ -248,12 +249,13 @@ class CandidatesChecker(Checker):
         if not rows:
             return
         people = [row.data["person"] for row in rows]
-        known = _known_people(people)
-        open_files = set(
-            CaseFile.objects.filter(
-                candidate_id__in=[pk for pk, _ in known.values()], state__in=OPEN_STATES
-            ).values_list("candidate_id", "certification_id")
-        )
+        with index_lookups():  # rows of earlier batches are not in the statistics yet
+            known = _known_people(people)
+            open_files = set(
+                CaseFile.objects.filter(
+                    candidate_id__in=[pk for pk, _ in known.values()], state__in=OPEN_STATES
+                ).values_list("candidate_id", "certification_id")
+            )
         for row in rows:
             person, certification = row.data["person"], row.data["certification"]
             identity = (person["last_name"].lower(), person["first_name"].lower(), person["birth_date"])
