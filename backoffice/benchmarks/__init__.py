@@ -1,0 +1,1 @@
+"""Benchmarks behind the `bench_*` management commands; figures in docs/performance.md."""
