@@ -127,7 +127,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The in-process worker writes while the web process serves: wait rather than fail.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-backoffice.sqlite3")}
+    # Tests on SQLite use a file beside the database (worker threads need a file, not memory).
+    _database_file = Path(str(DATABASES["default"]["NAME"]))
+    DATABASES["default"]["TEST"] = {"NAME": str(_database_file.with_name(f"test-{_database_file.name}"))}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
