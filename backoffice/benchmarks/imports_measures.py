@@ -264,7 +264,8 @@ def measure_ours(path: Path, actor: User, rows: int) -> tuple[list[Measure], dic
 def measure_results(path: Path, actor: User, rows: int) -> Measure:
     """A results file for every file just opened (every other one with a domain to train): its apply
     records each positioning and completes its task, as the form does."""
-    files = CaseFile.objects.filter(evaluation_site__organisation_id=actor.scope.organisation_id).values_list(
+    organisation_id = actor.scope.organisation_id or 0
+    files = CaseFile.objects.filter(evaluation_site__organisation_id=organisation_id).values_list(
         "reference", "evaluation_site__siret", "framework_version_id"
     )
     codes: dict[int, list[str]] = {}
@@ -302,7 +303,7 @@ def measure_results(path: Path, actor: User, rows: int) -> Measure:
     )
     _expect_counts(job, ImportStatus.APPLIED, rows=rows, new_rows=rows)
     waiting = CandidatePathwayTask.objects.filter(
-        status=STATUS.NEW, process__case_file__evaluation_site__organisation_id=actor.scope.organisation_id
+        status=STATUS.NEW, process__case_file__evaluation_site__organisation_id=organisation_id
     ).exclude(flow_task=CandidatePathwayFlow.positioning)
     _expect(waiting.count() == rows, f"{waiting.count()} tâches suivantes en attente, {rows} attendues")
     return measure
