@@ -28,6 +28,7 @@ from backoffice.exports.lists import export_links
 from backoffice.exports.models import ExportKind
 from backoffice.feedback import reported
 from backoffice.ratelimit import allow
+from backoffice.uploads import serve_stored_file
 from casefiles import selectors, services
 from casefiles.models import Certificate, CertificateStatus
 
@@ -116,13 +117,12 @@ def certificate_pdf(request: HttpRequest, pk: int) -> FileResponse:
     certificate = selectors.get_certificate_for(request.user, pk)
     if certificate.status == CertificateStatus.PENDING or not certificate.pdf:
         raise Http404("Le certificat est en cours d'édition.")
-    try:
-        handle = certificate.pdf.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404("Le fichier de ce certificat est introuvable.") from missing
-    response = FileResponse(handle, content_type="application/pdf", filename=f"{certificate.number}.pdf")
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return serve_stored_file(
+        certificate.pdf,
+        filename=f"{certificate.number}.pdf",
+        content_type="application/pdf",
+        missing="Le fichier de ce certificat est introuvable.",
+    )
 
 
 @require_POST

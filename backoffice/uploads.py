@@ -1,4 +1,5 @@
-"""Checking uploaded documents: PDF or images only, read from their first bytes, within a size limit."""
+"""Checking uploaded documents (PDF or images only, read from their first bytes, within a size limit),
+and serving stored files back once a selector has checked who may see them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import models
 from django.db.models import QuerySet
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
@@ -81,3 +84,22 @@ def store_document(document: Any, content: bytes, *, upload: Any, actor: Any, si
         document.file.storage.delete(stored)
         raise
     return document
+
+
+def serve_stored_file(
+    stored: FieldFile,
+    *,
+    filename: str,
+    content_type: str,
+    missing: str = "Le fichier est introuvable.",
+    as_attachment: bool = False,
+) -> FileResponse:
+    """The stored file under this name and type, or 404 (`missing`) once lost; the caller checked access."""
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError as lost:
+        raise Http404(missing) from lost
+    response = FileResponse(handle, as_attachment=as_attachment, content_type=content_type, filename=filename)
+    # The type is ours (read from the content, or a file we produced): a browser must not guess another.
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

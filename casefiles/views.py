@@ -16,6 +16,7 @@ from backoffice.audit.events import timeline
 from backoffice.exports.lists import ExportableListView
 from backoffice.exports.models import ExportKind
 from backoffice.feedback import reported
+from backoffice.uploads import serve_stored_file
 from backoffice.viewsets import ScopedDetailView, ScopedReadonlyViewset
 
 from . import selectors, services
@@ -96,14 +97,13 @@ def download_document(request: HttpRequest, pk: int) -> FileResponse:
         document.content_type, "bin"
     )
     name = f"{slugify(document.original_name.rsplit('.', 1)[0]) or 'document'}.{extension}"
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404("Le fichier de cette pièce est introuvable.") from missing
     # The type was read from the content at upload (PDF, PNG or JPEG): never HTML, never sniffed.
-    response = FileResponse(handle, content_type=document.content_type, filename=name)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return serve_stored_file(
+        document.file,
+        filename=name,
+        content_type=document.content_type,
+        missing="Le fichier de cette pièce est introuvable.",
+    )
 
 
 @require_POST

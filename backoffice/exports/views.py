@@ -13,6 +13,8 @@ from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 from viewflow.urls import Application
 
+from backoffice.uploads import serve_stored_file
+
 from . import formats, selectors, services
 from .kinds import BY_SLUG, KINDS
 from .lists import list_filters
@@ -90,17 +92,13 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
     job = selectors.get_export_for(request.user, pk)
     if not job.is_ready:
         raise Http404("Cet export n'est pas prêt, ou son fichier a été supprimé.")
-    try:
-        handle = job.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404("Le fichier de cet export est introuvable.") from missing
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        content_type=formats.CONTENT_TYPES[job.format],
+    response = serve_stored_file(
+        job.file,
         filename=services.export_filename(KINDS[job.kind], job.format, job.created_at),
+        content_type=formats.CONTENT_TYPES[job.format],
+        missing="Le fichier de cet export est introuvable.",
+        as_attachment=True,
     )
-    response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store"
     return response
 

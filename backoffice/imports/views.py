@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from viewflow.urls import Application
 
 from backoffice.feedback import reported
+from backoffice.uploads import serve_stored_file
 
 from . import selectors, services
 from .contracts import CONTRACTS, contract_for
@@ -108,15 +109,12 @@ def error_report(request: HttpRequest, pk: int) -> FileResponse:
     job = selectors.get_import_for(request.user, pk)
     if not job.error_report:
         raise Http404("Aucune ligne en erreur.")
-    try:
-        handle = job.error_report.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404("Le rapport d'erreurs est introuvable.") from missing
-    response = FileResponse(
-        handle, content_type="text/csv; charset=utf-8", filename=f"erreurs-import-{job.pk}.csv"
+    return serve_stored_file(
+        job.error_report,
+        filename=f"erreurs-import-{job.pk}.csv",
+        content_type="text/csv; charset=utf-8",
+        missing="Le rapport d'erreurs est introuvable.",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @require_GET
