@@ -8,7 +8,6 @@ between the two. This writes exactly those rows in a few statements; a test comp
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,12 +28,12 @@ from .models import CandidatePathwayProcess, CandidatePathwayTask
 BATCH_SIZE = 1000
 
 
-def start_pathways(case_files: Sequence[CaseFile]) -> list[int]:
-    """Start the pathway of each file (opened by a bulk service), link each file to its process and return
-    the processes' ids."""
+def start_pathways(count: int) -> list[int]:
+    """Start `count` pathways and return their processes' ids, one for each file about to be opened (its
+    `process`): the rows `start_from_code.run(case_file)` writes, for many files at once."""
     flow = CandidatePathwayFlow
     start, first = flow.start_from_code, flow.positioning
-    now, count = timezone.now(), len(case_files)
+    now = timezone.now()
     processes = insert_alike(CandidatePathwayProcess(flow_class=flow, status=PROCESS.NEW, created=now), count)
     starts = insert_alike(
         _task(start, None, status=STATUS.DONE, created=now, started=now, finished=now),
@@ -49,9 +48,6 @@ def start_pathways(case_files: Sequence[CaseFile]) -> list[int]:
     insert_rows(
         CandidatePathwayTask.previous.through, ["from_task", "to_task"], zip(waiting, starts, strict=True)
     )
-    for case_file, process_id in zip(case_files, processes, strict=True):
-        case_file.process_id = process_id
-    update_rows(CaseFile, case_files, ["process"])
     return processes
 
 

@@ -39,7 +39,9 @@ class AuditEvent(models.Model):
     # Kept so the trail stays readable after an account is deleted.
     actor_label = models.CharField("auteur (libellé)", max_length=150, blank=True)
     verb = models.CharField("événement", max_length=64, db_index=True)
-    subject_type = models.ForeignKey(ContentType, verbose_name="type d'objet", on_delete=models.PROTECT)
+    subject_type = models.ForeignKey(  # indexed by audit_subject_idx, which starts with it
+        ContentType, verbose_name="type d'objet", on_delete=models.PROTECT, db_index=False
+    )
     subject_id = models.CharField("identifiant de l'objet", max_length=64)
     subject_label = models.CharField("objet", max_length=255, blank=True)
     summary = models.CharField("résumé", max_length=500, blank=True)

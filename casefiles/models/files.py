@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from accreditation.models import Certification, Criterion, Domain, FrameworkVersion, Site, SubDomain
@@ -56,12 +58,19 @@ class Candidate(models.Model):
         verbose_name = "candidat·e"
         verbose_name_plural = "candidat·es"
         ordering = ["last_name", "first_name"]
-        indexes = [
-            models.Index(fields=["last_name", "first_name", "birth_date"], name="candidate_identity_idx")
+        indexes = [  # one person, one record: found by name and first name in any case, and birth date
+            models.Index(
+                Upper("last_name"), Upper("first_name"), F("birth_date"), name="candidate_identity_idx"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.last_name.upper()} {self.first_name}"
+        return self.display_name(self.last_name, self.first_name)
+
+    @staticmethod
+    def display_name(last_name: str, first_name: str) -> str:
+        """How a person is named everywhere (lists, events): DUPONT Marie."""
+        return f"{last_name.upper()} {first_name}"
 
     def clean(self) -> None:
         super().clean()
@@ -107,8 +116,12 @@ class CaseFile(models.Model):
         on_delete=models.PROTECT,
         related_name="case_files",
     )
-    evaluation_site = models.ForeignKey(
-        Site, verbose_name="organisme évaluateur", on_delete=models.PROTECT, related_name="case_files"
+    evaluation_site = models.ForeignKey(  # indexed by (site, state) below
+        Site,
+        verbose_name="organisme évaluateur",
+        on_delete=models.PROTECT,
+        related_name="case_files",
+        db_index=False,
     )
     reference = models.CharField("référence de l'organisme", max_length=50, blank=True)
     referrer = models.CharField("prescripteur", max_length=20, choices=Referrer.choices, blank=True)
@@ -231,8 +244,12 @@ class DomainStatus(models.TextChoices):
 class DomainAcquisition(models.Model):
     """One row of the file's domain grid; it always stays on the record, whatever the jury decides."""
 
-    case_file = models.ForeignKey(CaseFile, on_delete=models.CASCADE, related_name="domain_grid")
-    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+")
+    # Looked up by file (and domain) through the unique constraint's index: no index of their own, which
+    # each of the six or seven rows a new file writes would also maintain.
+    case_file = models.ForeignKey(
+        CaseFile, on_delete=models.CASCADE, related_name="domain_grid", db_index=False
+    )
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+", db_index=False)
     status = models.CharField(
         "statut", max_length=12, choices=DomainStatus.choices, default=DomainStatus.NOT_ASSESSED
     )

@@ -7,13 +7,14 @@ file per certification) and holds the import's transaction; this module only wri
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 
-from backoffice.audit.events import event, record_many
-from backoffice.bulksql import index_lookups, insert_objects, insert_rows, update_rows
+from backoffice.audit.events import event, record_alike, record_many
+from backoffice.bulksql import index_lookups, insert_alike, insert_objects, insert_rows, update_rows
 
 from ..acquisition import AssessmentOutcome
 from ..events import CaseFileEvent
@@ -67,62 +68,69 @@ class FileUpdate:
     changes: dict[str, tuple[Any, Any]]  # field -> (old, new)
 
 
-def open_case_files_in_bulk(files: list[FileToOpen], *, actor: Any, source: dict[str, Any]) -> list[CaseFile]:
-    """Create the candidates not yet known, the files, their domain grids and their "opened" events."""
-    new_people: dict[tuple[str, str, dt.date], Candidate] = {}
+def open_case_files_in_bulk(
+    files: list[FileToOpen], *, process_ids: Sequence[int], actor: Any, source: dict[str, Any]
+) -> list[int]:
+    """Create the candidates not yet known, the files (each carried by its process, started by
+    `workflows.bulk.start_pathways`), their domain grids and their "opened" events; returns the files' ids.
+
+    The rows are built as tuples, not model objects: at 100,000 rows, objects were a third of the time."""
+    people: dict[tuple[str, str, dt.date], int] = {}  # a new person's identity -> their place in `new`
+    new: list[dict[str, Any]] = []
     for item in files:
         if item.candidate_id is None:
-            data = item.candidate_data
-            key = (data["last_name"].lower(), data["first_name"].lower(), data["birth_date"])
-            new_people.setdefault(key, Candidate(**data))
-    insert_objects(Candidate, list(new_people.values()), with_ids=True)
-    case_files = []
-    for item in files:
-        if item.candidate_id is None:
-            data = item.candidate_data
-            key = (data["last_name"].lower(), data["first_name"].lower(), data["birth_date"])
-            candidate_id = new_people[key].pk
-        else:
-            candidate_id = item.candidate_id
-        case_files.append(
-            CaseFile(
-                candidate_id=candidate_id,
-                certification=item.certification,
-                framework_version_id=item.framework_id,
-                evaluation_site=item.site,
-                opened_on=item.opened_on,
-                referrer=item.referrer,
-                reference=item.reference,
-            )
-        )
-    insert_objects(CaseFile, case_files, with_ids=True)
+            key = _identity(item.candidate_data)
+            if key not in people:
+                people[key] = len(new)
+                new.append(item.candidate_data)
+    columns: dict[str, Any] = {name: [person[name] for person in new] for name in CANDIDATE_FIELDS}
+    new_ids = insert_alike(Candidate(), len(new), **columns)
+    candidate_ids = [item.candidate_id or new_ids[people[_identity(item.candidate_data)]] for item in files]
+    file_ids = insert_alike(
+        CaseFile(),
+        len(files),
+        candidate=candidate_ids,
+        certification=[item.certification.pk for item in files],
+        framework_version=[item.framework_id for item in files],
+        evaluation_site=[item.site.pk for item in files],
+        opened_on=[item.opened_on for item in files],
+        referrer=[item.referrer for item in files],
+        reference=[item.reference for item in files],
+        process=process_ids,
+    )
     _create_grids(
         [
-            (case_file.pk, domain_id)
-            for case_file, item in zip(case_files, files, strict=True)
+            (file_id, domain_id)
+            for file_id, item in zip(file_ids, files, strict=True)
             for domain_id in item.domain_ids
         ]
     )
-    content_type = ContentType.objects.get_for_model(CaseFile)
     # The new people's names are at hand: only the people already known are read back.
-    labels = {candidate.pk: str(candidate) for candidate in new_people.values()}
+    labels = {pk: _name(person) for pk, person in zip(new_ids, new, strict=True)}
     labels |= _labels([item.candidate_id for item in files if item.candidate_id is not None])
-    record_many(
-        [
-            event(
-                CaseFileEvent.OPENED,
-                actor=actor,
-                subject_type=content_type,
-                subject_id=case_file.pk,
-                subject_label=f"{labels[case_file.candidate_id]} – {item.certification}",
-                summary=f"Dossier {item.certification} ouvert à {item.site.name} "
-                f"le {item.opened_on:%d/%m/%Y}.",
-                data=source,
-            )
-            for case_file, item in zip(case_files, files, strict=True)
-        ]
+    record_alike(
+        CaseFileEvent.OPENED,
+        actor=actor,
+        subject_type=ContentType.objects.get_for_model(CaseFile),
+        subject_ids=file_ids,
+        labels=[
+            f"{labels[pk]} – {item.certification}" for pk, item in zip(candidate_ids, files, strict=True)
+        ],
+        summaries=[
+            f"Dossier {item.certification} ouvert à {item.site.name} le {item.opened_on:%d/%m/%Y}."
+            for item in files
+        ],
+        data=source,
     )
-    return case_files
+    return file_ids
+
+
+def _identity(person: dict[str, Any]) -> tuple[str, str, dt.date]:
+    return (person["last_name"].lower(), person["first_name"].lower(), person["birth_date"])
+
+
+def _name(person: dict[str, Any]) -> str:
+    return Candidate.display_name(person["last_name"], person["first_name"])
 
 
 def update_case_files_in_bulk(updates: list[FileUpdate], *, actor: Any, source: dict[str, Any]) -> None:

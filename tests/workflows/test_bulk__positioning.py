@@ -11,9 +11,11 @@ from backoffice.audit.models import AuditEvent
 from casefiles.models import CaseFile
 from casefiles.services import open_case_file, record_positioning
 from tests.casefiles.conftest import results_for
-from workflows.bulk import Positioning, record_positionings, start_pathways
+from workflows.bulk import Positioning, record_positionings
 from workflows.models import CandidatePathwayTask
 from workflows.pathway import complete_step
+
+from .conftest import start_in_bulk
 
 pytestmark = pytest.mark.django_db
 IGNORED = {"id", "process", "created", "started", "finished", "previous", "scheduled"}
@@ -27,8 +29,7 @@ def _file(idf_site, clea, candidate_data, name):  # type: ignore[no-untyped-def]
         candidate_data={**candidate_data, "last_name": name},
         actor=None,
     )
-    start_pathways([case_file])
-    case_file.refresh_from_db()
+    start_in_bulk([case_file])
     return case_file
 
 

@@ -8,9 +8,10 @@ import pytest
 from django.forms.models import model_to_dict
 
 from casefiles.services import open_case_file
-from workflows.bulk import start_pathways
 from workflows.models import CandidatePathwayProcess, CandidatePathwayTask
 from workflows.pathway import start_pathway
+
+from .conftest import start_in_bulk
 
 pytestmark = pytest.mark.django_db
 IGNORED = {"id", "process", "created", "started", "finished", "previous"}
@@ -50,7 +51,7 @@ def test_bulk_started_processes_equal_processes_started_one_by_one(idf_site, cle
     start_pathway(one)
     many = [_open(idf_site, clea, candidate_data, name) for name in ("Enbloc", "Ensemble")]
 
-    start_pathways(many)
+    start_in_bulk(many)
 
     expected = _shape(one)
     assert expected[1][1][0]["flow_task"] == "Positioning"  # the comparison is not vacuous
@@ -61,7 +62,7 @@ def test_bulk_started_processes_equal_processes_started_one_by_one(idf_site, cle
 
 def test_a_bulk_started_file_is_taken_and_completed_like_any_other(idf_site, clea, candidate_data, evaluator):
     case_file = _open(idf_site, clea, candidate_data, "Enbloc")
-    start_pathways([case_file])
+    start_in_bulk([case_file])
     task = CandidatePathwayTask.objects.get(process_id=case_file.process_id, status="NEW")
 
     activation = task.flow_task.activation_class(task)

@@ -33,7 +33,7 @@ class Row:
 
     def read(self, column: str, parse: Callable[[str], Any]) -> Any:
         """The parsed cell, or None with the error noted against its column (once per column)."""
-        if any(name == column for name, _ in self.errors):
+        if self.errors and any(name == column for name, _ in self.errors):
             return None
         try:
             return parse(self.cells.get(column, ""))
@@ -105,9 +105,10 @@ def rows_of(header: list[str], lines: Iterable[tuple[int, list[str]]]) -> Iterab
         row = Row(line=line, raw=raw, cells=cells)
         if any(cell for cell in raw[width:]):
             row.fail("", "des valeurs dépassent la dernière colonne de l'en-tête.")
-        for column, value in cells.items():
-            try:
-                refuse_formula(value)
-            except CellError as error:
-                row.fail(column, error.message)
+        if any(value.startswith("=") for value in raw):  # rare: each cell is looked at only then
+            for column, value in cells.items():
+                try:
+                    refuse_formula(value)
+                except CellError as error:
+                    row.fail(column, error.message)
         yield row

@@ -6,6 +6,9 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
+from django.db import connection
+from django.db.models import Value
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from accreditation.models import (
@@ -275,10 +278,12 @@ class CandidatesChecker(Checker):
     def apply(self, batch: list[Row]) -> None:
         new = [row for row in batch if row.action == NEW]
         if new:
-            files = open_case_files_in_bulk(
-                [_to_open(row, self.frameworks) for row in new], actor=self.actor, source=self.source
+            open_case_files_in_bulk(
+                [_to_open(row, self.frameworks) for row in new],
+                process_ids=start_pathways(len(new)),
+                actor=self.actor,
+                source=self.source,
             )
-            start_pathways(files)
         updated = [row for row in batch if row.action == UPDATED]
         if updated:
             update_case_files_in_bulk(
@@ -311,12 +316,32 @@ def _published_frameworks() -> dict[int, tuple[int, list[int]]]:
 
 
 def _known_people(people: list[dict[str, Any]]) -> dict[tuple[str, str, dt.date], tuple[int, str]]:
-    found = Candidate.objects.filter(
-        last_name__in={p["last_name"] for p in people} | {p["last_name"].upper() for p in people},
-        birth_date__in={p["birth_date"] for p in people},
-    ).values_list("pk", "last_name", "first_name", "birth_date")
+    """The people already recorded under one of these identities (name and first name in any case, birth
+    date): the lookup `open_case_file` makes for one, by the identity index, for a batch."""
+    identities = sorted({(p["last_name"], p["first_name"], p["birth_date"]) for p in people})
+    if connection.vendor == "postgresql":  # one exact lookup of the index per identity
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT c.id, c.last_name, c.first_name, c.birth_date FROM {Candidate._meta.db_table} c "  # noqa: S608 (a model's table)
+                "JOIN unnest(%s::text[], %s::text[], %s::date[]) AS k(last_name, first_name, birth_date) "
+                "ON upper(c.last_name) = upper(k.last_name) AND upper(c.first_name) = upper(k.first_name) "
+                "AND c.birth_date = k.birth_date",
+                [list(column) for column in zip(*identities, strict=True)],
+            )
+            found = cursor.fetchall()
+    else:
+        found = list(
+            Candidate.objects.order_by()
+            .annotate(last=Upper("last_name"), first=Upper("first_name"))
+            .filter(
+                last__in=[Upper(Value(last)) for last, _, _ in identities],
+                first__in=[Upper(Value(first)) for _, first, _ in identities],
+                birth_date__in=[birth for _, _, birth in identities],
+            )
+            .values_list("pk", "last_name", "first_name", "birth_date")
+        )
     return {
-        (last.lower(), first.lower(), birth): (pk, f"{last.upper()} {first}")
+        (last.lower(), first.lower(), birth): (pk, Candidate.display_name(last, first))
         for pk, last, first, birth in found
     }
 
