@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import JSONField, Model
 
 BATCH_SIZE = 1000
 
@@ -27,22 +27,50 @@ def update_rows(model: type[Model], objects: Sequence[Model], fields: Sequence[s
     if connection.vendor != "postgresql":
         model._default_manager.bulk_update(objects, list(fields), batch_size=BATCH_SIZE)
         return
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
     pk_field: Any = model._meta.pk
-    columns: list[Any] = [model._meta.get_field(name) for name in fields]
-    assignments = ", ".join(f"{quote(f.column)} = data.{quote(f.column)}" for f in columns)
-    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in [pk_field, *columns])
-    names = ", ".join(quote(f.column) for f in [pk_field, *columns])
-    sql = (
-        f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS data({names}) "  # noqa: S608 (model names)
-        f"WHERE {table}.{quote(pk_field.column)} = data.{quote(pk_field.column)}"
-    )
+    columns: list[Any] = [pk_field, *(model._meta.get_field(name) for name in fields)]
+    sql = _update_sql(model, [pk_field.name], fields)
     with index_lookups(), connection.cursor() as cursor:
         for start in range(0, len(objects), BATCH_SIZE):
             batch = objects[start : start + BATCH_SIZE]
-            values = [[_db_value(f, obj) for obj in batch] for f in [pk_field, *columns]]
-            cursor.execute(sql, values)
+            cursor.execute(sql, [[_db_value(f, obj) for obj in batch] for f in columns])
+
+
+def update_matching(
+    model: type[Model], keys: Sequence[str], fields: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Set `fields` on the rows found by `keys`, without loading them: each of `rows` holds the keys'
+    values then the fields' (foreign keys by id), as the database stores them."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        manager, width = model._default_manager, len(keys)
+        key_names = [_attname(model, name) for name in keys]
+        field_names = [_attname(model, name) for name in fields]
+        for row in rows:
+            manager.filter(**dict(zip(key_names, row[:width], strict=True))).update(
+                **dict(zip(field_names, row[width:], strict=True))
+            )
+        return
+    sql = _update_sql(model, keys, fields)
+    with index_lookups(), connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH_SIZE):
+            cursor.execute(
+                sql, [list(column) for column in zip(*rows[start : start + BATCH_SIZE], strict=True)]
+            )
+
+
+def _update_sql(model: type[Model], keys: Sequence[str], fields: Sequence[str]) -> str:
+    """One `UPDATE … FROM unnest(arrays)`: a row of arrays holds a batch, one array per column."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    key_columns: list[Any] = [model._meta.get_field(name) for name in keys]
+    columns: list[Any] = [model._meta.get_field(name) for name in fields]
+    assignments = ", ".join(f"{quote(f.column)} = data.{quote(f.column)}" for f in columns)
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in [*key_columns, *columns])
+    names = ", ".join(quote(f.column) for f in [*key_columns, *columns])
+    matches = " AND ".join(f"{table}.{quote(f.column)} = data.{quote(f.column)}" for f in key_columns)
+    return f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS data({names}) WHERE {matches}"  # noqa: S608 (model names)
 
 
 @contextmanager
@@ -111,7 +139,9 @@ def insert_alike(
     if returning_ids:
         assert fields[0].primary_key, "the id is a model's first column"
         varying = {fields[0].name: ids, **varying}
-    columns = [(positions[name], values) for name, values in varying.items()]
+    columns = [
+        (positions[name], _copy_values(fields[positions[name]], values)) for name, values in varying.items()
+    ]
 
     def row(i: int) -> list[Any]:
         values = list(base_row)
@@ -166,6 +196,13 @@ def insert_objects(model: type[Model], objects: Sequence[Model], *, with_ids: bo
         return [_copy_value(f, obj) for f in fields]
 
     insert_rows(model, [f.name for f in fields], (row(obj) for obj in objects))
+
+
+def _copy_values(field: Any, values: Sequence[Any]) -> Sequence[Any]:
+    """A column's values as COPY takes them: JSON as text."""
+    if isinstance(field, JSONField):
+        return [None if value is None else json.dumps(value, cls=field.encoder) for value in values]
+    return values
 
 
 def _copy_value(field: Any, obj: Model) -> Any:

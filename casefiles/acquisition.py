@@ -7,6 +7,7 @@ is acquired when all its sub-domains are.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -18,7 +19,7 @@ from django.core.exceptions import ValidationError
 from accreditation.models import Criterion, Domain, FrameworkVersion, SubDomain
 
 
-@dataclass
+@dataclass(frozen=True)
 class SubDomainOutcome:
     subdomain: SubDomain
     acquired: bool
@@ -33,10 +34,18 @@ class SubDomainOutcome:
         return len(self.criteria) if self.criteria else None
 
 
-@dataclass
+@dataclass(frozen=True)
 class AssessmentOutcome:
+    """What one assessment's results give (never changed once computed: an import shares it between the
+    rows that hold the same results)."""
+
     subdomains: list[SubDomainOutcome]
     domains: dict[int, bool]  # domain id -> acquired
+
+    @functools.cached_property
+    def acquired_domain_codes(self) -> tuple[str, ...]:
+        codes = {o.subdomain.domain_id: o.subdomain.domain.code for o in self.subdomains}
+        return tuple(sorted(codes[pk] for pk, acquired in self.domains.items() if acquired))
 
 
 def subdomain_acquired(subdomain: SubDomain, criteria: dict[int, bool]) -> bool:
@@ -48,14 +57,28 @@ def subdomain_acquired(subdomain: SubDomain, criteria: dict[int, bool]) -> bool:
     return mandatory is None or criteria.get(mandatory, False)
 
 
+OUTCOMES_KEPT = 2000  # distinct results kept per scope during an import (a few megabytes)
+
+
 def evaluate(
     framework: FrameworkVersion,
     results: Iterable[tuple[str, bool]],
     *,
     domains: Iterable[Domain] | None = None,
 ) -> AssessmentOutcome:
-    """Check and compute one assessment; `domains` limits it (a final evaluation: the plan's domains)."""
+    """Check and compute one assessment; `domains` limits it (a final evaluation: the plan's domains).
+    Within `frameworks_cached`, the same results in the same scope are computed once."""
     scope = _scope_for(framework, domains)
+    key = tuple((code, value) for code, value in results)
+    outcome = scope.outcomes.get(key)
+    if outcome is None:
+        outcome = _evaluate(scope, key)
+        if len(scope.outcomes) < OUTCOMES_KEPT:
+            scope.outcomes[key] = outcome
+    return outcome
+
+
+def _evaluate(scope: _Scope, results: tuple[tuple[Any, Any], ...]) -> AssessmentOutcome:
     errors: list[str] = []
     by_subdomain: dict[int, dict[int, bool]] = {}
     direct: dict[int, bool] = {}
@@ -125,6 +148,7 @@ class _Scope:
         for criterion in criteria:
             self.criteria_of.setdefault(criterion.subdomain_id, []).append(criterion)
         self.wanted = wanted
+        self.outcomes: dict[tuple[tuple[Any, Any], ...], AssessmentOutcome] = {}
 
     def place(
         self, code: str, value: bool, by_subdomain: dict[int, dict[int, bool]], direct: dict[int, bool]

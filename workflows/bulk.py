@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from viewflow.workflow.status import PROCESS, STATUS
 
-from backoffice.bulksql import insert_alike, insert_rows, update_rows
+from backoffice.bulksql import insert_alike, insert_rows, update_matching
 from casefiles.acquisition import AssessmentOutcome, evaluate
 from casefiles.models import CaseFile, CaseFileState
 from casefiles.selectors import expiry_moment
@@ -63,9 +63,12 @@ class Positioning:
     key: Any = None  # the caller's (a row's line)
 
 
-def record_positionings(entries: list[Positioning]) -> list[Positioning]:
+def record_positionings(
+    entries: list[Positioning], *, checks: PositioningChecks | None = None
+) -> list[Positioning]:
     """Complete many waiting positionings as the form does, in a few statements; returns the entries that
     are no longer waiting or not allowed (the caller runs them one by one: they fail with the form's message).
+    `checks` keeps who may record what between the batches of one transaction (an import).
 
     Locks as the task views do, process first, then the file."""
     flow = CandidatePathwayFlow
@@ -76,12 +79,11 @@ def record_positionings(entries: list[Positioning]) -> list[Positioning]:
         .order_by("pk")
         .values("pk")
     )
-    tasks = {
-        t.process_id: t
-        for t in CandidatePathwayTask.objects.filter(
+    tasks = dict(  # process -> its waiting positioning
+        CandidatePathwayTask.objects.filter(
             process_id__in=by_process, flow_task=flow.positioning, status=STATUS.NEW
-        )
-    }
+        ).values_list("process_id", "pk")
+    )
     files = (
         CaseFile.objects.select_for_update(of=("self",))
         .filter(pk__in=[e.case_file_id for e in entries], state=CaseFileState.POSITIONING)
@@ -89,7 +91,7 @@ def record_positionings(entries: list[Positioning]) -> list[Positioning]:
     )
     files_by_id = {f.pk: f for f in files}
     ready, left = [], []
-    allowed = _Checks()
+    allowed = checks or PositioningChecks()
     for entry in entries:
         task, case_file = tasks.get(entry.process_id), files_by_id.get(entry.case_file_id)
         if task is None or case_file is None or not allowed(entry, task, case_file):
@@ -113,14 +115,14 @@ def record_positionings(entries: list[Positioning]) -> list[Positioning]:
     return left
 
 
-class _Checks:
+class PositioningChecks:
     """The checks of `complete_step` and of the service, on each file (each person and site checked once):
     anything refused goes one by one, to fail with the form's message."""
 
     def __init__(self) -> None:
         self.people: dict[tuple[Any, ...], bool] = {}
 
-    def __call__(self, entry: Positioning, task: CandidatePathwayTask, case_file: CaseFile) -> bool:
+    def __call__(self, entry: Positioning, task: int, case_file: CaseFile) -> bool:
         try:
             check_date(entry.assessed_on, not_before=case_file.opened_on, label="", previous="")
         except ValidationError:
@@ -140,28 +142,31 @@ class _Checks:
                 self.people[key] = False
         return self.people[key]
 
-    def _may_take(self, user: Any, task: CandidatePathwayTask) -> bool:
+    def _may_take(self, user: Any, task: int) -> bool:
         key = ("assign", user.pk)
         if key not in self.people:  # a permission of the node: the same for every waiting positioning
-            self.people[key] = bool(CandidatePathwayFlow.positioning.can_assign(user, task))
+            waiting = CandidatePathwayTask.objects.get(pk=task)
+            self.people[key] = bool(CandidatePathwayFlow.positioning.can_assign(user, waiting))
         return self.people[key]
 
 
-def _move_flows(done: list[tuple[Any, CandidatePathwayTask, CaseFile]]) -> None:
-    """The rows the flow writes after a positioning: the task done, the gateway, the next task, its timer."""
+def _move_flows(done: list[tuple[Any, int, CaseFile]]) -> None:
+    """The rows the flow writes after a positioning (each waiting task by id): the task done, the gateway,
+    the next task, its timer."""
     flow = CandidatePathwayFlow
     now = timezone.now()
-    for user, task, _ in done:
-        task.owner, task.status, task.started, task.finished = user, STATUS.DONE, now, now
-    update_rows(
-        CandidatePathwayTask, [task for _, task, _ in done], ["owner", "status", "started", "finished"]
+    update_matching(
+        CandidatePathwayTask,
+        ["id"],
+        ["owner", "status", "started", "finished"],
+        [(task, user.pk, STATUS.DONE, now, now) for user, task, _ in done],
     )
     links: list[tuple[int, int]] = []  # (task, the task before it)
     for node in (flow.ready_for_jury, flow.training_plan):
         group = [(task, case_file) for _, task, case_file in done if _next_node(case_file) is node]
         if not group:
             continue
-        processes = [task.process_id for task, _ in group]
+        processes = [case_file.process_id for _, case_file in group]
         gateways = insert_alike(
             _task(flow.all_domains_acquired, None, status=STATUS.DONE, created=now, finished=now),
             len(group),
@@ -176,7 +181,7 @@ def _move_flows(done: list[tuple[Any, CandidatePathwayTask, CaseFile]]) -> None:
             process=processes,
             scheduled=[expiry_moment(case_file) for _, case_file in group],
         )
-        links += zip(gateways, [task.pk for task, _ in group], strict=True)
+        links += zip(gateways, [task for task, _ in group], strict=True)
         links += zip(following, gateways, strict=True)
         links += zip(timers, following, strict=True)
     insert_rows(CandidatePathwayTask.previous.through, ["from_task", "to_task"], links)

@@ -89,10 +89,14 @@ def record_alike(
     labels: Sequence[str],
     summaries: Sequence[str],
     data: dict[str, Any] | None = None,
+    data_each: Sequence[dict[str, Any]] | None = None,
 ) -> None:
-    """Many events of one verb, one actor and one source, one per subject (bulk services: imports):
-    the rows `event` makes, written without building an object each."""
+    """Many events of one verb and one actor, one per subject (bulk services: imports): the rows `event`
+    makes, written without building an object each. `data` is the same for all, or `data_each` one each."""
+    if not subject_ids:
+        return
     template = event(verb, actor=actor, subject_type=subject_type, subject_id="", subject_label="", data=data)
+    varying: dict[str, Any] = {} if data_each is None else {"data": data_each}
     insert_alike(
         template,
         len(subject_ids),
@@ -100,4 +104,5 @@ def record_alike(
         subject_id=[str(pk) for pk in subject_ids],
         subject_label=[label[:255] for label in labels],
         summary=[summary[:500] for summary in summaries],
+        **varying,
     )

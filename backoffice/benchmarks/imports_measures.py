@@ -7,6 +7,7 @@ import contextlib
 import csv
 import datetime as dt
 import itertools
+import random
 import resource
 import time
 from collections import Counter
@@ -262,8 +263,9 @@ def measure_ours(path: Path, actor: User, rows: int) -> tuple[list[Measure], dic
 
 
 def measure_results(path: Path, actor: User, rows: int) -> Measure:
-    """A results file for every file just opened (every other one with a domain to train): its apply
-    records each positioning and completes its task, as the form does."""
+    """A results file for every file just opened — half with every sub-domain acquired, the others with
+    one to three sub-domains not acquired, drawn at random as in real files (thousands of distinct
+    lines): its apply records each positioning and completes its task, as the form does."""
     organisation_id = actor.scope.organisation_id or 0
     files = CaseFile.objects.filter(evaluation_site__organisation_id=organisation_id).values_list(
         "reference", "evaluation_site__siret", "framework_version_id"
@@ -276,11 +278,11 @@ def measure_results(path: Path, actor: User, rows: int) -> Measure:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter=";", lineterminator="\r\n")
         writer.writerow(header)
-        for index, (reference, siret, framework_id) in enumerate(files):
-            cells = {
-                code: "NA" if index % 2 and position == 0 else "A"
-                for position, code in enumerate(codes[framework_id])
-            }
+        draw = random.Random(rows)
+        for reference, siret, framework_id in files:
+            framework_codes = codes[framework_id]
+            missed = set(draw.sample(framework_codes, draw.randint(1, 3))) if draw.random() < 0.5 else set()
+            cells = {code: "NA" if code in missed else "A" for code in framework_codes}
             line = {
                 "reference": reference,
                 "siret_evaluateur": siret,

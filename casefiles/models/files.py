@@ -205,8 +205,12 @@ class Assessment(models.Model):
 
 
 class SubDomainResult(models.Model):
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="subdomain_results")
-    subdomain = models.ForeignKey(SubDomain, on_delete=models.PROTECT, related_name="+")
+    # Found by assessment through the unique constraint's index; a framework's sub-domains are never
+    # searched for their results: no index of their own (28 rows a positioning would maintain them).
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="subdomain_results", db_index=False
+    )
+    subdomain = models.ForeignKey(SubDomain, on_delete=models.PROTECT, related_name="+", db_index=False)
     acquired = models.BooleanField("acquis")
     criteria_met = models.PositiveSmallIntegerField("critères satisfaits", null=True, blank=True)
     criteria_total = models.PositiveSmallIntegerField("critères évalués", null=True, blank=True)
@@ -221,8 +225,11 @@ class SubDomainResult(models.Model):
 
 
 class CriterionResult(models.Model):
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="criterion_results")
-    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
+    # As SubDomainResult: the unique constraint's index serves the lookups by assessment.
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="criterion_results", db_index=False
+    )
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+", db_index=False)
     met = models.BooleanField("satisfait")
 
     class Meta:

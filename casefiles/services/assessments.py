@@ -148,9 +148,13 @@ def _apply(case_file: CaseFile, outcome: AssessmentOutcome, assessment: Assessme
 
 def set_domain_result(row: DomainAcquisition, *, acquired: bool, assessment: Assessment) -> None:
     """One domain's result from one assessment: acquired on its date, or to train."""
-    row.status = DomainStatus.ACQUIRED if acquired else DomainStatus.TO_TRAIN
-    row.acquired_on = assessment.assessed_on if acquired else None
+    row.status, row.acquired_on = domain_result(acquired, assessment.assessed_on)
     row.source = assessment
+
+
+def domain_result(acquired: bool, assessed_on: dt.date) -> tuple[str, dt.date | None]:
+    """A grid row's status and acquisition date after an assessment on `assessed_on`."""
+    return (DomainStatus.ACQUIRED, assessed_on) if acquired else (DomainStatus.TO_TRAIN, None)
 
 
 def _move_on(case_file: CaseFile, on: dt.date, actor: Any) -> CaseFile:
@@ -171,11 +175,12 @@ def _move_on(case_file: CaseFile, on: dt.date, actor: Any) -> CaseFile:
 
 
 def acquired_codes(outcome: AssessmentOutcome) -> list[str]:
-    codes = {o.subdomain.domain_id: o.subdomain.domain.code for o in outcome.subdomains}
-    return sorted(codes[pk] for pk, acquired in outcome.domains.items() if acquired)
+    return list(outcome.acquired_domain_codes)
 
 
-def assessment_summary(label: str, outcome: AssessmentOutcome) -> str:
-    acquired = acquired_codes(outcome)
+def assessment_summary(label: str, outcome: AssessmentOutcome, acquired: list[str] | None = None) -> str:
+    """The event's sentence; `acquired`, when the caller has them, are `acquired_codes(outcome)`."""
+    if acquired is None:
+        acquired = acquired_codes(outcome)
     listed = ", ".join(acquired) or "aucun"
     return f"{label} : {len(acquired)} domaine(s) acquis sur {len(outcome.domains)} ({listed})."

@@ -7,14 +7,14 @@ file per certification) and holds the import's transaction; this module only wri
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 
 from backoffice.audit.events import event, record_alike, record_many
-from backoffice.bulksql import index_lookups, insert_alike, insert_objects, insert_rows, update_rows
+from backoffice.bulksql import index_lookups, insert_alike, insert_rows, update_matching, update_rows
 
 from ..acquisition import AssessmentOutcome
 from ..events import CaseFileEvent
@@ -30,7 +30,7 @@ from ..models import (
     SubDomainResult,
 )
 from .access import add_years
-from .assessments import ACQUISITION_YEARS, acquired_codes, assessment_summary, set_domain_result
+from .assessments import ACQUISITION_YEARS, acquired_codes, assessment_summary, domain_result
 
 BATCH_SIZE = 1000
 CANDIDATE_FIELDS = (
@@ -198,23 +198,22 @@ class PositioningToRecord:
 
 def record_positionings_in_bulk(entries: list[PositioningToRecord]) -> None:
     """What `record_positioning` writes, for many files: assessments, results, domain grids, the files'
-    new state and their events (the caller checked people, dates and rules with the same functions)."""
-    assessments = [
-        Assessment(
-            case_file=e.case_file,
-            kind=AssessmentKind.POSITIONING,
-            assessed_on=e.assessed_on,
-            assessor=e.assessor,
-        )
-        for e in entries
-    ]
-    insert_objects(Assessment, assessments, with_ids=True)
+    new state and their events (the caller checked people, dates and rules with the same functions).
+    Rows are written from tuples, the grid without being read: model objects were half the time."""
+    assessment_ids = insert_alike(
+        Assessment(kind=AssessmentKind.POSITIONING),
+        len(entries),
+        case_file=[e.case_file.pk for e in entries],
+        assessed_on=[e.assessed_on for e in entries],
+        assessor=[e.assessor.pk for e in entries],
+    )
+    pairs = list(zip(assessment_ids, entries, strict=True))
     insert_rows(
         SubDomainResult,
         ["assessment", "subdomain", "acquired", "criteria_met", "criteria_total"],
         (
-            (assessment.pk, o.subdomain.pk, o.acquired, o.met, o.total)
-            for assessment, e in zip(assessments, entries, strict=True)
+            (assessment_id, o.subdomain.pk, o.acquired, o.met, o.total)
+            for assessment_id, e in pairs
             for o in e.outcome.subdomains
         ),
     )
@@ -222,35 +221,28 @@ def record_positionings_in_bulk(entries: list[PositioningToRecord]) -> None:
         CriterionResult,
         ["assessment", "criterion", "met"],
         (
-            (assessment.pk, criterion_id, met)
-            for assessment, e in zip(assessments, entries, strict=True)
+            (assessment_id, criterion_id, met)
+            for assessment_id, e in pairs
             for o in e.outcome.subdomains
             for criterion_id, met in o.criteria.items()
         ),
     )
-    _update_grids(entries, assessments)
-    events = []
-    content_type = ContentType.objects.get_for_model(CaseFile)
-    for assessment, e in zip(assessments, entries, strict=True):
-        events.extend(_positioned(e, assessment, content_type))
-    update_rows(
-        CaseFile,
-        [e.case_file for e in entries],
-        ["positioned_on", "expires_on", "state", "ready_for_jury_on"],
+    update_matching(
+        DomainAcquisition,
+        ["case_file", "domain"],
+        ["status", "acquired_on", "source"],
+        [
+            (e.case_file.pk, domain_id, *domain_result(acquired, e.assessed_on), assessment_id)
+            for assessment_id, e in pairs
+            for domain_id, acquired in e.outcome.domains.items()
+        ],
     )
-    record_many(events)
-
-
-def _update_grids(entries: list[PositioningToRecord], assessments: list[Assessment]) -> None:
-    by_file = {e.case_file.pk: (e, a) for e, a in zip(entries, assessments, strict=True)}
     with index_lookups():
-        rows = list(DomainAcquisition.objects.filter(case_file_id__in=by_file))
-    for row in rows:
-        entry, assessment = by_file[row.case_file_id]
-        if row.domain_id in entry.outcome.domains:
-            set_domain_result(row, acquired=entry.outcome.domains[row.domain_id], assessment=assessment)
-    update_rows(DomainAcquisition, rows, ["status", "acquired_on", "source"])
-    missing = {row.case_file_id for row in rows if row.status != DomainStatus.ACQUIRED}
+        missing = set(
+            DomainAcquisition.objects.filter(case_file_id__in=[e.case_file.pk for e in entries])
+            .exclude(status=DomainStatus.ACQUIRED)
+            .values_list("case_file_id", flat=True)
+        )
     for entry in entries:
         case_file = entry.case_file
         case_file.positioned_on = entry.assessed_on
@@ -259,34 +251,48 @@ def _update_grids(entries: list[PositioningToRecord], assessments: list[Assessme
             case_file.state = CaseFileState.TRAINING
         else:
             case_file.state, case_file.ready_for_jury_on = CaseFileState.READY_FOR_JURY, entry.assessed_on
+    update_rows(
+        CaseFile,
+        [e.case_file for e in entries],
+        ["positioned_on", "expires_on", "state", "ready_for_jury_on"],
+    )
+    _record_positioned(pairs)
 
 
-def _positioned(entry: PositioningToRecord, assessment: Assessment, content_type: ContentType) -> list[Any]:
-    case_file, outcome = entry.case_file, entry.outcome
-
-    def about(verb: str, summary: str, data: dict[str, Any] | None = None) -> Any:
-        return event(
-            verb,
-            actor=entry.actor,
-            subject_type=content_type,
-            subject_id=case_file.pk,
-            subject_label=str(case_file),
-            summary=summary,
-            data=data,
-        )
-
-    events = [
-        about(
+def _record_positioned(pairs: list[tuple[int, PositioningToRecord]]) -> None:
+    """The events `record_positioning` writes: positioned, then ready for jury when nothing is left."""
+    subject_type = ContentType.objects.get_for_model(CaseFile)
+    for actor, group in _by_actor(pairs):
+        record_alike(
             CaseFileEvent.POSITIONED,
-            assessment_summary("Évaluation préalable", outcome),
-            {"assessment": assessment.pk, "acquired": acquired_codes(outcome)},
+            actor=actor,
+            subject_type=subject_type,
+            subject_ids=[e.case_file.pk for _, e, _ in group],
+            labels=[str(e.case_file) for _, e, _ in group],
+            summaries=[
+                assessment_summary("Évaluation préalable", e.outcome, acquired) for _, e, acquired in group
+            ],
+            data_each=[{"assessment": pk, "acquired": acquired} for pk, _, acquired in group],
         )
-    ]
-    if case_file.state == CaseFileState.READY_FOR_JURY:
-        events.append(
-            about(
-                CaseFileEvent.READY_FOR_JURY,
-                "Tous les domaines sont acquis : le dossier est prêt pour le jury.",
-            )
+        ready = [e.case_file for _, e, _ in group if e.case_file.state == CaseFileState.READY_FOR_JURY]
+        record_alike(
+            CaseFileEvent.READY_FOR_JURY,
+            actor=actor,
+            subject_type=subject_type,
+            subject_ids=[case_file.pk for case_file in ready],
+            labels=[str(case_file) for case_file in ready],
+            summaries=["Tous les domaines sont acquis : le dossier est prêt pour le jury."] * len(ready),
         )
-    return events
+
+
+def _by_actor(
+    pairs: list[tuple[int, PositioningToRecord]],
+) -> Iterable[tuple[Any, list[tuple[int, PositioningToRecord, list[str]]]]]:
+    """The entries by who acts (one event template each), with their acquired domains' codes."""
+    groups: dict[Any, tuple[Any, list[tuple[int, PositioningToRecord, list[str]]]]] = {}
+    for assessment_id, entry in pairs:
+        key = getattr(entry.actor, "pk", None)
+        groups.setdefault(key, (entry.actor, []))[1].append(
+            (assessment_id, entry, acquired_codes(entry.outcome))
+        )
+    return groups.values()

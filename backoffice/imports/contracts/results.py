@@ -16,7 +16,7 @@ from backoffice.accounts.roles import Role, has_role
 from casefiles.acquisition import evaluate
 from casefiles.models import Assessment, AssessmentKind, CaseFile, CaseFileState, TrainingPlan
 from casefiles.services import record_final_evaluation, record_positioning
-from workflows.bulk import Positioning, record_positionings
+from workflows.bulk import Positioning, PositioningChecks, record_positionings
 from workflows.pathway import complete_step
 
 from .. import cells
@@ -79,6 +79,7 @@ class ResultsChecker(Checker):
         self.codes = {code.lower(): code for code in SubDomain.objects.values_list("code", flat=True)}
         self.assessors: dict[tuple[int, str], Any] = {}
         self.seen: dict[tuple[int, str], int] = {}
+        self.checks = PositioningChecks()  # who may record what: the same for all the batches
 
     def check(self, batch: list[Row]) -> None:
         files = self._files(batch)
@@ -250,7 +251,8 @@ class ResultsChecker(Checker):
                     key=line,
                 )
                 for line, row in positionings.items()
-            ]
+            ],
+            checks=self.checks,
         )
         one_by_one = {entry.key for entry in left}
         for row in new:
