@@ -73,6 +73,18 @@ def _update_sql(model: type[Model], keys: Sequence[str], fields: Sequence[str]) 
     return f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS data({names}) WHERE {matches}"  # noqa: S608 (model names)
 
 
+def refresh_statistics(models: Iterable[type[Model]]) -> None:
+    """After a bulk load, what PostgreSQL's manual advises: ANALYZE the tables written, so that the next
+    queries (the next import's lookups, the lists) are planned on their real sizes, without waiting for
+    autovacuum. Outside any transaction, once the load is committed."""
+    tables = sorted({model._meta.db_table for model in models})
+    if connection.vendor != "postgresql" or not tables:
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {', '.join(quote(table) for table in tables)}")
+
+
 @contextmanager
 def index_lookups() -> Iterator[None]:
     """Rows inserted earlier in the same transaction are not in the planner's statistics: it believes the

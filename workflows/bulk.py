@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from viewflow.workflow.status import PROCESS, STATUS
 
-from backoffice.bulksql import insert_alike, insert_rows, update_matching
+from backoffice.bulksql import index_lookups, insert_alike, insert_rows, update_matching
 from casefiles.acquisition import AssessmentOutcome, evaluate
 from casefiles.models import CaseFile, CaseFileState
 from casefiles.selectors import expiry_moment
@@ -73,23 +73,24 @@ def record_positionings(
     Locks as the task views do, process first, then the file."""
     flow = CandidatePathwayFlow
     by_process = {e.process_id: e for e in entries}
-    list(
-        CandidatePathwayProcess.objects.select_for_update()
-        .filter(pk__in=by_process)
-        .order_by("pk")
-        .values("pk")
-    )
-    tasks = dict(  # process -> its waiting positioning
-        CandidatePathwayTask.objects.filter(
-            process_id__in=by_process, flow_task=flow.positioning, status=STATUS.NEW
-        ).values_list("process_id", "pk")
-    )
-    files = (
-        CaseFile.objects.select_for_update(of=("self",))
-        .filter(pk__in=[e.case_file_id for e in entries], state=CaseFileState.POSITIONING)
-        .select_related("evaluation_site", "certification", "candidate")
-    )
-    files_by_id = {f.pk: f for f in files}
+    with index_lookups():  # processes, tasks and files written moments ago: by their indexes
+        list(
+            CandidatePathwayProcess.objects.select_for_update()
+            .filter(pk__in=by_process)
+            .order_by("pk")
+            .values("pk")
+        )
+        tasks = dict(  # process -> its waiting positioning
+            CandidatePathwayTask.objects.filter(
+                process_id__in=by_process, flow_task=flow.positioning, status=STATUS.NEW
+            ).values_list("process_id", "pk")
+        )
+        files_by_id = {
+            f.pk: f
+            for f in CaseFile.objects.select_for_update(of=("self",))
+            .filter(pk__in=[e.case_file_id for e in entries], state=CaseFileState.POSITIONING)
+            .select_related("evaluation_site", "certification", "candidate")
+        }
     ready, left = [], []
     allowed = checks or PositioningChecks()
     for entry in entries:

@@ -28,6 +28,7 @@ from django.utils import timezone
 from accreditation.scoping import scope_of
 from backoffice.accounts.roles import Role, has_role
 from backoffice.audit.events import record
+from backoffice.bulksql import refresh_statistics
 from backoffice.uploads import clean_file_name
 from casefiles.acquisition import frameworks_cached
 
@@ -40,6 +41,7 @@ from .reading import ImportFileError, open_table
 logger = logging.getLogger(__name__)
 
 BATCH_ROWS = 1000
+ANALYSE_AFTER_ROWS = 5000  # a load this large changes the tables' statistics: refreshed at once
 MAX_STORED_ERRORS = 5000  # shown on the preview; the error report holds every rejected row
 STALE_AFTER = dt.timedelta(minutes=2)
 COUNT_FIELDS = ("rows", "new_rows", "updated_rows", "unchanged_rows", "invalid_rows")
@@ -205,6 +207,8 @@ def apply_import(job_id: int) -> None:
             )
             job.save()
             record(ImportEvent.APPLIED, actor=job.confirmed_by, subject=job, summary=job.outcome)
+        if counts[NEW] + counts[UPDATED] >= ANALYSE_AFTER_ROWS:
+            _refresh_statistics(job)
     except NotApplied as stop:
         _end_not_applied(job_id, str(stop))
     except ImportFileError as error:
@@ -218,6 +222,14 @@ def apply_import(job_id: int) -> None:
             "Un dossier a été modifié en même temps par quelqu'un d'autre : rien n'a été importé. "
             "Déposez le fichier à nouveau.",
         )
+
+
+def _refresh_statistics(job: ImportJob) -> None:
+    """The import is applied: statistics that cannot be refreshed now will be by autovacuum."""
+    try:
+        refresh_statistics(contract_for(job.contract).writes)
+    except DatabaseError:
+        logger.warning("Import %s : statistiques des tables non rafraîchies", job.pk, exc_info=True)
 
 
 def stalled_imports() -> Iterable[tuple[str, int]]:

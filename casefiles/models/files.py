@@ -159,8 +159,8 @@ class CaseFile(models.Model):
         ]
         indexes = [
             models.Index(fields=["evaluation_site", "state"], name="casefile_site_state_idx"),
-            # The organisation's own reference: the natural key of imports.
-            models.Index(fields=["reference"], name="casefile_reference_idx"),
+            # The organisation's own reference, by site: the natural key of imports.
+            models.Index(fields=["evaluation_site", "reference"], name="casefile_site_reference_idx"),
         ]
 
     def __str__(self) -> str:

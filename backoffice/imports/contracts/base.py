@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Model
+
 from ..cells import CellError, refuse_formula
 from ..reading import ImportFileError
 
@@ -65,6 +67,7 @@ class Contract:
     key: str = ""
     label: str = ""
     columns: tuple[Column, ...] = ()
+    writes: tuple[type[Model], ...] = ()  # the tables a large import fills: analysed afterwards
 
     def known_columns(self) -> set[str]:
         return {column.name for column in self.columns}

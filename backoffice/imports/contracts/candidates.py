@@ -23,8 +23,18 @@ from accreditation.models import (
     Site,
 )
 from accreditation.selectors import sites_for
+from backoffice.audit.models import AuditEvent
 from backoffice.bulksql import index_lookups
-from casefiles.models import OPEN_STATES, Candidate, CandidateStatus, CaseFile, CaseFileState, Referrer, Sex
+from casefiles.models import (
+    OPEN_STATES,
+    Candidate,
+    CandidateStatus,
+    CaseFile,
+    CaseFileState,
+    DomainAcquisition,
+    Referrer,
+    Sex,
+)
 from casefiles.services.bulk import (
     CANDIDATE_FIELDS,
     FileToOpen,
@@ -33,6 +43,7 @@ from casefiles.services.bulk import (
     update_case_files_in_bulk,
 )
 from workflows.bulk import start_pathways
+from workflows.models import CandidatePathwayProcess, CandidatePathwayTask
 
 from .. import cells
 from .base import INVALID, NEW, UNCHANGED, UPDATED, Checker, Column, Contract, Row
@@ -57,6 +68,15 @@ SEXES = {"f": Sex.FEMALE, "m": Sex.MALE}
 class CandidatesContract(Contract):
     key = "candidates"
     label = "Candidat·es"
+    writes = (
+        Candidate,
+        CaseFile,
+        DomainAcquisition,
+        CandidatePathwayProcess,
+        CandidatePathwayTask,
+        CandidatePathwayTask.previous.through,
+        AuditEvent,
+    )
     columns = (
         Column(
             "reference",

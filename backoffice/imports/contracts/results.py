@@ -7,16 +7,29 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from accreditation.models import FrameworkVersion, Site, SubDomain
 from accreditation.scoping import scope_of
 from accreditation.selectors import sites_for
 from backoffice.accounts.roles import Role, has_role
+from backoffice.audit.models import AuditEvent
+from backoffice.bulksql import index_lookups
 from casefiles.acquisition import evaluate
-from casefiles.models import Assessment, AssessmentKind, CaseFile, CaseFileState, TrainingPlan
+from casefiles.models import (
+    Assessment,
+    AssessmentKind,
+    CaseFile,
+    CaseFileState,
+    CriterionResult,
+    DomainAcquisition,
+    SubDomainResult,
+    TrainingPlan,
+)
 from casefiles.services import record_final_evaluation, record_positioning
 from workflows.bulk import Positioning, PositioningChecks, record_positionings
+from workflows.models import CandidatePathwayTask
 from workflows.pathway import complete_step
 
 from .. import cells
@@ -43,6 +56,16 @@ def subdomain_codes() -> list[str]:
 class ResultsContract(Contract):
     key = "results"
     label = "Résultats d'évaluation"
+    writes = (
+        Assessment,
+        SubDomainResult,
+        CriterionResult,
+        DomainAcquisition,
+        CaseFile,
+        CandidatePathwayTask,
+        CandidatePathwayTask.previous.through,
+        AuditEvent,
+    )
     base_columns = (
         Column("reference", True, "Référence du dossier chez l'organisme", "DOS-2026-0001"),
         Column("siret_evaluateur", True, "SIRET de l'établissement évaluateur du dossier", "12345678900012"),
@@ -91,10 +114,14 @@ class ResultsChecker(Checker):
     def _files(self, batch: list[Row]) -> dict[tuple[int, str], CaseFile]:
         organisations = {site.organisation_id for site in self.my_sites.values()}
         references = {row.cells.get("reference", "") for row in batch}
-        files = CaseFile.objects.filter(
-            evaluation_site__organisation_id__in=organisations, reference__in=references
-        ).select_related("evaluation_site", "certification", "framework_version")
-        return {(f.evaluation_site.organisation_id, f.reference): f for f in files}
+        files = (
+            CaseFile.objects.order_by()
+            .filter(evaluation_site__organisation_id__in=organisations, reference__in=references)
+            .select_related("evaluation_site", "certification", "framework_version")
+        )
+        # Files opened by an import moments ago may not be in the planner's statistics yet.
+        with transaction.atomic(), index_lookups():
+            return {(f.evaluation_site.organisation_id, f.reference): f for f in files}
 
     def _check_row(self, row: Row, files: dict[tuple[int, str], CaseFile]) -> None:
         reference = row.read("reference", lambda v: cells.text(v, required=True, max_length=50))
