@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
-from django.db.models import JSONField, Model
+from django.db.models import JSONField, Model, Q
 
 BATCH_SIZE = 1000
 
@@ -60,17 +60,45 @@ def update_matching(
             )
 
 
+def ids_matching(model: type[Model], keys: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[int]:
+    """The ids of the rows whose `keys` hold one of `rows`' values (foreign keys by id): one exact lookup
+    of the keys' index per row, where `a IN (…) AND b IN (…)` probes every pair of values."""
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        names = [_attname(model, name) for name in keys]
+        wanted = Q()
+        for row in rows:
+            wanted |= Q(**dict(zip(names, row, strict=True)))
+        return list(model._default_manager.filter(wanted).values_list("pk", flat=True))
+    table, data, matches = _unnest(model, keys, ())
+    pk_field: Any = model._meta.pk
+    sql = f"SELECT {table}.{connection.ops.quote_name(pk_field.column)} FROM {table} JOIN {data} ON {matches}"  # noqa: S608 (model names)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+        return [pk for (pk,) in cursor.fetchall()]
+
+
 def _update_sql(model: type[Model], keys: Sequence[str], fields: Sequence[str]) -> str:
     """One `UPDATE … FROM unnest(arrays)`: a row of arrays holds a batch, one array per column."""
     quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    key_columns: list[Any] = [model._meta.get_field(name) for name in keys]
+    table, data, matches = _unnest(model, keys, fields)
     columns: list[Any] = [model._meta.get_field(name) for name in fields]
     assignments = ", ".join(f"{quote(f.column)} = data.{quote(f.column)}" for f in columns)
-    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in [*key_columns, *columns])
-    names = ", ".join(quote(f.column) for f in [*key_columns, *columns])
+    return f"UPDATE {table} SET {assignments} FROM {data} WHERE {matches}"  # noqa: S608 (model names)
+
+
+def _unnest(model: type[Model], keys: Sequence[str], fields: Sequence[str]) -> tuple[str, str, str]:
+    """The model's table; `unnest(arrays) AS data(columns)` of the keys then the fields, one array per
+    column, each a parameter; the condition matching the table's keys with data's."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    key_columns: list[Any] = [model._meta.get_field(name) for name in keys]
+    columns: list[Any] = [*key_columns, *(model._meta.get_field(name) for name in fields)]
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns)
+    names = ", ".join(quote(f.column) for f in columns)
     matches = " AND ".join(f"{table}.{quote(f.column)} = data.{quote(f.column)}" for f in key_columns)
-    return f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS data({names}) WHERE {matches}"  # noqa: S608 (model names)
+    return table, f"unnest({arrays}) AS data({names})", matches
 
 
 def refresh_statistics(models: Iterable[type[Model]]) -> None:

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from viewflow.workflow.status import PROCESS, STATUS
 
+from accreditation.models import Certification, Site
 from backoffice.bulksql import index_lookups, insert_alike, insert_rows, update_matching
 from casefiles.acquisition import AssessmentOutcome, evaluate
 from casefiles.models import CaseFile, CaseFileState
@@ -89,8 +90,9 @@ def record_positionings(
             f.pk: f
             for f in CaseFile.objects.select_for_update(of=("self",))
             .filter(pk__in=[e.case_file_id for e in entries], state=CaseFileState.POSITIONING)
-            .select_related("evaluation_site", "certification", "candidate")
+            .select_related("candidate")
         }
+    _attach_sites_and_certifications(list(files_by_id.values()))
     ready, left = [], []
     allowed = checks or PositioningChecks()
     for entry in entries:
@@ -114,6 +116,15 @@ def record_positionings(
         )
         _move_flows([(entry.user, task, case_file) for entry, task, case_file in ready])
     return left
+
+
+def _attach_sites_and_certifications(files: list[CaseFile]) -> None:
+    """The few sites and certifications of many files, read once each rather than joined to every file."""
+    sites = Site.objects.in_bulk({f.evaluation_site_id for f in files})
+    certifications = Certification.objects.in_bulk({f.certification_id for f in files})
+    for case_file in files:
+        case_file.evaluation_site = sites[case_file.evaluation_site_id]
+        case_file.certification = certifications[case_file.certification_id]
 
 
 class PositioningChecks:

@@ -14,6 +14,7 @@ from backoffice.imports.contracts.results import subdomain_codes
 from backoffice.imports.models import ImportStatus
 from casefiles.models import Assessment, CaseFile, CaseFileState
 from tests.backoffice.imports_helpers import candidate_row, checked, csv_bytes, imported
+from tests.factories import SiteFactory
 from workflows.models import CandidatePathwayTask
 
 pytestmark = pytest.mark.django_db
@@ -131,3 +132,19 @@ def test_an_evaluator_of_another_organisation_cannot_touch_the_files(
 
     assert job.invalid_rows == 1 and "périmètre" in job.row_errors.get().message
     assert not Assessment.objects.exists()
+
+
+def test_a_file_is_found_at_the_site_its_row_names_whatever_the_siret_spacing(
+    evaluator, assessor, idf_site, files
+):
+    other_site = SiteFactory(organisation=idf_site.organisation, department=idf_site.department)
+    spaced = f"{idf_site.siret[:3]} {idf_site.siret[3:6]} {idf_site.siret[6:9]} {idf_site.siret[9:]}"
+    rows = [
+        results_row(other_site.siret, "DOS-1", assessor.email),  # the organisation's, at another site
+        results_row(spaced, "DOS-2", assessor.email),
+    ]
+    job = checked(results_csv(rows), actor=evaluator, contract="results")
+
+    errors = {(e.line, e.column): e.message for e in job.row_errors.all()}
+    assert (job.invalid_rows, job.new_rows) == (1, 1)
+    assert errors == {(2, "reference"): "aucun dossier « DOS-1 » dans cet établissement."}

@@ -15,7 +15,7 @@ from accreditation.scoping import scope_of
 from accreditation.selectors import sites_for
 from backoffice.accounts.roles import Role, has_role
 from backoffice.audit.models import AuditEvent
-from backoffice.bulksql import index_lookups
+from backoffice.bulksql import ids_matching, index_lookups
 from casefiles.acquisition import evaluate
 from casefiles.models import (
     Assessment,
@@ -112,16 +112,23 @@ class ResultsChecker(Checker):
                 row.action = INVALID
 
     def _files(self, batch: list[Row]) -> dict[tuple[int, str], CaseFile]:
-        organisations = {site.organisation_id for site in self.my_sites.values()}
-        references = {row.cells.get("reference", "") for row in batch}
-        files = (
-            CaseFile.objects.order_by()
-            .filter(evaluation_site__organisation_id__in=organisations, reference__in=references)
-            .select_related("evaluation_site", "certification", "framework_version")
-        )
+        """The batch's files, by (organisation, reference), among the sites its rows name in scope."""
+        keys = set()
+        for row in batch:
+            try:
+                site = self.my_sites.get(cells.siret(row.cells.get("siret_evaluateur", "")))
+            except cells.CellError:
+                continue  # reported by the row's check
+            if site is not None:
+                keys.add((site.pk, row.cells.get("reference", "").strip()))
+        sites = {site.pk: site for site in self.my_sites.values()}
         # Files opened by an import moments ago may not be in the planner's statistics yet.
         with transaction.atomic(), index_lookups():
-            return {(f.evaluation_site.organisation_id, f.reference): f for f in files}
+            ids = ids_matching(CaseFile, ["evaluation_site", "reference"], sorted(keys))
+            files = list(CaseFile.objects.order_by().filter(pk__in=ids))
+        for case_file in files:  # their sites are in memory: not read (nor built) again for each file
+            case_file.evaluation_site = sites[case_file.evaluation_site_id]
+        return {(f.evaluation_site.organisation_id, f.reference): f for f in files}
 
     def _check_row(self, row: Row, files: dict[tuple[int, str], CaseFile]) -> None:
         reference = row.read("reference", lambda v: cells.text(v, required=True, max_length=50))
