@@ -24,6 +24,7 @@ class SubDomainOutcome:
     subdomain: SubDomain
     acquired: bool
     criteria: dict[int, bool] = field(default_factory=dict)  # criterion id -> met
+    criteria_by_code: dict[str, bool] = field(default_factory=dict)  # the same, by criterion code
 
     @property
     def met(self) -> int | None:
@@ -41,6 +42,16 @@ class AssessmentOutcome:
 
     subdomains: list[SubDomainOutcome]
     domains: dict[int, bool]  # domain id -> acquired
+
+    @functools.cached_property
+    def results(self) -> dict[str, bool]:
+        """What an assessment stores: each sub-domain's code, acquired or not, in the framework's order."""
+        return {o.subdomain.code: o.acquired for o in self.subdomains}
+
+    @functools.cached_property
+    def criteria(self) -> dict[str, bool]:
+        """The criteria recorded one by one, by code (none when the sub-domains were recorded directly)."""
+        return {code: met for o in self.subdomains for code, met in o.criteria_by_code.items()}
 
     @functools.cached_property
     def acquired_domain_codes(self) -> tuple[str, ...]:
@@ -188,5 +199,8 @@ def _outcome(
             f"{subdomain.code} : tous ses critères doivent être évalués (manque {', '.join(missing)}).",
         )
     return SubDomainOutcome(
-        subdomain=subdomain, acquired=subdomain_acquired(subdomain, criteria), criteria=criteria
+        subdomain=subdomain,
+        acquired=subdomain_acquired(subdomain, criteria),
+        criteria=criteria,
+        criteria_by_code={c.code: criteria[c.pk] for c in scope.criteria_of.get(subdomain.pk, [])},
     ), None

@@ -12,7 +12,7 @@ from typing import Any
 from django.utils.text import slugify
 from import_export import fields, resources, widgets
 
-from .models import AgendaItem, Assessment, Decision, SubDomainResult
+from .models import AgendaItem, Assessment, Decision
 
 DATE = widgets.DateWidget(coerce_to_string=False)
 DATETIME = widgets.DateTimeWidget(coerce_to_string=False)
@@ -77,23 +77,8 @@ class AssessmentResultResource(resources.Resource):
             )
 
     @staticmethod
-    def before_batch(assessments: list[Assessment]) -> None:
-        """Read the sub-domain results of a batch of rows in one query, as plain values (no model per result:
-        a file has some thirty of them)."""
-        by_assessment: dict[int, dict[str, bool]] = {a.pk: {} for a in assessments}
-        results = SubDomainResult.objects.filter(assessment_id__in=list(by_assessment))
-        for assessment_id, code, acquired in results.values_list(
-            "assessment_id", "subdomain__code", "acquired"
-        ):
-            by_assessment[assessment_id][code] = acquired
-        for assessment in assessments:
-            assessment._results_by_code = by_assessment[assessment.pk]  # type: ignore[attr-defined]
-
-    @staticmethod
     def _results(assessment: Assessment) -> dict[str, bool]:
-        if not hasattr(assessment, "_results_by_code"):  # a row exported on its own, outside a batch
-            AssessmentResultResource.before_batch([assessment])
-        return assessment._results_by_code  # type: ignore[attr-defined]
+        return assessment.results
 
     def _result(self, assessment: Assessment, code: str) -> str:
         acquired = self._results(assessment).get(code)

@@ -41,9 +41,7 @@ from casefiles.models import (
     Assessment,
     Candidate,
     CaseFile,
-    CriterionResult,
     DomainAcquisition,
-    SubDomainResult,
 )
 from fixtures.demo import make_siren, make_siret
 
@@ -181,10 +179,7 @@ def remove_world(world: World) -> None:
         _delete(Task.objects.filter(process_id__in=processes))
         _delete(Process.objects.filter(pk__in=processes))
         _delete(DomainAcquisition.objects.filter(case_file__in=files))
-        assessments = Assessment.objects.filter(case_file__in=files)
-        _delete(SubDomainResult.objects.filter(assessment__in=assessments))
-        _delete(CriterionResult.objects.filter(assessment__in=assessments))
-        _delete(assessments)
+        _delete(Assessment.objects.filter(case_file__in=files))
         _delete(
             Candidate.objects.filter(pk__in=files.values("candidate_id")).exclude(
                 pk__in=others.values("candidate_id")
@@ -231,7 +226,6 @@ def _maintain(command: str) -> None:
         CaseFile,
         DomainAcquisition,
         Assessment,
-        SubDomainResult,
         Process,
         Task,
         Task.previous.through,

@@ -64,7 +64,6 @@ def assessment_rows(user: Any, filters: QueryDict) -> QuerySet[Assessment]:
     """Every assessment of the files the case files list shows for these filters, with its sub-domain
     results."""
     files = case_file_rows(user, filters).order_by().values("pk")
-    # Their sub-domain results are read per batch of rows by AssessmentResultResource.before_batch.
     return (
         Assessment.objects.filter(case_file__in=files)
         .select_related(

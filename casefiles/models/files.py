@@ -12,7 +12,7 @@ from django.db.models import F
 from django.db.models.functions import Upper
 from django.utils import timezone
 
-from accreditation.models import Certification, Criterion, Domain, FrameworkVersion, Site, SubDomain
+from accreditation.models import Certification, Domain, FrameworkVersion, Site
 from backoffice.uploads import StoredDocument
 
 
@@ -194,6 +194,14 @@ class Assessment(models.Model):
         related_name="final_assessments",
     )
     recorded_at = models.DateTimeField("saisi le", default=timezone.now)
+    # What the assessor recorded, written once with the assessment and always read with it: one document
+    # per assessment rather than some thirty rows (an import of 100,000 positionings wrote 2.8 million).
+    results = models.JSONField(
+        "résultats par sous-domaine", default=dict, help_text="code du sous-domaine → acquis (vrai/faux)"
+    )
+    criteria = models.JSONField(
+        "critères", default=dict, blank=True, help_text="code du critère → satisfait, quand saisis un à un"
+    )
 
     class Meta:
         verbose_name = "évaluation"
@@ -202,43 +210,6 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} du {self.assessed_on:%d/%m/%Y}"
-
-
-class SubDomainResult(models.Model):
-    # Found by assessment through the unique constraint's index; a framework's sub-domains are never
-    # searched for their results: no index of their own (28 rows a positioning would maintain them).
-    assessment = models.ForeignKey(
-        Assessment, on_delete=models.CASCADE, related_name="subdomain_results", db_index=False
-    )
-    subdomain = models.ForeignKey(SubDomain, on_delete=models.PROTECT, related_name="+", db_index=False)
-    acquired = models.BooleanField("acquis")
-    criteria_met = models.PositiveSmallIntegerField("critères satisfaits", null=True, blank=True)
-    criteria_total = models.PositiveSmallIntegerField("critères évalués", null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["assessment", "subdomain"], name="subdomain_result_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.subdomain.code} : {'acquis' if self.acquired else 'non acquis'}"
-
-
-class CriterionResult(models.Model):
-    # As SubDomainResult: the unique constraint's index serves the lookups by assessment.
-    assessment = models.ForeignKey(
-        Assessment, on_delete=models.CASCADE, related_name="criterion_results", db_index=False
-    )
-    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+", db_index=False)
-    met = models.BooleanField("satisfait")
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["assessment", "criterion"], name="criterion_result_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.criterion.code} : {'satisfait' if self.met else 'non satisfait'}"
 
 
 class DomainStatus(models.TextChoices):

@@ -18,10 +18,8 @@ from ..models import (
     AssessmentKind,
     CaseFile,
     CaseFileState,
-    CriterionResult,
     DomainAcquisition,
     DomainStatus,
-    SubDomainResult,
     TrainingPlan,
 )
 from .access import add_years, check_date, ensure_evaluator, lock_in_state
@@ -118,25 +116,15 @@ def _save(
     *,
     plan: TrainingPlan | None,
 ) -> Assessment:
-    assessment = Assessment.objects.create(
-        case_file=case_file, kind=kind, assessed_on=assessed_on, assessor=assessor, training_plan=plan
+    return Assessment.objects.create(
+        case_file=case_file,
+        kind=kind,
+        assessed_on=assessed_on,
+        assessor=assessor,
+        training_plan=plan,
+        results=outcome.results,
+        criteria=outcome.criteria,
     )
-    SubDomainResult.objects.bulk_create(
-        SubDomainResult(
-            assessment=assessment,
-            subdomain=o.subdomain,
-            acquired=o.acquired,
-            criteria_met=o.met,
-            criteria_total=o.total,
-        )
-        for o in outcome.subdomains
-    )
-    CriterionResult.objects.bulk_create(
-        CriterionResult(assessment=assessment, criterion_id=criterion_id, met=met)
-        for o in outcome.subdomains
-        for criterion_id, met in o.criteria.items()
-    )
-    return assessment
 
 
 def _apply(case_file: CaseFile, outcome: AssessmentOutcome, assessment: Assessment) -> None:

@@ -24,10 +24,8 @@ from ..models import (
     Candidate,
     CaseFile,
     CaseFileState,
-    CriterionResult,
     DomainAcquisition,
     DomainStatus,
-    SubDomainResult,
 )
 from .access import add_years
 from .assessments import ACQUISITION_YEARS, acquired_codes, assessment_summary, domain_result
@@ -206,27 +204,10 @@ def record_positionings_in_bulk(entries: list[PositioningToRecord]) -> None:
         case_file=[e.case_file.pk for e in entries],
         assessed_on=[e.assessed_on for e in entries],
         assessor=[e.assessor.pk for e in entries],
+        results=[e.outcome.results for e in entries],
+        criteria=[e.outcome.criteria for e in entries],
     )
     pairs = list(zip(assessment_ids, entries, strict=True))
-    insert_rows(
-        SubDomainResult,
-        ["assessment", "subdomain", "acquired", "criteria_met", "criteria_total"],
-        (
-            (assessment_id, o.subdomain.pk, o.acquired, o.met, o.total)
-            for assessment_id, e in pairs
-            for o in e.outcome.subdomains
-        ),
-    )
-    insert_rows(
-        CriterionResult,
-        ["assessment", "criterion", "met"],
-        (
-            (assessment_id, criterion_id, met)
-            for assessment_id, e in pairs
-            for o in e.outcome.subdomains
-            for criterion_id, met in o.criteria.items()
-        ),
-    )
     update_matching(
         DomainAcquisition,
         ["case_file", "domain"],

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from accreditation.models import SubDomain
 from backoffice.accounts.roles import Role, has_role
 from backoffice.audit.events import record
 
@@ -18,7 +19,6 @@ from ..models import (
     CaseFileState,
     DomainAcquisition,
     DomainStatus,
-    SubDomainResult,
 )
 from ..selectors import case_files_for
 from .access import add_years
@@ -81,12 +81,16 @@ def _rebuild(case_file: CaseFile) -> None:
     for row in rows.values():
         row.status, row.acquired_on, row.source = DomainStatus.NOT_ASSESSED, None, None
     assessments = list(case_file.assessments.order_by("assessed_on", "id"))
+    domain_of = dict(
+        SubDomain.objects.filter(domain__framework_version=case_file.framework_version_id).values_list(
+            "code", "domain_id"
+        )
+    )
     for assessment in assessments:
-        results = SubDomainResult.objects.filter(assessment=assessment).select_related("subdomain")
         by_domain: dict[int, bool] = {}
-        for result in results:
-            domain_id = result.subdomain.domain_id
-            by_domain[domain_id] = by_domain.get(domain_id, True) and result.acquired
+        for code, acquired in assessment.results.items():
+            domain_id = domain_of[code]
+            by_domain[domain_id] = by_domain.get(domain_id, True) and acquired
         for domain_id, acquired in by_domain.items():
             set_domain_result(rows[domain_id], acquired=acquired, assessment=assessment)
     DomainAcquisition.objects.bulk_update(rows.values(), ["status", "acquired_on", "source"])

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from accreditation.models import AccreditationStatus, Certification, FrameworkVersion, SubDomain
+from accreditation.models import AccreditationStatus, Certification, FrameworkVersion
 from casefiles.models import (
     AgendaItem,
     Assessment,
@@ -24,7 +24,6 @@ from casefiles.models import (
     Decision,
     JurySession,
     JurySessionStatus,
-    SubDomainResult,
 )
 from tests.factories import AccreditationFactory
 
@@ -78,14 +77,9 @@ def make_file(site, last_name: str, *, state=CaseFileState.READY_FOR_JURY, refer
 
 
 def assess(case_file, assessor, results: dict[str, bool], *, kind=AssessmentKind.POSITIONING, on=TODAY):
-    assessment = Assessment.objects.create(case_file=case_file, kind=kind, assessed_on=on, assessor=assessor)
-    subdomains = SubDomain.objects.filter(domain__framework_version=case_file.framework_version_id)
-    SubDomainResult.objects.bulk_create(
-        SubDomainResult(assessment=assessment, subdomain=s, acquired=results[s.code])
-        for s in subdomains
-        if s.code in results
+    return Assessment.objects.create(
+        case_file=case_file, kind=kind, assessed_on=on, assessor=assessor, results=results
     )
-    return assessment
 
 
 def make_session(region, *, held_on=TODAY, place="Paris, Transitions Pro", status=JurySessionStatus.CLOSED):
@@ -320,7 +314,7 @@ def test_assessment_results_xlsx_keeps_counts_and_dates_typed(client_for, office
     assert cells[0][header.index("evalue_le")].is_date
 
 
-def test_assessment_results_are_read_by_batches_with_one_query_for_the_results_of_each(
+def test_assessment_results_are_read_with_their_assessments_in_a_constant_number_of_queries(
     client_for, officer, evaluator, world, monkeypatch
 ):
     from django.db import connection
@@ -330,16 +324,21 @@ def test_assessment_results_are_read_by_batches_with_one_query_for_the_results_o
 
     assess(world["files"]["moreau"], evaluator, {"D7.4": False})
     monkeypatch.setattr(services, "CHUNK_SIZE", 2)  # three assessments: a full batch, then one row
+    client = client_for(officer)
 
-    with CaptureQueriesContext(connection) as queries:
-        rows = csv_of(export(client_for(officer), "resultats-evaluations"))
-
+    with CaptureQueriesContext(connection) as three:
+        rows = csv_of(export(client, "resultats-evaluations"))
     assert [(row["nom"], row["sous_domaine_d1_2"], row["sous_domaine_d7_4"]) for row in rows] == [
         ("Bernard", "non acquis", ""),
         ("Bernard", "acquis", ""),
         ("Moreau", "", "non acquis"),
     ]
-    assert sum("casefiles_subdomainresult" in q["sql"] for q in queries.captured_queries) == 2
+    for _ in range(3):  # three more batches
+        assess(world["files"]["moreau"], evaluator, {"D7.4": True, "D7.3": True})
+    with CaptureQueriesContext(connection) as six:
+        rows = csv_of(export(client, "resultats-evaluations"))
+
+    assert len(rows) == 6 and len(six.captured_queries) == len(three.captured_queries)
 
 
 def test_assessment_results_follow_the_case_files_list_filters_and_scope(

@@ -54,7 +54,7 @@ def _shape(case_file):  # type: ignore[no-untyped-def]
         ],
         "grid": [(d.domain_id, d.status, d.acquired_on) for d in case_file.domain_grid.order_by("domain_id")],
         "assessment": (assessment.kind, assessment.assessed_on, assessment.assessor_id),
-        "results": sorted(assessment.subdomain_results.values_list("subdomain_id", "acquired")),
+        "results": (assessment.results, assessment.criteria),
         "events": [
             (e.verb, e.actor_id, e.summary, sorted(e.data)) for e in events.order_by("occurred_at", "id")
         ],

@@ -229,4 +229,6 @@ def test_positioning_can_be_entered_per_criterion_with_the_mandatory_criterion_r
     grid = dict(case_file.domain_grid.values_list("domain__code", "status"))
     assert grid["D7"] == DomainStatus.TO_TRAIN and grid["D1"] == DomainStatus.ACQUIRED
     assert case_file.state == CaseFileState.TRAINING
-    assert case_file.assessments.get().criterion_results.count() == criteria.count()
+    assessment = case_file.assessments.get()
+    assert assessment.criteria == {c.code: c.code != "D7.3.2" for c in criteria}
+    assert assessment.results["D7.3"] is False and assessment.results["D1.1"] is True

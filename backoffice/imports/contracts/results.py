@@ -22,9 +22,7 @@ from casefiles.models import (
     AssessmentKind,
     CaseFile,
     CaseFileState,
-    CriterionResult,
     DomainAcquisition,
-    SubDomainResult,
     TrainingPlan,
 )
 from casefiles.services import record_final_evaluation, record_positioning
@@ -58,8 +56,6 @@ class ResultsContract(Contract):
     label = "Résultats d'évaluation"
     writes = (
         Assessment,
-        SubDomainResult,
-        CriterionResult,
         DomainAcquisition,
         CaseFile,
         CandidatePathwayTask,
@@ -252,13 +248,11 @@ class ResultsChecker(Checker):
         data, case_file = row.data, row.data["case_file"]
         recorded = Assessment.objects.filter(
             case_file=case_file, kind=data["kind"], assessed_on=data["assessed_on"], assessor=data["assessor"]
-        ).prefetch_related("subdomain_results__subdomain")
+        ).values_list("results", flat=True)
         wanted = {code: acquired for code, acquired in data["results"]}
-        for assessment in recorded:
-            have = {r.subdomain.code: r.acquired for r in assessment.subdomain_results.all()}
-            if have == wanted:
-                row.action = UNCHANGED
-                return
+        if wanted in recorded:
+            row.action = UNCHANGED
+            return
         label = (
             "une évaluation préalable"
             if data["kind"] == AssessmentKind.POSITIONING
