@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "backoffice.audit",
     "backoffice.imports",
     "backoffice.exports",
+    "backoffice.notifications",
     "accreditation",
     "casefiles",
     "workflows",
@@ -112,6 +113,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "backoffice.notifications.context.unread_notifications",
             ],
         },
     },
@@ -175,6 +177,7 @@ EMAIL_BACKEND = env(
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "emails"))  # the demo's file backend
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")

@@ -23,6 +23,7 @@ from .certificates import CertificatesApp
 from .exports.views import ExportsApp
 from .imports.views import ImportsApp
 from .juries import JuriesApp
+from .notifications.views import NotificationsApp
 
 
 class HomeApp(Application):
@@ -44,6 +45,7 @@ site = Site(
         CertificatesApp(),
         ImportsApp(),
         ExportsApp(),
+        NotificationsApp(),
         OrganisationsApp(),
         CampaignsApp(),
         ApprovalFlowAppViewset(AccreditationApprovalFlow, icon="fact_check", app_name="instruction"),

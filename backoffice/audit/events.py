@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -12,6 +12,14 @@ from django.db.models import Q
 from backoffice.bulksql import insert_alike, insert_objects
 
 from .models import AuditEvent
+
+_SUBSCRIBERS: list[Callable[[AuditEvent], None]] = []
+
+
+def subscribe(handler: Callable[[AuditEvent], None]) -> None:
+    """Call `handler` with each event `record` appends, in the same transaction (notifications)."""
+    if handler not in _SUBSCRIBERS:
+        _SUBSCRIBERS.append(handler)
 
 
 def record(
@@ -33,6 +41,8 @@ def record(
         data=data,
     )
     appended.save()
+    for handler in _SUBSCRIBERS:
+        handler(appended)
     return appended
 
 

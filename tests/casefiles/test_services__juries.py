@@ -216,7 +216,8 @@ def test_award_return_and_refuse_move_each_pathway_on(
     session.refresh_from_db()
     assert session.status == JurySessionStatus.CLOSED
     assert "Procès-verbal" in PdfReader(session.minutes.open("rb")).pages[0].extract_text()
-    assert len(callbacks) == 1  # one PDF job, enqueued after commit
+    pdf_jobs = [c for c in callbacks if "issue_certificate_job" in repr(c)]
+    assert len(pdf_jobs) == 1  # one PDF job, enqueued after commit (beside the notifications)
     certificate = certificates[0]
     assert certificate.number == f"CLEA-{TODAY.year}-IDF-000001"
     assert certificate.status == CertificateStatus.PENDING

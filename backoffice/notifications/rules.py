@@ -1,0 +1,136 @@
+"""Who learns what: each audit event recorded one by one (the services' `record`) may write notifications
+in the same transaction. Bulk imports record their events in bulk and notify nobody per row: the person
+who imports sees the import's result page.
+
+The scheduled reminders (expiries, overdue tasks, jury convocations) are in `reminders.py`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
+from accreditation.events import ApplicationEvent
+from accreditation.models import AccreditationApplication
+from backoffice.audit.models import AuditEvent
+from casefiles.events import CaseFileEvent, CertificateEvent, JuryEvent
+from casefiles.models import CaseFile, JurySession
+
+from .services import Message, notify
+
+Rule = Callable[[AuditEvent], None]
+RULES: dict[str, Rule] = {}
+
+
+def rule(*verbs: str) -> Callable[[Rule], Rule]:
+    def register(handler: Rule) -> Rule:
+        for verb in verbs:
+            RULES[verb] = handler
+        return handler
+
+    return register
+
+
+def on_event(event: AuditEvent) -> None:
+    handler = RULES.get(event.verb)
+    if handler is not None:
+        handler(event)
+
+
+def organisation_staff(organisation_id: int) -> Any:
+    """The active accounts of an organisation (its evaluators and trainers)."""
+    return get_user_model().objects.filter(scope__organisation_id=organisation_id, is_active=True)
+
+
+def _key(event: AuditEvent) -> str:
+    return f"event:{event.pk}"
+
+
+def case_file_link(pk: Any) -> str:
+    return f"/candidats/dossiers/{pk}/detail/"
+
+
+# Accreditation applications: the organisation's people follow their application.
+
+APPLICATION_MESSAGES = {
+    ApplicationEvent.SUBMITTED: ("application_received", "Votre candidature à l'habilitation est bien reçue"),
+    ApplicationEvent.INFORMATION_REQUESTED: (
+        "information_requested",
+        "Un complément est demandé pour votre candidature",
+    ),
+    ApplicationEvent.DECIDED: ("application_decided", "La décision sur votre candidature est rendue"),
+}
+
+
+@rule(*APPLICATION_MESSAGES)
+def application_changed(event: AuditEvent) -> None:
+    application = AccreditationApplication.objects.select_related("organisation", "campaign").get(
+        pk=event.subject_id
+    )
+    template, subject = APPLICATION_MESSAGES[ApplicationEvent(event.verb)]
+    context = {
+        "organisation": str(application.organisation) if application.organisation_id else "",
+        "campaign": str(application.campaign),
+        "summary": event.summary,
+        "answer_by": application.answer_by.strftime("%d/%m/%Y") if application.answer_by else "",
+    }
+    notify(
+        Message(_key(event), template, subject, context, link=f"/campagnes/candidatures/{application.pk}/"),
+        users=organisation_staff(application.organisation_id) if application.organisation_id else (),
+    )
+
+
+# Candidate files: the evaluation organisation follows its files; the candidate learns of the certificate.
+
+FILE_MESSAGES = {
+    CaseFileEvent.OPENED: ("file_opened", "Dossier ouvert : {file}"),
+    CaseFileEvent.READY_FOR_JURY: ("file_ready_for_jury", "Dossier prêt pour le jury : {file}"),
+    CaseFileEvent.RETURNED_BY_JURY: ("file_returned", "Dossier renvoyé par le jury : {file}"),
+    CertificateEvent.ISSUED: ("certificate_issued", "Certificat délivré : {file}"),
+}
+
+
+@rule(*FILE_MESSAGES)
+def case_file_changed(event: AuditEvent) -> None:
+    case_file = CaseFile.objects.select_related("candidate", "certification", "evaluation_site").get(
+        pk=event.subject_id
+    )
+    template, subject = FILE_MESSAGES[event.verb]  # type: ignore[index]
+    context = {
+        "file": str(case_file),
+        "reference": case_file.reference,
+        "certification": case_file.certification.name,
+        "site": case_file.evaluation_site.name,
+        "summary": event.summary,
+    }
+    message = Message(
+        _key(event), template, subject.format(file=str(case_file)), context, link=case_file_link(case_file.pk)
+    )
+    notify(message, users=organisation_staff(case_file.evaluation_site.organisation_id))
+    if event.verb == CertificateEvent.ISSUED and case_file.candidate.email:
+        notify(
+            Message(
+                _key(event),
+                "certificate_issued_candidate",
+                f"Votre certificat {case_file.certification.name} est délivré",
+                {**context, "first_name": case_file.candidate.first_name},
+            ),
+            emails=[case_file.candidate.email],
+        )
+
+
+@rule(JuryEvent.CLOSED)
+def jury_closed(event: AuditEvent) -> None:
+    session = JurySession.objects.select_related("region").get(pk=event.subject_id)
+    members = get_user_model().objects.filter(pk__in=session.members.values("user_id"))
+    notify(
+        Message(
+            _key(event),
+            "jury_closed",
+            f"Session de jury du {session.held_on:%d/%m/%Y} close",
+            {"session": str(session), "region": session.region.name},
+            link=f"/jurys/{session.pk}/",
+        ),
+        users=members,
+    )
