@@ -9,12 +9,14 @@ retried with back-off (Dramatiq's Retries), then the row is marked failed for th
 from __future__ import annotations
 
 import datetime as dt
+import smtplib
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
@@ -113,7 +115,7 @@ def deliver(pk: int) -> str:
             return "déjà traitée"
         notification.attempts += 1
         try:
-            email_for(notification).send()
+            send(email_for(notification))
         except Exception as error:  # any transport error: kept on the row, retried
             notification.last_error = f"{type(error).__name__}: {error}"[:500]
             if notification.attempts >= MAX_ATTEMPTS:
@@ -149,6 +151,33 @@ def email_for(notification: Notification) -> EmailMultiAlternatives:
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+_THREAD = threading.local()
+
+
+def send(message: EmailMultiAlternatives) -> None:
+    """Send through this thread's connection, kept open between emails (a worker thread sends many: a new
+    SMTP connection and greeting for each was half of an email's cost); a connection the server dropped
+    while idle is opened again once, any other error closes it for the next email."""
+    connections = _THREAD.__dict__.setdefault("connections", {})
+    backend = settings.EMAIL_BACKEND
+    connection = connections.get(backend)
+    if connection is None:
+        connection = connections[backend] = get_connection(backend)
+        connection.open()
+    message.connection = connection
+    try:
+        try:
+            message.send()
+        except smtplib.SMTPServerDisconnected:
+            connection.close()
+            connection.open()
+            message.send()
+    except Exception:
+        connections.pop(backend, None)
+        connection.close()
+        raise
 
 
 def absolute_url(path: str) -> str:

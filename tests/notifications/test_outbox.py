@@ -204,3 +204,40 @@ def test_through_the_real_broker_the_sweeper_recovers_an_email_whose_message_was
         worker.stop()
 
     assert len(mail.outbox) == 1 and _emails().get().status == Status.SENT
+
+
+class DroppingBackend(BaseEmailBackend):
+    """Counts the connections opened; `drop` makes the next send fail as a server closing an idle link."""
+
+    opened = 0
+    drop = False
+    sent: list[str] = []
+
+    def open(self):  # type: ignore[no-untyped-def]
+        type(self).opened += 1
+        return True
+
+    def send_messages(self, messages):  # type: ignore[no-untyped-def]
+        if type(self).drop:
+            type(self).drop = False
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        type(self).sent.extend(m.to[0] for m in messages)
+        return len(messages)
+
+
+def test_a_worker_thread_keeps_its_smtp_connection_and_reopens_it_when_the_server_dropped_it(
+    person, settings
+):
+    settings.EMAIL_BACKEND = f"{__name__}.DroppingBackend"
+    DroppingBackend.opened, DroppingBackend.sent = 0, []
+    services.notify(MESSAGE, users=[person], emails=["a@example.org", "b@example.org"])
+    first, second, third = _emails().order_by("pk")
+
+    services.deliver(first.pk)
+    services.deliver(second.pk)
+    assert DroppingBackend.opened == 1  # one connection for both
+    DroppingBackend.drop = True
+    assert services.deliver(third.pk) == "envoyée"
+
+    assert DroppingBackend.opened == 2 and len(DroppingBackend.sent) == 3
+    assert _emails(status=Status.SENT).count() == 3
