@@ -20,6 +20,7 @@ from workflows.viewsets import ApprovalFlowAppViewset, ScopedFlowAppViewset
 
 from . import views
 from .certificates import CertificatesApp
+from .dashboards.views import DashboardsApp
 from .exports.views import ExportsApp
 from .imports.views import ImportsApp
 from .juries import JuriesApp
@@ -45,6 +46,7 @@ site = Site(
         CertificatesApp(),
         ImportsApp(),
         ExportsApp(),
+        DashboardsApp(),
         NotificationsApp(),
         OrganisationsApp(),
         CampaignsApp(),

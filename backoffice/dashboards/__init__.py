@@ -1,0 +1,1 @@
+"""Supervisors' dashboards: backlogs, ageing, throughput, outcomes, campaigns and workload, within scope."""

@@ -1,0 +1,251 @@
+"""Outcomes and population of the candidate pathway, for a region, a certification and a period: the figures a
+regional report quotes ("3,842 participants, 1,802 certified, 88 % jobseekers, half under 30").
+
+Definitions (also in docs/dashboards.md, "Résultats et publics"):
+
+- participants: the files the person may see (`case_files_for`) opened within the period (`opened_on` from
+  start to end, both included; no period: every file), within the region and certification chosen;
+- certified: among those participants, the files holding a certificate awarded by a jury and not revoked
+  (`Certificate`, status pending or issued), whenever it was awarded: the period picks a cohort of entrants;
+- certification rate: certified / participants;
+- certified straight after the preliminary assessment: certified files without any training plan; its share
+  is of the certified;
+- age: whole years reached on the day the file was opened (`opened_on` − birth date), in the bands < 25,
+  25–29, 30–44, 45 and over; sex and status as recorded on the candidate (empty: "non renseigné");
+- sectors: the sector of the professional project as typed, the ten with most participants.
+
+Percentages are numbers with one decimal (88.0), 0.0 when there is nothing to divide. Three queries whatever
+the number of files: one conditional aggregate for the synthesis, ages, sexes and statuses, one per sector
+and one per region. The age is computed from year, month and day, which PostgreSQL and SQLite both extract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
+from django.db.models.lookups import GreaterThan
+
+from casefiles.models import CandidateStatus, Certificate, CertificateStatus, Sex, TrainingPlan
+from casefiles.selectors import case_files_for
+
+from .filters import Filters
+from .tables import Table
+
+URL = "/tableaux-de-bord/resultats/"
+UNKNOWN = "non renseigné"
+AGE_BANDS = (
+    ("moins de 25 ans", None, 25),
+    ("25 à 29 ans", 25, 30),
+    ("30 à 44 ans", 30, 45),
+    ("45 ans et plus", 45, None),
+)
+SEXES = [(Sex.FEMALE.value, "Femme"), (Sex.MALE.value, "Homme"), ("", UNKNOWN)]
+STATUSES = [(status.value, str(status.label)) for status in CandidateStatus]
+TOP_SECTORS = 10
+SHARE = "part des participants (%)"
+RATE = "taux de certification (%)"
+
+
+def percent(part: int, whole: int) -> float:
+    return round(100 * part / whole, 1) if whole else 0.0
+
+
+def participants(user: Any, filters: Filters) -> QuerySet:
+    """The files opened in the period, within the filters and the person's scope, each marked certified
+    when it holds a certificate not revoked."""
+    return (
+        case_files_for(user)
+        .filter(filters.regions_q("evaluation_site__region"))
+        .filter(filters.certification_q("certification"))
+        .filter(filters.period_q("opened_on"))
+        .annotate(
+            is_certified=Exists(
+                Certificate.objects.filter(case_file=OuterRef("pk")).exclude(status=CertificateStatus.REVOKED)
+            ),
+        )
+    )
+
+
+def _age_at_opening() -> Any:
+    """Whole years between birth and opening: the difference of years, less one before the birthday."""
+    opened = ExtractMonth("opened_on") * 100 + ExtractDay("opened_on")
+    born = ExtractMonth("candidate__birth_date") * 100 + ExtractDay("candidate__birth_date")
+    before_birthday = Case(When(GreaterThan(born, opened), then=Value(1)), default=Value(0))
+    return ExpressionWrapper(
+        ExtractYear("opened_on") - ExtractYear("candidate__birth_date") - before_birthday,
+        output_field=IntegerField(),
+    )
+
+
+def _band_q(younger: int | None, older: int | None) -> Q:
+    band = Q()
+    if younger is not None:
+        band &= Q(age__gte=younger)
+    if older is not None:
+        band &= Q(age__lt=older)
+    return band
+
+
+def _pair(name: str, condition: Q) -> dict[str, Any]:
+    """Participants and certified under a condition, as two conditional counts."""
+    return {
+        f"{name}_p": Count("id", filter=condition),
+        f"{name}_c": Count("id", filter=condition & Q(is_certified=True)),
+    }
+
+
+def _profile(user: Any, filters: Filters) -> dict[str, int]:
+    """Every count of the synthesis, ages, sexes and statuses, in one aggregate query."""
+    figures: dict[str, Any] = {
+        "participants": Count("id"),
+        "certified": Count("id", filter=Q(is_certified=True)),
+        "direct": Count("id", filter=Q(is_certified=True, is_trained=False)),
+    }
+    for i, (_, younger, older) in enumerate(AGE_BANDS):
+        figures |= _pair(f"age{i}", _band_q(younger, older))
+    for i, (value, _) in enumerate(SEXES):
+        figures |= _pair(f"sex{i}", Q(candidate__sex=value))
+    for i, (value, _) in enumerate(STATUSES):
+        figures |= _pair(f"status{i}", Q(candidate__status=value))
+    return (
+        participants(user, filters)
+        .annotate(
+            is_trained=Exists(TrainingPlan.objects.filter(case_file=OuterRef("pk"))), age=_age_at_opening()
+        )
+        .aggregate(**figures)
+    )
+
+
+def synthesis(profile: dict[str, int]) -> Table:
+    total, certified, direct = profile["participants"], profile["certified"], profile["direct"]
+    under_25 = profile["age0_p"]
+    under_30 = under_25 + profile["age1_p"]
+    jobseekers = profile[f"status{_status_index(CandidateStatus.JOBSEEKER)}_p"]
+    employees = profile[f"status{_status_index(CandidateStatus.EMPLOYEE)}_p"]
+    rows: list[list[Any]] = [
+        ["participants", total],
+        ["certifiés", certified],
+        [RATE, percent(certified, total)],
+        ["certifiés directement après l'évaluation préalable", direct],
+        ["certifiés directement après l'évaluation préalable (% des certifiés)", percent(direct, certified)],
+        ["demandeurs d'emploi (%)", percent(jobseekers, total)],
+        ["salariés (%)", percent(employees, total)],
+        ["moins de 25 ans (%)", percent(under_25, total)],
+        ["moins de 30 ans (%)", percent(under_30, total)],
+    ]
+    return Table("synthese", "Synthèse", ["indicateur", "valeur"], rows)
+
+
+def _status_index(status: CandidateStatus) -> int:
+    return [value for value, _ in STATUSES].index(status.value)
+
+
+def breakdown(
+    profile: dict[str, int], *, key: str, title: str, label: str, prefix: str, names: list[str], chart: str
+) -> Table:
+    """One row per category: participants, certified, share of the participants."""
+    total = profile["participants"]
+    rows: list[list[Any]] = []
+    for i, name in enumerate(names):
+        count = profile[f"{prefix}{i}_p"]
+        rows.append([name, count, profile[f"{prefix}{i}_c"], percent(count, total)])
+    columns = [1, 2] if chart == "bar" else [1]
+    return Table(
+        key,
+        title,
+        [label, "participants", "certifiés", SHARE],
+        rows,
+        chart={"type": chart, "columns": columns},
+    )
+
+
+def by_sector(user: Any, filters: Filters, total: int) -> Table:
+    counts = (
+        participants(user, filters)
+        .values("candidate__sector")
+        .annotate(p=Count("id"), c=Count("id", filter=Q(is_certified=True)))
+        .order_by("-p", "candidate__sector")[:TOP_SECTORS]
+    )
+    rows: list[list[Any]] = [
+        [values["candidate__sector"] or UNKNOWN, values["p"], values["c"], percent(values["p"], total)]
+        for values in counts
+    ]
+    return Table(
+        "secteurs",
+        f"Secteurs du projet professionnel ({TOP_SECTORS} premiers)",
+        ["secteur", "participants", "certifiés", SHARE],
+        rows,
+        chart={"type": "bar", "columns": [1, 2]},
+    )
+
+
+def by_region(user: Any, filters: Filters) -> Table:
+    region, name = "evaluation_site__region", "evaluation_site__region__name"
+    counts = (
+        participants(user, filters)
+        .values(region, name)
+        .annotate(p=Count("id"), c=Count("id", filter=Q(is_certified=True)))
+        .order_by(name)
+    )
+    rows: list[list[Any]] = []
+    links: list[str | None] = []
+    for values in counts:
+        rows.append([values[name], values["p"], values["c"], percent(values["c"], values["p"])])
+        links.append(f"{URL}?" + filters.query(region=values[region]))
+    return Table(
+        "regions",
+        "Par région",
+        ["région", "participants", "certifiés", RATE],
+        rows,
+        chart={"type": "bar", "columns": [1, 2]},
+        links=links,
+    )
+
+
+def outcome_tables(user: Any, filters: Filters) -> list[Table]:
+    """The page's six tables: synthesis, ages, sexes, statuses, sectors and regions."""
+    profile = _profile(user, filters)
+    return [
+        synthesis(profile),
+        breakdown(
+            profile,
+            key="ages",
+            title="Par tranche d'âge",
+            label="tranche d'âge",
+            prefix="age",
+            names=[name for name, _, _ in AGE_BANDS],
+            chart="bar",
+        ),
+        breakdown(
+            profile,
+            key="sexe",
+            title="Par sexe",
+            label="sexe",
+            prefix="sex",
+            names=[name for _, name in SEXES],
+            chart="doughnut",
+        ),
+        breakdown(
+            profile,
+            key="statut",
+            title="Par statut",
+            label="statut",
+            prefix="status",
+            names=[name for _, name in STATUSES],
+            chart="doughnut",
+        ),
+        by_sector(user, filters, profile["participants"]),
+        by_region(user, filters),
+    ]

@@ -1,0 +1,153 @@
+"""The backlog page: open pathway tasks by step, region, certification, organisation and person, by age and
+overdue — checked against files of known ages, within each person's scope, exported as shown."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accreditation.models import Certification
+from accreditation.services import set_user_scope
+from backoffice.accounts.roles import Role
+from casefiles.services import open_case_file
+from tests.factories import UserFactory
+from tests.workflows.conftest import start_in_bulk
+from workflows.models import CandidatePathwayTask
+
+pytestmark = pytest.mark.django_db
+URL = "/tableaux-de-bord/stocks/"
+TODAY = dt.date.today()
+
+
+def open_files(site, ages: list[int], evaluator, *, name: str) -> None:  # type: ignore[no-untyped-def]
+    """One file per age: its positioning task created that many days ago."""
+    clea = Certification.objects.get(code="CLEA")
+    files = [
+        open_case_file(
+            site=site,
+            certification=clea,
+            opened_on=TODAY - dt.timedelta(days=age),
+            candidate_data={
+                "last_name": f"{name}{'x' * n}",
+                "first_name": "Test",
+                "birth_date": dt.date(1990, 1, 1),
+                "status": "jobseeker",
+                "postcode": "93200",
+            },
+            actor=evaluator,
+        )
+        for n, age in enumerate(ages)
+    ]
+    start_in_bulk(files)
+    for case_file, age in zip(files, ages, strict=True):
+        CandidatePathwayTask.objects.filter(process_id=case_file.process_id, flow_task_type="HUMAN").update(
+            created=timezone.now() - dt.timedelta(days=age, hours=1)
+        )
+
+
+@pytest.fixture
+def world(idf_site, ara_site, evaluator):  # type: ignore[no-untyped-def]
+    ara_staff = UserFactory(username="evaluateur.ara", role=Role.EVALUATOR_STAFF)
+    set_user_scope(ara_staff, organisation=ara_site.organisation, actor=None)
+    open_files(idf_site, [3, 10, 40, 100], evaluator, name="Idf")
+    open_files(ara_site, [20], ara_staff, name="Ara")
+
+
+@pytest.fixture
+def idf_supervisor(idf):  # type: ignore[no-untyped-def]
+    user = UserFactory(username="superviseur.idf", role=Role.SUPERVISOR)
+    set_user_scope(user, regions=[idf], actor=None)
+    return user
+
+
+def table(response, key: str) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    html = response.content.decode()
+    start = html.index(f'data-table="{key}"')
+    body = html[html.index("<tbody>", start) + 7 : html.index("</tbody>", start)]
+    rows = []
+    for row in body.split("<tr>")[1:]:
+        cells = [cell.split(">", 1)[1].split("</td>")[0] for cell in row.split("<td")[1:]]
+        rows.append([c.split(">")[-2].split("<")[0] if c.startswith("<a") else c for c in cells])
+    return rows
+
+
+def test_a_national_supervisor_sees_every_open_task_by_step_age_and_overdue(client_for, supervisor, world):
+    response = client_for(supervisor).get(URL)
+
+    assert response.status_code == 200
+    # 5 positionings: ages 3 | 10, 20 | 40 | 100; due after 15 days: 20, 40 and 100 are late.
+    assert table(response, "etapes") == [["Évaluation préalable", "5", "1", "2", "1", "1", "3"]]
+    assert sorted(table(response, "par-region")) == sorted(
+        [
+            ["Île-de-France", "4", "1", "1", "1", "1", "2"],
+            ["Auvergne-Rhône-Alpes", "1", "0", "1", "0", "0", "1"],
+        ]
+    )
+    assert table(response, "par-certification") == [["Certification CléA", "5", "1", "2", "1", "1", "3"]]
+    assert table(response, "par-owner") == [["(non assignée)", "5", "1", "2", "1", "1", "3"]]
+
+
+def test_a_regional_supervisor_sees_only_their_region_and_cannot_ask_for_another(
+    client_for, idf_supervisor, ara, world
+):
+    client = client_for(idf_supervisor)
+
+    assert table(client.get(URL), "etapes") == [["Évaluation préalable", "4", "1", "1", "1", "1", "2"]]
+    refused = client.get(URL, {"region": ara.pk})
+    assert refused.status_code == 200 and 'data-table="etapes"' not in refused.content.decode()
+    assert "Sélectionnez un choix valide" in refused.content.decode()
+
+
+def test_filters_in_the_url_narrow_the_figures_and_the_step_links_drill_down(
+    client_for, supervisor, idf, world
+):
+    response = client_for(supervisor).get(URL, {"region": idf.pk})
+
+    assert table(response, "etapes") == [["Évaluation préalable", "4", "1", "1", "1", "1", "2"]]
+    assert f'href="/parcours/tasks/?region={idf.pk}&amp;flow_task=' in response.content.decode()
+
+
+def test_each_table_exports_exactly_its_rows(client_for, supervisor, world):
+    client = client_for(supervisor)
+    shown = table(client.get(URL), "par-region")
+
+    exported = client.get(URL, {"table": "par-region", "format": "csv"})
+
+    assert exported["Content-Disposition"].endswith('.csv"')
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == [
+        "région",
+        "ouvertes",
+        "moins de 7 jours",
+        "7 à 30 jours",
+        "30 à 90 jours",
+        "plus de 90 jours",
+        "en retard",
+    ]
+    assert rows[1:] == shown
+    assert client.get(URL, {"table": "nope", "format": "csv"}).status_code == 404
+
+
+def test_organisation_staff_and_anonymous_people_are_kept_out(client_for, client, evaluator, world):
+    assert client_for(evaluator).get(URL).status_code == 403
+    assert client.get(URL).status_code == 302
+
+
+def test_the_page_makes_the_same_number_of_queries_whatever_the_number_of_files(
+    client_for, supervisor, idf_site, evaluator, world
+):
+    client = client_for(supervisor)
+    with CaptureQueriesContext(connection) as few:
+        client.get(URL)
+    open_files(idf_site, [1, 2, 5, 8, 16, 32, 50, 60], evaluator, name="More")
+    with CaptureQueriesContext(connection) as more:
+        response = client.get(URL)
+
+    assert table(response, "etapes")[0][1] == "13"
+    assert len(more.captured_queries) == len(few.captured_queries)
