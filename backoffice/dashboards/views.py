@@ -15,7 +15,7 @@ from viewflow.urls import Application
 
 from backoffice.accounts.roles import Role, has_role
 
-from . import backlog, campaigns, throughput
+from . import backlog, campaigns, outcomes, throughput, workload
 from .filters import Filters, read_filters
 from .tables import Table, export_response
 
@@ -59,58 +59,42 @@ def render_dashboard(request: HttpRequest, *, title: str, intro: str, build: Bui
     return TemplateResponse(request, "backoffice/dashboards/page.html", context)
 
 
-@require_GET
-def backlog_page(request: HttpRequest) -> HttpResponse:
-    return render_dashboard(
-        request,
-        title="Stocks et retards du parcours",
-        intro="Tâches ouvertes du parcours candidat, par ancienneté, et celles qui ont passé leur échéance.",
-        build=backlog.backlog_tables,
-    )
+def dashboard_page(*, title: str, intro: str, build: Builder) -> Callable[[HttpRequest], HttpResponse]:
+    @require_GET
+    def page(request: HttpRequest) -> HttpResponse:
+        return render_dashboard(request, title=title, intro=intro, build=build)
+
+    return page
 
 
-@require_GET
-def throughput_page(request: HttpRequest) -> HttpResponse:
-    return render_dashboard(
-        request,
-        title="Flux et délais",
-        intro="Dossiers ouverts, évalués, présentés au jury et certifiés, par mois et par semaine ; délais.",
-        build=throughput.throughput_tables,
-    )
-
-
-@require_GET
-def campaigns_page(request: HttpRequest) -> HttpResponse:
-    return render_dashboard(
-        request,
-        title="Campagnes d'habilitation",
-        intro="Candidatures par état et durée des états, décisions, établissements habilités, échéances.",
-        build=campaigns.campaign_tables,
-    )
-
-
-@require_GET
-def outcomes_page(request: HttpRequest) -> HttpResponse:
-    from . import outcomes
-
-    return render_dashboard(
-        request,
-        title="Résultats et publics",
-        intro="Participants, certifiés et profil des candidat·es par région, certification et période.",
-        build=outcomes.outcome_tables,
-    )
+backlog_page = dashboard_page(
+    title="Stocks et retards du parcours",
+    intro="Tâches ouvertes du parcours candidat, par ancienneté, et celles qui ont passé leur échéance.",
+    build=backlog.backlog_tables,
+)
+throughput_page = dashboard_page(
+    title="Flux et délais",
+    intro="Dossiers ouverts, évalués, présentés au jury et certifiés, par mois et par semaine ; délais.",
+    build=throughput.throughput_tables,
+)
+campaigns_page = dashboard_page(
+    title="Campagnes d'habilitation",
+    intro="Candidatures par état et durée des états, décisions, établissements habilités, échéances.",
+    build=campaigns.campaign_tables,
+)
+outcomes_page = dashboard_page(
+    title="Résultats et publics",
+    intro="Participants, certifiés et profil des candidat·es par région, certification et période.",
+    build=outcomes.outcome_tables,
+)
 
 
 @require_GET
 def workload_page(request: HttpRequest) -> HttpResponse:
-    from . import workload
-
     return workload.workload_page(request)
 
 
 def reassign(request: HttpRequest) -> HttpResponse:
-    from . import workload
-
     return workload.reassign_view(request)
 
 

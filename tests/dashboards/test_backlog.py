@@ -10,53 +10,27 @@ import io
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from viewflow.workflow.status import STATUS
 
-from accreditation.models import Certification
 from accreditation.services import set_user_scope
 from backoffice.accounts.roles import Role
-from casefiles.services import open_case_file
+from tests.dashboards.helpers import open_tasks, table
 from tests.factories import UserFactory
-from tests.workflows.conftest import start_in_bulk
-from workflows.models import CandidatePathwayTask
 
 pytestmark = pytest.mark.django_db
 URL = "/tableaux-de-bord/stocks/"
 TODAY = dt.date.today()
 
 
-def open_files(site, ages: list[int], evaluator, *, name: str) -> None:  # type: ignore[no-untyped-def]
-    """One file per age: its positioning task created that many days ago."""
-    clea = Certification.objects.get(code="CLEA")
-    files = [
-        open_case_file(
-            site=site,
-            certification=clea,
-            opened_on=TODAY - dt.timedelta(days=age),
-            candidate_data={
-                "last_name": f"{name}{'x' * n}",
-                "first_name": "Test",
-                "birth_date": dt.date(1990, 1, 1),
-                "status": "jobseeker",
-                "postcode": "93200",
-            },
-            actor=evaluator,
-        )
-        for n, age in enumerate(ages)
-    ]
-    start_in_bulk(files)
-    for case_file, age in zip(files, ages, strict=True):
-        CandidatePathwayTask.objects.filter(process_id=case_file.process_id, flow_task_type="HUMAN").update(
-            created=timezone.now() - dt.timedelta(days=age, hours=1)
-        )
+def open_files(site, ages: list[int], *, name: str) -> None:  # type: ignore[no-untyped-def]
+    """One file per age: its positioning task, waiting in the queue, created that many days ago."""
+    open_tasks(site, [(age, None, STATUS.NEW) for age in ages], name=name)
 
 
 @pytest.fixture
-def world(idf_site, ara_site, evaluator):  # type: ignore[no-untyped-def]
-    ara_staff = UserFactory(username="evaluateur.ara", role=Role.EVALUATOR_STAFF)
-    set_user_scope(ara_staff, organisation=ara_site.organisation, actor=None)
-    open_files(idf_site, [3, 10, 40, 100], evaluator, name="Idf")
-    open_files(ara_site, [20], ara_staff, name="Ara")
+def world(idf_site, ara_site):  # type: ignore[no-untyped-def]
+    open_files(idf_site, [3, 10, 40, 100], name="Idf")
+    open_files(ara_site, [20], name="Ara")
 
 
 @pytest.fixture
@@ -64,17 +38,6 @@ def idf_supervisor(idf):  # type: ignore[no-untyped-def]
     user = UserFactory(username="superviseur.idf", role=Role.SUPERVISOR)
     set_user_scope(user, regions=[idf], actor=None)
     return user
-
-
-def table(response, key: str) -> list[list[str]]:  # type: ignore[no-untyped-def]
-    html = response.content.decode()
-    start = html.index(f'data-table="{key}"')
-    body = html[html.index("<tbody>", start) + 7 : html.index("</tbody>", start)]
-    rows = []
-    for row in body.split("<tr>")[1:]:
-        cells = [cell.split(">", 1)[1].split("</td>")[0] for cell in row.split("<td")[1:]]
-        rows.append([c.split(">")[-2].split("<")[0] if c.startswith("<a") else c for c in cells])
-    return rows
 
 
 def test_a_national_supervisor_sees_every_open_task_by_step_age_and_overdue(client_for, supervisor, world):
@@ -145,7 +108,7 @@ def test_the_page_makes_the_same_number_of_queries_whatever_the_number_of_files(
     client = client_for(supervisor)
     with CaptureQueriesContext(connection) as few:
         client.get(URL)
-    open_files(idf_site, [1, 2, 5, 8, 16, 32, 50, 60], evaluator, name="More")
+    open_files(idf_site, [1, 2, 5, 8, 16, 32, 50, 60], name="More")
     with CaptureQueriesContext(connection) as more:
         response = client.get(URL)
 

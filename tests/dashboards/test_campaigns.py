@@ -14,7 +14,7 @@ from backoffice.audit.models import AuditEvent
 from backoffice.dashboards.campaigns import states_table
 from backoffice.dashboards.filters import Filters
 from tests.accreditation.test_services__instruction import ready_to_submit
-from tests.dashboards.test_backlog import table
+from tests.dashboards.helpers import table
 from tests.factories import AccreditationFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from accreditation.services import set_user_scope
 from backoffice.accounts.roles import Role
 from casefiles.models import AgendaItem, CaseFile, Certificate, JurySession, JurySessionStatus
 from casefiles.services import open_case_file
-from tests.dashboards.test_backlog import table
+from tests.dashboards.helpers import table
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,18 +15,15 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
-from accreditation.models import Certification
 from accreditation.services import set_user_scope
 from backoffice.accounts.roles import Role
 from backoffice.audit.models import AuditEvent
 from backoffice.dashboards.services import reassign_tasks
 from casefiles.models import AgendaItem, College, JuryMember, JurySession, JurySessionStatus
-from casefiles.services import open_case_file
+from tests.dashboards.helpers import open_tasks
 from tests.factories import UserFactory
-from tests.workflows.conftest import start_in_bulk
 from workflows.models import CandidatePathwayTask
 
 pytestmark = pytest.mark.django_db
@@ -34,40 +31,6 @@ URL = "/tableaux-de-bord/charge/"
 REASSIGN = "/tableaux-de-bord/charge/reassigner/"
 TODAY = dt.date.today()
 NEW, ASSIGNED, STARTED = STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED
-
-
-def open_tasks(site, specs: list[tuple[int, object, str]], *, name: str) -> list[CandidatePathwayTask]:  # type: ignore[no-untyped-def]
-    """One file per (age in days, owner or None, status): its positioning task, created that long ago."""
-    clea = Certification.objects.get(code="CLEA")
-    files = [
-        open_case_file(
-            site=site,
-            certification=clea,
-            opened_on=TODAY - dt.timedelta(days=age),
-            candidate_data={
-                "last_name": f"{name}{'x' * n}",
-                "first_name": "Test",
-                "birth_date": dt.date(1990, 1, 1),
-                "status": "jobseeker",
-                "postcode": "93200",
-            },
-            actor=None,
-        )
-        for n, (age, _, _) in enumerate(specs)
-    ]
-    start_in_bulk(files)
-    tasks = []
-    for case_file, (age, owner, status) in zip(files, specs, strict=True):
-        task = CandidatePathwayTask.objects.get(process_id=case_file.process_id, flow_task_type="HUMAN")
-        CandidatePathwayTask.objects.filter(pk=task.pk).update(
-            created=timezone.now() - dt.timedelta(days=age, hours=1),
-            owner=owner,
-            status=status,
-            started=timezone.now() if status == STARTED else None,
-        )
-        task.refresh_from_db()
-        tasks.append(task)
-    return tasks
 
 
 def person(username: str, first: str, last: str, role: Role, **scope) -> object:  # type: ignore[no-untyped-def]
