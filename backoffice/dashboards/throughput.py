@@ -167,7 +167,7 @@ def _days(value: Any) -> float | None:
 
 
 def _round(value: float) -> float:
-    return round(value, 1)
+    return round(float(value), 1)
 
 
 def _quantile(values: list[int], q: float) -> float:
