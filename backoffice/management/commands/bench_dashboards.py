@@ -7,6 +7,7 @@ import argparse
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test.utils import override_settings
@@ -30,7 +31,16 @@ class Command(BaseCommand):
         parser.add_argument("--region", default="IDF", help="code de la région du superviseur régional")
         parser.add_argument("--min-files", type=int, default=100_000, help=argparse.SUPPRESS)  # tests: fewer
 
-    @override_settings(ALLOWED_HOSTS=["testserver"], SECURE_SSL_REDIRECT=False, DEBUG=False)
+    @override_settings(
+        ALLOWED_HOSTS=["testserver"],
+        SECURE_SSL_REDIRECT=False,
+        DEBUG=False,
+        # Pages are measured without `collectstatic` having run: static URLs unhashed, as in the tests.
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+    )
     def handle(self, *args: Any, **options: Any) -> None:
         if connection.vendor != "postgresql":
             raise CommandError(
