@@ -8,11 +8,15 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
-from viewflow.workflow.fields import get_task_ref
+from viewflow.workflow.fields import get_task_ref, import_task_by_ref
 from viewflow.workflow.status import STATUS
 
+from accreditation.models import Certification, Organisation, Region
+from casefiles.selectors import case_files_for
 from workflows.flows import CandidatePathwayFlow
 from workflows.models import CandidatePathwayTask
 
@@ -28,16 +32,13 @@ AGES = (
     ("plus de 90 jours", 90, None),
 )
 HEADERS = ["ouvertes", *(label for label, _, _ in AGES), "en retard"]
-DIMENSIONS = {
-    "region": (f"{FILE}__evaluation_site__region", f"{FILE}__evaluation_site__region__name", "Région"),
-    "certification": (f"{FILE}__certification", f"{FILE}__certification__name", "Certification"),
-    "organisation": (
-        f"{FILE}__evaluation_site__organisation",
-        f"{FILE}__evaluation_site__organisation__legal_name",
-        "Organisme",
-    ),
-    "owner": ("owner", "owner__username", "Personne assignée"),
+DIMENSIONS: dict[str, tuple[str, Any, str, str]] = {  # the task's path to it, its model, its name, its title
+    "region": (f"{FILE}__evaluation_site__region", Region, "name", "Région"),
+    "certification": (f"{FILE}__certification", Certification, "name", "Certification"),
+    "organisation": (f"{FILE}__evaluation_site__organisation", Organisation, "legal_name", "Organisme"),
+    "owner": ("owner", get_user_model(), "username", "Personne assignée"),
 }
+FIGURES = ["open", *(f"age{i}" for i in range(len(AGES))), "overdue"]
 TOP_ORGANISATIONS = 50
 
 
@@ -75,23 +76,89 @@ def _figures(now: dt.datetime) -> dict[str, Any]:
     return figures
 
 
-def _row(values: dict[str, Any]) -> list[Any]:
-    return [values["open"], *(values[f"age{i}"] for i in range(len(AGES))), values["overdue"]]
+def grouped(user: Any, filters: Filters, *, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """The counts per step, region, certification, organisation and person together, in one aggregate
+    query: the tables are their sums (five queries over the open tasks took five times as long)."""
+    now = now or timezone.now()
+    if connection.vendor == "postgresql":
+        return _grouped_sql(user, filters, now)
+    keys = ["flow_task", *(key for key, _, _, _ in DIMENSIONS.values())]
+    return list(open_tasks(user, filters).values(*keys).annotate(**_figures(now)).order_by())
 
 
-def by_step(user: Any, filters: Filters, *, now: dt.datetime | None = None) -> Table:
-    counts = {
-        str(row["flow_task"]): row
-        for row in open_tasks(user, filters).values("flow_task").annotate(**_figures(now or timezone.now()))
-    }
+def _grouped_sql(user: Any, filters: Filters, now: dt.datetime) -> list[dict[str, Any]]:
+    """The same counts, the task joined to its file by the process they share: through the ORM the join
+    goes by Viewflow's process table, hashed whole (a million rows) on every page. The files are those
+    of the person's scope, chosen by the selector (`case_files_for`), as a subquery."""
+    scoped = (
+        case_files_for(user)
+        .filter(filters.regions_q("evaluation_site__region"), filters.certification_q("certification"))
+        .order_by()
+        .values("pk")
+    )
+    scope_sql, scope_params = scoped.query.sql_with_params()
+    counts, params = ["count(*)"], []
+    for _, younger, older in AGES:
+        conditions = ["TRUE"]
+        if younger is not None:
+            conditions.append("t.created <= %s")
+            params.append(now - dt.timedelta(days=younger))
+        if older is not None:
+            conditions.append("t.created > %s")
+            params.append(now - dt.timedelta(days=older))
+        counts.append(f"count(*) FILTER (WHERE {' AND '.join(conditions)})")
+    late = []
+    for node in steps():
+        late.append("(t.flow_task = %s AND t.created < %s)")
+        days = settings.PATHWAY_STEP_DUE_DAYS[node.name]
+        params += [get_task_ref(node), now - dt.timedelta(days=days)]
+    counts.append(f"count(*) FILTER (WHERE {' OR '.join(late)})")
+    where, where_params = ["t.status = ANY(%s)", "t.flow_task = ANY(%s)", f"f.id IN ({scope_sql})"], []
+    where_params += [list(OPEN), [get_task_ref(node) for node in steps()], *scope_params]
+    for bound, operator in ((filters.start, ">="), (filters.end, "<=")):
+        if bound:
+            where.append(f"(t.created AT TIME ZONE %s)::date {operator} %s")
+            where_params += [settings.TIME_ZONE, bound]
+    sql = f"""
+        SELECT t.flow_task, s.region_id, f.certification_id, s.organisation_id, t.owner_id,
+               {", ".join(counts)}
+        FROM viewflow_task t
+        JOIN casefiles_casefile f ON f.process_id = t.process_id
+        JOIN accreditation_site s ON s.id = f.evaluation_site_id
+        WHERE {" AND ".join(where)}
+        GROUP BY 1, 2, 3, 4, 5
+    """  # noqa: S608 (no value in the text: parameters)
+    keys = [key for key, _, _, _ in DIMENSIONS.values()]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *where_params])
+        rows = cursor.fetchall()
+    return [
+        {
+            "flow_task": import_task_by_ref(row[0]),
+            **dict(zip(keys, row[1:5], strict=True)),
+            **dict(zip(FIGURES, row[5:], strict=True)),
+        }
+        for row in rows
+    ]
+
+
+def _sums(cells: list[dict[str, Any]], key: str) -> dict[Any, list[int]]:
+    totals: dict[Any, list[int]] = {}
+    for cell in cells:
+        total = totals.setdefault(str(cell[key]) if key == "flow_task" else cell[key], [0] * len(FIGURES))
+        for i, figure in enumerate(FIGURES):
+            total[i] += cell[figure]
+    return totals
+
+
+def by_step(cells: list[dict[str, Any]], filters: Filters) -> Table:
+    totals = _sums(cells, "flow_task")
     rows: list[list[Any]] = []
     links: list[str | None] = []
     for node in steps():
-        values = counts.get(str(node))
-        if values is None:
-            continue
-        rows.append([str(node.task_title), *_row(values)])
-        links.append("/parcours/tasks/?" + filters.query(flow_task=get_task_ref(node)))
+        if str(node) in totals:
+            rows.append([str(node.task_title), *totals[str(node)]])
+            links.append("/parcours/tasks/?" + filters.query(flow_task=get_task_ref(node)))
     return Table(
         "etapes",
         "Tâches ouvertes par étape",
@@ -102,27 +169,22 @@ def by_step(user: Any, filters: Filters, *, now: dt.datetime | None = None) -> T
     )
 
 
-def by_dimension(user: Any, filters: Filters, dimension: str, *, now: dt.datetime | None = None) -> Table:
-    key, label, title = DIMENSIONS[dimension]
-    rows_qs = (
-        open_tasks(user, filters)
-        .values(key, label)
-        .annotate(**_figures(now or timezone.now()))
-        .order_by("-open", label)
+def by_dimension(cells: list[dict[str, Any]], filters: Filters, dimension: str) -> Table:
+    key, model, name_field, title = DIMENSIONS[dimension]
+    totals = _sums(cells, key)
+    names = dict(
+        model._default_manager.filter(pk__in=[pk for pk in totals if pk is not None]).values_list(
+            "pk", name_field
+        )
     )
+    ordered = sorted(totals.items(), key=lambda item: (-item[1][0], names.get(item[0]) or "~"))
     if dimension == "organisation":
-        rows_qs = rows_qs[:TOP_ORGANISATIONS]
+        ordered = ordered[:TOP_ORGANISATIONS]
     rows: list[list[Any]] = []
     links: list[str | None] = []
-    for values in rows_qs:
-        name = values[label] or ("(non assignée)" if dimension == "owner" else "—")
-        rows.append([name, *_row(values)])
-        link_filter = {"region": values[key]} if dimension == "region" else {}
-        if dimension == "certification":
-            link_filter = {"certification": values[key]}
-        if dimension == "organisation":
-            link_filter = {"organisation": values[key]}
-        links.append("/parcours/tasks/?" + filters.query(**link_filter) if dimension != "owner" else None)
+    for pk, figures in ordered:
+        rows.append([names.get(pk) or ("(non assignée)" if dimension == "owner" else "—"), *figures])
+        links.append(None if dimension == "owner" else "/parcours/tasks/?" + filters.query(**{dimension: pk}))
     return Table(
         f"par-{dimension}",
         f"Tâches ouvertes par {title.lower()}",
@@ -136,8 +198,5 @@ def by_dimension(user: Any, filters: Filters, dimension: str, *, now: dt.datetim
 
 
 def backlog_tables(user: Any, filters: Filters) -> list[Table]:
-    now = timezone.now()
-    return [
-        by_step(user, filters, now=now),
-        *(by_dimension(user, filters, dimension, now=now) for dimension in DIMENSIONS),
-    ]
+    cells = grouped(user, filters)
+    return [by_step(cells, filters), *(by_dimension(cells, filters, dimension) for dimension in DIMENSIONS)]

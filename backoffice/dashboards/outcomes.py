@@ -37,7 +37,7 @@ from django.db.models import (
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 from django.db.models.lookups import GreaterThan
 
-from casefiles.models import CandidateStatus, Certificate, CertificateStatus, Sex, TrainingPlan
+from casefiles.models import CandidateStatus, CertificateStatus, Sex, TrainingPlan
 from casefiles.selectors import case_files_for
 
 from .filters import Filters
@@ -62,19 +62,18 @@ def percent(part: int, whole: int) -> float:
     return round(100 * part / whole, 1) if whole else 0.0
 
 
+# A certificate awarded and not revoked: its file's one-to-one row, joined once (as `Exists` in each of the
+# twenty conditional counts, PostgreSQL ran the subquery twenty times a file: 2.9 s for a year of files).
+CERTIFIED = Q(certificate__status__in=[CertificateStatus.PENDING, CertificateStatus.ISSUED])
+
+
 def participants(user: Any, filters: Filters) -> QuerySet:
-    """The files opened in the period, within the filters and the person's scope, each marked certified
-    when it holds a certificate not revoked."""
+    """The files opened in the period, within the filters and the person's scope (certified: `CERTIFIED`)."""
     return (
         case_files_for(user)
         .filter(filters.regions_q("evaluation_site__region"))
         .filter(filters.certification_q("certification"))
         .filter(filters.period_q("opened_on"))
-        .annotate(
-            is_certified=Exists(
-                Certificate.objects.filter(case_file=OuterRef("pk")).exclude(status=CertificateStatus.REVOKED)
-            ),
-        )
     )
 
 
@@ -102,7 +101,7 @@ def _pair(name: str, condition: Q) -> dict[str, Any]:
     """Participants and certified under a condition, as two conditional counts."""
     return {
         f"{name}_p": Count("id", filter=condition),
-        f"{name}_c": Count("id", filter=condition & Q(is_certified=True)),
+        f"{name}_c": Count("id", filter=condition & CERTIFIED),
     }
 
 
@@ -110,8 +109,8 @@ def _profile(user: Any, filters: Filters) -> dict[str, int]:
     """Every count of the synthesis, ages, sexes and statuses, in one aggregate query."""
     figures: dict[str, Any] = {
         "participants": Count("id"),
-        "certified": Count("id", filter=Q(is_certified=True)),
-        "direct": Count("id", filter=Q(is_certified=True, is_trained=False)),
+        "certified": Count("id", filter=CERTIFIED),
+        "direct": Count("id", filter=CERTIFIED & Q(is_trained=False)),
     }
     for i, (_, younger, older) in enumerate(AGE_BANDS):
         figures |= _pair(f"age{i}", _band_q(younger, older))
@@ -175,7 +174,7 @@ def by_sector(user: Any, filters: Filters, total: int) -> Table:
     counts = (
         participants(user, filters)
         .values("candidate__sector")
-        .annotate(p=Count("id"), c=Count("id", filter=Q(is_certified=True)))
+        .annotate(p=Count("id"), c=Count("id", filter=CERTIFIED))
         .order_by("-p", "candidate__sector")[:TOP_SECTORS]
     )
     rows: list[list[Any]] = [
@@ -196,7 +195,7 @@ def by_region(user: Any, filters: Filters) -> Table:
     counts = (
         participants(user, filters)
         .values(region, name)
-        .annotate(p=Count("id"), c=Count("id", filter=Q(is_certified=True)))
+        .annotate(p=Count("id"), c=Count("id", filter=CERTIFIED))
         .order_by(name)
     )
     rows: list[list[Any]] = []

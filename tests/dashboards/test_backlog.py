@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
+import json
+import re
 
 import pytest
 from django.db import connection
@@ -114,3 +117,19 @@ def test_the_page_makes_the_same_number_of_queries_whatever_the_number_of_files(
 
     assert table(response, "etapes")[0][1] == "13"
     assert len(more.captured_queries) == len(few.captured_queries)
+
+
+def test_the_period_keeps_the_tasks_created_in_it(client_for, supervisor, world):
+    start = (TODAY - dt.timedelta(days=15)).isoformat()
+
+    response = client_for(supervisor).get(URL, {"start": start})
+
+    assert table(response, "etapes") == [["Évaluation préalable", "2", "1", "1", "0", "0", "0"]]
+
+
+def test_the_task_lists_offer_the_pathway_steps_by_their_french_names(client_for, supervisor, world):
+    page = client_for(supervisor).get("/parcours/tasks/").content.decode()
+
+    choices = html.unescape(page)  # the Material select carries its options as JSON
+    labels = {json.loads(f'"{label}"') for label in re.findall(r'"label": "((?:[^"\\]|\\.)*)"', choices)}
+    assert {"Évaluation préalable", "Plan de formation", "Évaluation finale"} <= labels
