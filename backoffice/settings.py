@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "backoffice.imports",
     "backoffice.exports",
     "backoffice.notifications",
+    "backoffice.dashboards",
     "accreditation",
     "casefiles",
     "workflows",

@@ -84,7 +84,7 @@ campaigns_page = dashboard_page(
 )
 outcomes_page = dashboard_page(
     title="Résultats et publics",
-    intro="Participants, certifiés et profil des candidat·es par région, certification et période.",
+    intro="Participants, certifiés et profil des candidat·es (chiffres recalculés chaque heure).",
     build=outcomes.outcome_tables,
 )
 

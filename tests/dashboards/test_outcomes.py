@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from accreditation.models import Certification, FrameworkVersion
 from accreditation.services import set_user_scope
 from backoffice.accounts.roles import Role
+from backoffice.dashboards.facts import refresh_facts
 from backoffice.dashboards.filters import read_filters
 from backoffice.dashboards.outcomes import outcome_tables
 from backoffice.dashboards.tables import Table
@@ -150,6 +151,7 @@ def world(idf, ara, idf_site, ara_site, trainer_person):  # type: ignore[no-unty
             outcome=outcome,
             opened_on=opened_on or OPENED,
         )
+    refresh_facts()  # as the scheduler does every hour
     return trainer_person, juries
 
 
@@ -241,6 +243,7 @@ def test_only_the_ten_largest_sectors_are_shown(supervisor, world, idf_site):
                 outcome="open",
                 opened_on=OPENED,
             )
+    refresh_facts()
 
     rows = tables(supervisor)["secteurs"].rows
 
@@ -367,9 +370,30 @@ def test_the_page_makes_the_same_number_of_queries_whatever_the_number_of_files(
             outcome=outcome,
             opened_on=OPENED,
         )
+    refresh_facts()
     with CaptureQueriesContext(connection) as more:
         client.get(URL)
 
     assert synthesis(supervisor)["participants"] == 20
     assert len(more.captured_queries) == len(few.captured_queries)
-    assert sum("casefiles_casefile" in q["sql"] for q in more.captured_queries) == 3
+    assert sum("dashboards_filefact" in q["sql"] for q in more.captured_queries) == 3
+
+
+def test_the_figures_follow_the_files_once_the_hourly_job_refreshed_the_facts(supervisor, world, idf_site):
+    from dramatiq_crontab import scheduler
+
+    from backoffice.dashboards.tasks import refresh_outcome_facts
+
+    trainer, juries = world
+    before = synthesis(supervisor)["participants"]
+    make_file(
+        idf_site, trainer, juries, name="Tardif", born=dt.date(1990, 1, 1), sex="F", status="jobseeker",
+        sector="", outcome="open", opened_on=OPENED,
+    )  # fmt: skip
+    assert synthesis(supervisor)["participants"] == before  # not yet: figures as of the last refresh
+
+    refresh_outcome_facts.fn()
+
+    assert synthesis(supervisor)["participants"] == before + 1
+    job = {job.name: job for job in scheduler.get_jobs()}["refresh_outcome_facts"]
+    assert str(job.trigger.fields[6]) == "7" and str(job.trigger.fields[5]) == "*"  # minute 7 of every hour
