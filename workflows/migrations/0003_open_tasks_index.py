@@ -5,26 +5,7 @@ Viewflow's table belongs to Viewflow's app: the index is created here, by SQL.""
 
 from django.db import migrations
 
-CREATE = {
-    "postgresql": (
-        "CREATE INDEX IF NOT EXISTS viewflow_task_open_idx ON viewflow_task (flow_task, process_id) "
-        "INCLUDE (owner_id, created, status) WHERE status IN ('NEW', 'ASSIGNED', 'STARTED')"
-    ),
-    "sqlite": (
-        "CREATE INDEX IF NOT EXISTS viewflow_task_open_idx ON viewflow_task (flow_task, process_id) "
-        "WHERE status IN ('NEW', 'ASSIGNED', 'STARTED')"
-    ),
-}
-
-
-def create(apps, schema_editor):
-    sql = CREATE.get(schema_editor.connection.vendor)
-    if sql:
-        schema_editor.execute(sql)
-
-
-def drop(apps, schema_editor):
-    schema_editor.execute("DROP INDEX IF EXISTS viewflow_task_open_idx")
+from backoffice.migration_ops import partial_index
 
 
 class Migration(migrations.Migration):
@@ -33,4 +14,12 @@ class Migration(migrations.Migration):
         ("viewflow", "0015_task_scheduled"),
     ]
 
-    operations = [migrations.RunPython(create, drop)]
+    operations = [
+        partial_index(
+            "viewflow_task_open_idx",
+            "viewflow_task",
+            ["flow_task", "process_id"],
+            "status IN ('NEW', 'ASSIGNED', 'STARTED')",
+            include=["owner_id", "created", "status"],
+        )
+    ]

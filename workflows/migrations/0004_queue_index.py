@@ -4,29 +4,18 @@ queue and inbox count them on every page, and with ten years of tasks read 55,00
 
 from django.db import migrations
 
-CREATE = {
-    "postgresql": (
-        "CREATE INDEX IF NOT EXISTS viewflow_task_queue_idx ON viewflow_task (owner_permission, process_id) "
-        "INCLUDE (owner_id) WHERE status = 'NEW' AND flow_task_type = 'HUMAN'"
-    ),
-    "sqlite": (
-        "CREATE INDEX IF NOT EXISTS viewflow_task_queue_idx ON viewflow_task (owner_permission, process_id) "
-        "WHERE status = 'NEW' AND flow_task_type = 'HUMAN'"
-    ),
-}
-
-
-def create(apps, schema_editor):
-    sql = CREATE.get(schema_editor.connection.vendor)
-    if sql:
-        schema_editor.execute(sql)
-
-
-def drop(apps, schema_editor):
-    schema_editor.execute("DROP INDEX IF EXISTS viewflow_task_queue_idx")
+from backoffice.migration_ops import partial_index
 
 
 class Migration(migrations.Migration):
     dependencies = [("workflows", "0003_open_tasks_index")]
 
-    operations = [migrations.RunPython(create, drop)]
+    operations = [
+        partial_index(
+            "viewflow_task_queue_idx",
+            "viewflow_task",
+            ["owner_permission", "process_id"],
+            "status = 'NEW' AND flow_task_type = 'HUMAN'",
+            include=["owner_id"],
+        )
+    ]
