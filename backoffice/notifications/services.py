@@ -270,4 +270,14 @@ def mark_read(user: Any, ids: Iterable[int] | None = None) -> int:
 
 
 def set_email_mode(user: Any, mode: str) -> None:
-    Preference.objects.update_or_create(user=user, defaults={"email_mode": EmailMode(mode)})
+    """The person's choice of immediate emails or a daily digest, recorded in the audit trail."""
+    with transaction.atomic():
+        preference, _ = Preference.objects.update_or_create(
+            user=user, defaults={"email_mode": EmailMode(mode)}
+        )
+        record(
+            "notification.preference_changed",
+            actor=user,
+            subject=preference,
+            summary=f"Courriels : {preference.get_email_mode_display()}.",
+        )
