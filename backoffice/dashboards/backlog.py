@@ -151,17 +151,26 @@ def _sums(cells: list[dict[str, Any]], key: str) -> dict[Any, list[int]]:
     return totals
 
 
-def by_step(cells: list[dict[str, Any]], filters: Filters) -> Table:
+def by_step(
+    cells: list[dict[str, Any]],
+    filters: Filters,
+    *,
+    nodes: list[Any] | None = None,
+    key: str = "etapes",
+    title: str = "Tâches ouvertes par étape",
+    tasks_url: str = "/parcours/tasks/?",
+) -> Table:
+    """One row per step, in the flow's order, with a link to the step's filtered task list."""
     totals = _sums(cells, "flow_task")
     rows: list[list[Any]] = []
     links: list[str | None] = []
-    for node in steps():
+    for node in steps() if nodes is None else nodes:
         if str(node) in totals:
             rows.append([str(node.task_title), *totals[str(node)]])
-            links.append("/parcours/tasks/?" + filters.query(flow_task=get_task_ref(node)))
+            links.append(tasks_url + filters.query(flow_task=get_task_ref(node)))
     return Table(
-        "etapes",
-        "Tâches ouvertes par étape",
+        key,
+        title,
         ["étape", *HEADERS],
         rows,
         chart={"type": "bar", "stacked": True, "columns": range(2, 2 + len(AGES))},
@@ -169,8 +178,18 @@ def by_step(cells: list[dict[str, Any]], filters: Filters) -> Table:
     )
 
 
-def by_dimension(cells: list[dict[str, Any]], filters: Filters, dimension: str) -> Table:
-    key, model, name_field, title = DIMENSIONS[dimension]
+def by_dimension(
+    cells: list[dict[str, Any]],
+    filters: Filters,
+    dimension: str,
+    *,
+    prefix: str = "",
+    title: str | None = None,
+    tasks_url: str | None = "/parcours/tasks/?",
+) -> Table:
+    """One row per region, certification, organisation (the 50 most loaded) or person, most loaded first;
+    a link to the filtered task list where that list has the filter."""
+    key, model, name_field, label = DIMENSIONS[dimension]
     totals = _sums(cells, key)
     names = dict(
         model._default_manager.filter(pk__in=[pk for pk in totals if pk is not None]).values_list(
@@ -184,11 +203,12 @@ def by_dimension(cells: list[dict[str, Any]], filters: Filters, dimension: str) 
     links: list[str | None] = []
     for pk, figures in ordered:
         rows.append([names.get(pk) or ("(non assignée)" if dimension == "owner" else "—"), *figures])
-        links.append(None if dimension == "owner" else "/parcours/tasks/?" + filters.query(**{dimension: pk}))
+        linked = tasks_url is not None and dimension != "owner"
+        links.append(f"{tasks_url}{filters.query(**{dimension: pk})}" if linked else None)
     return Table(
-        f"par-{dimension}",
-        f"Tâches ouvertes par {title.lower()}",
-        [title.lower(), *HEADERS],
+        f"{prefix}par-{dimension}",
+        title or f"Tâches ouvertes par {label.lower()}",
+        [label.lower(), *HEADERS],
         rows,
         chart={"type": "bar", "stacked": True, "columns": range(2, 2 + len(AGES))}
         if dimension != "organisation"

@@ -15,7 +15,7 @@ from viewflow.urls import Application
 
 from backoffice.accounts.roles import Role, has_role
 
-from . import backlog, campaigns, outcomes, throughput, workload
+from . import approval_backlog, backlog, campaigns, outcomes, throughput, workload
 from .filters import Filters, read_filters
 from .tables import Table, export_response
 
@@ -67,10 +67,18 @@ def dashboard_page(*, title: str, intro: str, build: Builder) -> Callable[[HttpR
     return page
 
 
+def backlog_tables(user: Any, filters: Filters) -> list[Table]:
+    """The candidate pathway's backlog, then the accreditation approval's for those who may see it."""
+    return [*backlog.backlog_tables(user, filters), *approval_backlog.tables(user, filters)]
+
+
 backlog_page = dashboard_page(
-    title="Stocks et retards du parcours",
-    intro="Tâches ouvertes du parcours candidat, par ancienneté, et celles qui ont passé leur échéance.",
-    build=backlog.backlog_tables,
+    title="Stocks et retards",
+    intro=(
+        "Tâches ouvertes du parcours candidat et de l'instruction des habilitations, par ancienneté, "
+        "et celles qui ont passé leur échéance."
+    ),
+    build=backlog_tables,
 )
 throughput_page = dashboard_page(
     title="Flux et délais",
