@@ -27,3 +27,16 @@ class FileFact(models.Model):
 
     def __str__(self) -> str:
         return f"Dossier {self.case_file_id}"
+
+
+class FactsRefresh(models.Model):
+    """When a materialised view of the dashboards was last recomputed (the page tells its readers)."""
+
+    view = models.CharField(max_length=63, primary_key=True)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "recalcul des faits"
+
+    def __str__(self) -> str:
+        return f"{self.view} ({self.refreshed_at:%d/%m/%Y %H:%M})"

@@ -27,10 +27,12 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.utils import timezone
 
 from accreditation.scoping import scope_of
 from casefiles.models import CandidateStatus, Sex
 
+from .facts import facts_as_of
 from .filters import Filters
 from .models import FileFact
 from .tables import Table
@@ -193,6 +195,14 @@ def by_region(user: Any, filters: Filters) -> Table:
         chart={"type": "bar", "columns": [1, 2]},
         links=links,
     )
+
+
+def freshness() -> str:
+    """What the page says of its figures' age (the facts are recomputed every hour by the scheduler)."""
+    as_of = facts_as_of()
+    if as_of is None:
+        return "Chiffres pas encore calculés : ils le seront au prochain recalcul horaire."
+    return f"Chiffres calculés le {timezone.localtime(as_of):%d/%m/%Y à %H:%M}."
 
 
 def outcome_tables(user: Any, filters: Filters) -> list[Table]:

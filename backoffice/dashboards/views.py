@@ -27,7 +27,14 @@ def may_see_dashboards(user: Any) -> bool:
     return has_role(user, *DASHBOARD_ROLES)
 
 
-def render_dashboard(request: HttpRequest, *, title: str, intro: str, build: Builder) -> HttpResponse:
+def render_dashboard(
+    request: HttpRequest,
+    *,
+    title: str,
+    intro: str,
+    build: Builder,
+    notice: Callable[[], str] | None = None,
+) -> HttpResponse:
     """The page, or with `?table=…&format=csv|xlsx` one of its tables as a file."""
     if not may_see_dashboards(request.user):
         raise PermissionDenied(
@@ -44,6 +51,7 @@ def render_dashboard(request: HttpRequest, *, title: str, intro: str, build: Bui
     context = {
         "title": title,
         "intro": intro,
+        "notice": notice() if notice else "",
         "form": form,
         "tables": [
             (
@@ -59,10 +67,12 @@ def render_dashboard(request: HttpRequest, *, title: str, intro: str, build: Bui
     return TemplateResponse(request, "backoffice/dashboards/page.html", context)
 
 
-def dashboard_page(*, title: str, intro: str, build: Builder) -> Callable[[HttpRequest], HttpResponse]:
+def dashboard_page(
+    *, title: str, intro: str, build: Builder, notice: Callable[[], str] | None = None
+) -> Callable[[HttpRequest], HttpResponse]:
     @require_GET
     def page(request: HttpRequest) -> HttpResponse:
-        return render_dashboard(request, title=title, intro=intro, build=build)
+        return render_dashboard(request, title=title, intro=intro, build=build, notice=notice)
 
     return page
 
@@ -94,6 +104,7 @@ outcomes_page = dashboard_page(
     title="Résultats et publics",
     intro="Participants, certifiés et profil des candidat·es (chiffres recalculés chaque heure).",
     build=outcomes.outcome_tables,
+    notice=outcomes.freshness,
 )
 
 

@@ -376,7 +376,7 @@ def test_the_page_makes_the_same_number_of_queries_whatever_the_number_of_files(
 
     assert synthesis(supervisor)["participants"] == 20
     assert len(more.captured_queries) == len(few.captured_queries)
-    assert sum("dashboards_filefact" in q["sql"] for q in more.captured_queries) == 3
+    assert sum('"dashboards_filefact"' in q["sql"] for q in more.captured_queries) == 3
 
 
 def test_the_figures_follow_the_files_once_the_hourly_job_refreshed_the_facts(supervisor, world, idf_site):
@@ -397,3 +397,18 @@ def test_the_figures_follow_the_files_once_the_hourly_job_refreshed_the_facts(su
     assert synthesis(supervisor)["participants"] == before + 1
     job = {job.name: job for job in scheduler.get_jobs()}["refresh_outcome_facts"]
     assert str(job.trigger.fields[6]) == "7" and str(job.trigger.fields[5]) == "*"  # minute 7 of every hour
+
+
+def test_the_page_says_when_its_figures_were_computed(client_for, supervisor, world):
+    from django.utils import timezone
+
+    from backoffice.dashboards.models import FactsRefresh
+
+    refreshed = FactsRefresh.objects.get(view="dashboards_filefact").refreshed_at  # the world's refresh
+    shown = f"Chiffres calculés le {timezone.localtime(refreshed):%d/%m/%Y à %H:%M}."
+
+    assert shown in client_for(supervisor).get(URL).content.decode()
+
+    FactsRefresh.objects.all().delete()  # a view never refreshed since it was created without a record
+    page = client_for(supervisor).get(URL).content.decode()
+    assert "Chiffres pas encore calculés" in page
