@@ -1,4 +1,5 @@
-"""What the dashboards change: moving the pathway tasks of an absent person to a colleague."""
+"""What the dashboards change: moving the tasks of an absent person to a colleague — the candidate pathway's
+(evaluators) and the accreditation approval's (case officers)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,18 @@ from django.db.models import QuerySet
 from viewflow.workflow import flow
 from viewflow.workflow.status import STATUS
 
+from accreditation.models import AccreditationApplication
 from backoffice.accounts.roles import Role, has_role
 from backoffice.audit.events import record
-from workflows.models import CandidatePathwayProcess, CandidatePathwayTask
+from casefiles.models import CaseFile
+from workflows.models import (
+    AccreditationApprovalProcess,
+    AccreditationApprovalTask,
+    CandidatePathwayProcess,
+    CandidatePathwayTask,
+)
 
-from . import backlog
+from . import approval_backlog, backlog
 
 HELD = [STATUS.ASSIGNED, STATUS.STARTED]
 REASSIGNERS = (Role.SUPERVISOR, Role.ADMINISTRATOR)
@@ -50,6 +58,20 @@ def held_tasks(owner: Any, *, actor: Any) -> QuerySet[CandidatePathwayTask]:
     )
 
 
+def approval_steps() -> list[Any]:
+    """The approval's steps a person takes and holds (the organisation's answer is nobody's task)."""
+    return [node for node in approval_backlog.steps() if isinstance(node, flow.View)]
+
+
+def held_approval_tasks(owner: Any, *, actor: Any) -> QuerySet[AccreditationApprovalTask]:
+    """The open approval tasks `owner` holds, if the actor may see the applications (they are national)."""
+    if not actor.has_perm(approval_backlog.PERMISSION):
+        return AccreditationApprovalTask.objects.none()
+    return AccreditationApprovalTask.objects.filter(
+        owner=owner, status__in=HELD, flow_task__in=approval_steps()
+    )
+
+
 def may_take(user: Any, task: CandidatePathwayTask) -> bool:
     """Viewflow's own rule for taking a task (the node's `can_assign`), asked as if the task were free:
     `can_assign` refuses any task that already has an owner."""
@@ -64,29 +86,61 @@ def reassign_tasks(
     """Move the open tasks `from_user` holds, within the actor's scope, to `to_user` wherever `to_user` may
     take them; the others stay with `from_user` and are counted. One audit event per task moved."""
     _check_request(from_user=from_user, to_user=to_user, actor=actor)
-    held = held_tasks(from_user, actor=actor)
+    pathway = held_tasks(from_user, actor=actor)
+    approval = held_approval_tasks(from_user, actor=actor)
     if task_ids is not None:
-        held = held.filter(pk__in=list(task_ids))
+        pathway = pathway.filter(pk__in=list(task_ids))
+        approval = approval.filter(pk__in=list(task_ids))
     with transaction.atomic():
-        # Processes first, then their tasks: the order of Viewflow's lock and of the task views.
-        list(
-            CandidatePathwayProcess.objects.select_for_update()
-            .filter(pk__in=held.values("process_id"))
-            .order_by("pk")
-            .values_list("pk", flat=True)
+        moved, left = _move_pathway(pathway, from_user=from_user, to_user=to_user, actor=actor)
+        more, more_left = _move_approval(approval, from_user=from_user, to_user=to_user, actor=actor)
+    return Reassignment(moved=moved + more, left=left + more_left)
+
+
+def _lock(process_model: Any, held: QuerySet) -> list[Any]:
+    """Processes first, then their tasks: the order of Viewflow's lock and of the task views."""
+    list(
+        process_model.objects.select_for_update()
+        .filter(pk__in=held.values("process_id"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return list(held.select_for_update(of=("self",)).order_by("pk"))
+
+
+def _move_pathway(held: QuerySet, *, from_user: Any, to_user: Any, actor: Any) -> tuple[int, int]:
+    tasks = _lock(CandidatePathwayProcess, held)
+    in_scope = set(
+        CandidatePathwayTask.objects.scoped_for(to_user)
+        .filter(pk__in=[task.pk for task in tasks])
+        .values_list("pk", flat=True)
+    )
+    # Transitions called from code do not check permissions: the rule of the node is asked here.
+    moving = [task for task in tasks if task.pk in in_scope and may_take(to_user, task)]
+    CandidatePathwayTask.objects.filter(pk__in=[task.pk for task in moving]).update(owner=to_user)
+    files = dict(
+        CaseFile.objects.filter(process_id__in=[task.process_id for task in moving]).values_list(
+            "process_id", "pk"
         )
-        tasks = list(held.select_for_update(of=("self",)).select_related("process__case_file").order_by("pk"))
-        in_scope = set(
-            CandidatePathwayTask.objects.scoped_for(to_user)
-            .filter(pk__in=[task.pk for task in tasks])
-            .values_list("pk", flat=True)
+    )
+    subjects = CaseFile.objects.in_bulk(list(files.values()))
+    for task in moving:
+        _record_move(
+            task, subjects[files[task.process_id]], from_user=from_user, to_user=to_user, actor=actor
         )
-        # Transitions called from code do not check permissions: the rule of the node is asked here.
-        moving = [task for task in tasks if task.pk in in_scope and may_take(to_user, task)]
-        CandidatePathwayTask.objects.filter(pk__in=[task.pk for task in moving]).update(owner=to_user)
-        for task in moving:
-            _record_move(task, from_user=from_user, to_user=to_user, actor=actor)
-    return Reassignment(moved=len(moving), left=len(tasks) - len(moving))
+    return len(moving), len(tasks) - len(moving)
+
+
+def _move_approval(held: QuerySet, *, from_user: Any, to_user: Any, actor: Any) -> tuple[int, int]:
+    tasks = _lock(AccreditationApprovalProcess, held)
+    moving = [task for task in tasks if may_take(to_user, task)]  # national: the step's permission only
+    AccreditationApprovalTask.objects.filter(pk__in=[task.pk for task in moving]).update(owner=to_user)
+    applications = AccreditationApplication.objects.in_bulk(
+        [task.process_id for task in moving], field_name="process_id"
+    )
+    for task in moving:
+        _record_move(task, applications[task.process_id], from_user=from_user, to_user=to_user, actor=actor)
+    return len(moving), len(tasks) - len(moving)
 
 
 def check_may_reassign(actor: Any) -> None:
@@ -107,12 +161,13 @@ def _check_request(*, from_user: Any, to_user: Any, actor: Any) -> None:
         )
 
 
-def _record_move(task: CandidatePathwayTask, *, from_user: Any, to_user: Any, actor: Any) -> None:
+def _record_move(task: Any, subject: Any, *, from_user: Any, to_user: Any, actor: Any) -> None:
+    """The event on the file's (or the application's) timeline."""
     node = task.flow_task
     record(
         VERB,
         actor=actor,
-        subject=task.process.case_file,  # type: ignore[attr-defined]
+        subject=subject,
         summary=(
             f"Tâche « {node.task_title} » réassignée de {person_label(from_user)} à {person_label(to_user)}"
         ),

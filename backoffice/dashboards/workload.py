@@ -30,8 +30,9 @@ from .tables import Table
 URL = "/tableaux-de-bord/charge/"
 TITLE = "Charge de travail"
 INTRO = (
-    "Tâches ouvertes du parcours candidat tenues par chaque personne, et dossiers à l'ordre du jour "
-    "des jurys à venir de chaque membre. Les superviseur·es réassignent les tâches d'une personne absente."
+    "Tâches ouvertes du parcours candidat et de l'instruction des habilitations tenues par chaque personne, "
+    "et dossiers à l'ordre du jour des jurys à venir de chaque membre. Les superviseur·es réassignent les "
+    "tâches d'une personne absente."
 )
 UNASSIGNED = "(non assignées)"
 PERSON_HEADERS = ["personne", "tâches ouvertes", "dont commencées", "en retard"]
@@ -173,7 +174,13 @@ class ReassignForm(forms.Form):
         holders = CandidatePathwayTask.objects.scoped_for(actor).filter(
             status__in=services.HELD, flow_task__in=services.assignable_steps()
         )
-        self.fields["from_user"].queryset = users.filter(pk__in=holders.values("owner_id"))  # type: ignore[attr-defined]
+        officers = AccreditationApprovalTask.objects.filter(
+            status__in=services.HELD, flow_task__in=services.approval_steps()
+        )
+        if not actor.has_perm(APPROVAL_PERMISSION):
+            officers = officers.none()
+        holding = Q(pk__in=holders.values("owner_id")) | Q(pk__in=officers.values("owner_id"))
+        self.fields["from_user"].queryset = users.filter(holding)  # type: ignore[attr-defined]
         self.fields["to_user"].queryset = users.filter(is_active=True)  # type: ignore[attr-defined]
 
 

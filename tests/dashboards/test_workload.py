@@ -361,3 +361,73 @@ def test_a_regional_supervisor_cannot_pick_a_holder_outside_their_region(
         for m in get_messages(response.wsgi_request)
     ] == [True]
     assert owners(world["carla"]) == [carla, carla]
+
+
+# --- the approval's tasks, held by case officers -----------------------------------------------------------
+
+
+@pytest.fixture
+def officer_holds_approval_tasks(officer, evaluator):  # type: ignore[no-untyped-def]
+    """Two applications in instruction, both held by the Île-de-France officer: one at the completeness
+    check, one escalated past its deadline (a supervisors' step)."""
+    from tests.accreditation.test_services__instruction import ready_to_submit
+    from tests.dashboards.test_backlog__approval import FLOW, application
+    from workflows.approval import submit_and_start
+    from workflows.models import AccreditationApprovalTask
+
+    first = submit_and_start(ready_to_submit(officer, evaluator), actor=evaluator)
+    campaign = first.campaign
+    second = application(campaign, "Beta", [("69001", ["CLEA_NUM"])])
+    tasks = AccreditationApprovalTask.objects.filter(process_id__in=[first.process_id, second.process_id])
+    tasks.filter(status=NEW).update(owner=officer, status=ASSIGNED)
+    tasks.filter(process_id=second.process_id, status=ASSIGNED).update(
+        flow_task=FLOW.completeness_check_escalated,
+        owner_permission="workflows.manage_accreditationapprovalprocess",  # as the flow writes that step
+    )
+    return first, second
+
+
+def test_an_absent_officers_approval_tasks_move_to_a_colleague_who_may_take_them(
+    supervisor, officer, officer_of_other_region, officer_holds_approval_tasks
+):
+    from workflows.models import AccreditationApprovalTask
+
+    first, second = officer_holds_approval_tasks
+
+    outcome = reassign_tasks(from_user=officer, to_user=officer_of_other_region, actor=supervisor)
+
+    # The check moves (applications are national); the escalated step is the supervisors': it stays.
+    assert (outcome.moved, outcome.left) == (1, 1)
+    held = dict(
+        AccreditationApprovalTask.objects.filter(status=ASSIGNED).values_list("process_id", "owner_id")
+    )
+    assert held == {first.process_id: officer_of_other_region.pk, second.process_id: officer.pk}
+    [event] = reassigned_events()
+    assert (event.subject_type.model, event.subject_id) == ("accreditationapplication", str(first.pk))
+    assert event.summary == (
+        f"Tâche « Vérification de complétude » réassignée de {officer.get_full_name() or officer.username} "
+        f"à {officer_of_other_region.get_full_name() or officer_of_other_region.username}"
+    )
+
+
+def test_a_supervisor_takes_the_escalated_approval_task_through_the_form(
+    client_for, supervisor, officer, officer_holds_approval_tasks
+):
+    from workflows.models import AccreditationApprovalTask
+
+    other = UserFactory(username="supervisor.two", role=Role.SUPERVISOR)
+    set_user_scope(other, national=True, actor=None)
+    client = client_for(supervisor)
+    form = client.get(URL).context["reassign_form"]
+    assert officer in form.fields["from_user"].queryset
+
+    response = client.post(
+        REASSIGN, {"from_user": officer.pk, "to_user": other.pk, "confirm": "on"}, follow=True
+    )
+
+    [message] = [str(m) for m in response.context["messages"]]
+    assert message.startswith("2 tâche(s) réassignée(s)")
+    assert set(
+        AccreditationApprovalTask.objects.filter(status=ASSIGNED).values_list("owner_id", flat=True)
+    ) == {other.pk}
+    assert len(reassigned_events()) == 2
