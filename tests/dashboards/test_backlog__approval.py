@@ -148,7 +148,9 @@ def test_the_escalated_steps_are_late_and_the_step_links_to_its_task_list(client
     assert f'href="{link}"' in response.content.decode()
     listed = client_for(supervisor).get(link)
     assert listed.status_code == 200
-    assert "1–1 sur 1" in listed.content.decode()  # Alpha's task alone
+    assert "1–1 sur 1" in listed.content.decode()  # Alpha's task alone, named in French
+    assert "Alpha" in listed.content.decode()
+    assert "Vérification de complétude (en retard)" in listed.content.decode()
 
 
 def test_the_region_and_certification_filters_keep_the_applications_that_concern_them(
@@ -203,4 +205,23 @@ def test_the_number_of_queries_does_not_grow_with_the_applications(client_for, s
     with CaptureQueriesContext(connection) as more:
         client.get(URL)
 
+    assert len(more) == len(few)
+
+
+def test_the_approval_task_list_names_each_application_in_a_constant_number_of_queries(
+    client_for, supervisor, world, officer
+):
+    client = client_for(supervisor)
+    client.get("/instruction/tasks/")
+    with CaptureQueriesContext(connection) as few:
+        page = client.get("/instruction/tasks/").content.decode()
+    assert all(name in page for name in ("Alpha", "Beta", "Gamma"))
+    campaign = world[0].campaign
+    for name in ("Delta", "Epsilon"):
+        waiting_at(application(campaign, name, [("13001", ["CLEA"])]), FLOW.review, age=5, owner=officer)
+
+    with CaptureQueriesContext(connection) as more:
+        page = client.get("/instruction/tasks/").content.decode()
+
+    assert "Epsilon" in page and "Jours d&#x27;attente" in page
     assert len(more) == len(few)
