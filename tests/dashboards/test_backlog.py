@@ -133,3 +133,21 @@ def test_the_task_lists_offer_the_pathway_steps_by_their_french_names(client_for
     choices = html.unescape(page)  # the Material select carries its options as JSON
     labels = {json.loads(f'"{label}"') for label in re.findall(r'"label": "((?:[^"\\]|\\.)*)"', choices)}
     assert {"Évaluation préalable", "Plan de formation", "Évaluation finale"} <= labels
+
+
+def test_only_the_fifty_most_loaded_people_are_listed_and_the_title_says_so(db):
+    from backoffice.dashboards.backlog import FIGURES, by_dimension
+    from backoffice.dashboards.filters import Filters
+
+    people = [UserFactory(username=f"personne{n:02d}") for n in range(52)]
+    cells = [
+        {"flow_task": None, "owner": person.pk, **{figure: 0 for figure in FIGURES}, "open": n + 1}
+        for n, person in enumerate(people)
+    ]
+
+    shown = by_dimension(cells, Filters(region_ids=None), "owner")
+
+    assert len(shown.rows) == 50
+    assert [row[0] for row in shown.rows[:2]] == ["personne51", "personne50"]  # most loaded first
+    assert shown.rows[-1][:2] == ["personne02", 3]
+    assert shown.title == "Tâches ouvertes par personne assignée — les 50 plus chargé·es sur 52"
