@@ -38,7 +38,7 @@ def normalise_number(value: str) -> str:
 
 def validate_siren(value: str) -> None:
     number = normalise_number(value)
-    if not re.fullmatch(r"\d{9}", number):
+    if not re.fullmatch(r"[0-9]{9}", number):
         raise ValidationError("Le SIREN doit comporter exactement 9 chiffres.", code="siren_format")
     if not luhn_is_valid(number):
         raise ValidationError(
@@ -50,7 +50,7 @@ def validate_siren(value: str) -> None:
 
 def validate_siret(value: str) -> None:
     number = normalise_number(value)
-    if not re.fullmatch(r"\d{14}", number):
+    if not re.fullmatch(r"[0-9]{14}", number):
         raise ValidationError("Le SIRET doit comporter exactement 14 chiffres.", code="siret_format")
     if number.startswith(LA_POSTE_SIREN) and number != LA_POSTE_HEAD_OFFICE_SIRET:
         valid = sum(int(c) for c in number) % 5 == 0
@@ -66,14 +66,14 @@ def validate_siret(value: str) -> None:
 
 def validate_nda(value: str) -> None:
     """Training declaration number (numéro de déclaration d'activité): 11 digits."""
-    if not re.fullmatch(r"\d{11}", normalise_number(value)):
+    if not re.fullmatch(r"[0-9]{11}", normalise_number(value)):
         raise ValidationError(
             "Le numéro de déclaration d'activité doit comporter 11 chiffres.", code="nda_format"
         )
 
 
 def validate_postcode(value: str) -> None:
-    if not re.fullmatch(r"\d{5}", value or ""):
+    if not re.fullmatch(r"[0-9]{5}", value or ""):
         raise ValidationError("Le code postal doit comporter 5 chiffres.", code="postcode_format")
 
 
@@ -82,5 +82,6 @@ def department_of_postcode(postcode: str) -> str:
     if postcode.startswith("97"):
         return postcode[:3]
     if postcode.startswith("20"):
-        return "2A" if int(postcode[2:]) < 200 else "2B"
+        tail = postcode[2:5]
+        return "2A" if tail.isascii() and tail.isdigit() and int(tail) < 200 else "2B"
     return postcode[:2]

@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import dramatiq
+from django.db import transaction
 from django.utils.module_loading import autodiscover_modules
+
+
+def send_on_commit(send: Any, *args: Any) -> None:
+    """Enqueue once the transaction has committed. `robust`: a broker that does not answer is logged, never
+    raised to the person whose change is already saved (it would answer 500 and skip the later callbacks);
+    each queue's sweeper re-sends what was not enqueued (outbox, imports, certificates, exports)."""
+
+    def enqueue() -> None:  # a function, not a partial: Django's robust hook logs the callback's __qualname__
+        send(*args)
+
+    actor_name = getattr(getattr(send, "__self__", None), "actor_name", "")
+    enqueue.__qualname__ = f"enqueue {actor_name}".strip()  # named in the logs (and the tests)
+    transaction.on_commit(enqueue, robust=True)
 
 
 def start_inprocess_worker(*, threads: int = 2) -> dramatiq.Worker:

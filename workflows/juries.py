@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from contextlib import ExitStack
-from functools import partial
 from typing import Any
 
 from django.db import transaction
 from viewflow.fsm.base import TransitionNotAllowed
 from viewflow.workflow.status import STATUS
 
+from backoffice.worker import send_on_commit
 from casefiles import services
 from casefiles.models import Certificate, JurySession
 
@@ -46,7 +46,7 @@ def _close(session: JurySession, actor: Any, stack: ExitStack) -> list[Certifica
             CandidatePathwayFlow.ready_for_jury.run(task)
     services.attach_minutes(session, actor=actor)
     for certificate in certificates:
-        transaction.on_commit(partial(issue_certificate_job.send, certificate.pk))
+        send_on_commit(issue_certificate_job.send, certificate.pk)
     return certificates
 
 

@@ -23,6 +23,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from backoffice.audit.events import record
+from backoffice.worker import send_on_commit
 
 from . import formats
 from .kinds import KINDS, Kind
@@ -141,7 +142,7 @@ def _create_job(actor: Any, kind: Kind, fmt: str, filters: QueryDict) -> ExportJ
             summary=f"Export {kind.kind} ({fmt.upper()}) demandé.",
             data={"kind": kind.kind, "format": fmt, "filters": job.filters},
         )
-        transaction.on_commit(lambda: prepare_export_job.send(job.pk))
+        send_on_commit(prepare_export_job.send, job.pk)
     return job
 
 

@@ -112,9 +112,10 @@ def phone(value: str) -> str:
 
 
 def postcode(value: str) -> str:
-    if len(value) == 4 and value.isdigit():  # a spreadsheet dropped the leading zero (01000 → 1000)
+    # isascii(): str.isdigit() also accepts "²" or "٣", which no department code is built from.
+    if len(value) == 4 and value.isascii() and value.isdigit():  # the leading zero dropped (01000 → 1000)
         value = "0" + value
-    if not (len(value) == 5 and value.isdigit()):
+    if not (len(value) == 5 and value.isascii() and value.isdigit()):
         raise CellError(f"« {value[:10]} » n'est pas un code postal (5 chiffres).")
     return value
 

@@ -2,7 +2,8 @@
 Windows-1252, `;`, `,` or tab separated, or XLSX; streamed row by row, never loaded whole.
 
 Every refusal of the whole file is an `ImportFileError` with a French message, raised before any row is
-read when it concerns the file or its header.
+read when it concerns the file or its header, and while the rows are read when the file is damaged further
+down.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ XLSX_MAX_RATIO = 200
 XLSX_MAX_INFLATED_FACTOR = 20
 SEPARATORS = (";", ",", "\t")
 CHUNK = 1 << 20
+UNREADABLE_XLSX = "Ce classeur XLSX est illisible ou endommagé."
+UNREADABLE_CSV = (
+    "Le fichier est illisible à partir de la ligne {line} : une cellule de plus de 128 000 caractères, "
+    "souvent un guillemet jamais refermé. Corrigez-le dans le tableur et enregistrez-le à nouveau."
+)
 
 
 class ImportFileError(Exception):
@@ -74,7 +80,10 @@ def _csv_table(handle: IO[bytes], *, size: int) -> Table:
     if not first.strip():
         raise ImportFileError("La première ligne doit contenir les noms des colonnes : elle est vide.")
     separator = max(SEPARATORS, key=first.count)
-    header = next(csv.reader([first], delimiter=separator))
+    try:
+        header = next(csv.reader([first], delimiter=separator))
+    except csv.Error as error:  # a cell past the csv module's field limit (128 Kio)
+        raise ImportFileError(UNREADABLE_CSV.format(line=1)) from error
     reader = csv.reader(text, delimiter=separator)
     label = "UTF-8" if encoding.startswith("utf") else "Windows-1252"
     shown = "tabulation" if separator == "\t" else f"« {separator} »"
@@ -127,10 +136,13 @@ def _detect_encoding(handle: IO[bytes]) -> str:
 
 
 def _csv_rows(reader: Any) -> Iterator[tuple[int, list[str]]]:
-    for line, row in enumerate(reader, start=2):
-        cells = [cell.strip() for cell in row]
-        if any(cells):  # empty trailing (or stray) rows carry nothing
-            yield line, cells
+    try:
+        for line, row in enumerate(reader, start=2):
+            cells = [cell.strip() for cell in row]
+            if any(cells):  # empty trailing (or stray) rows carry nothing
+                yield line, cells
+    except csv.Error as error:  # a cell past the field limit, often a quote never closed
+        raise ImportFileError(UNREADABLE_CSV.format(line=reader.line_num + 1)) from error
 
 
 def _xlsx_table(handle: IO[bytes], *, size: int) -> Table:
@@ -140,10 +152,13 @@ def _xlsx_table(handle: IO[bytes], *, size: int) -> Table:
     try:
         workbook = load_workbook(handle, read_only=True, data_only=False)
     except Exception as error:  # openpyxl raises many kinds on a damaged workbook
-        raise ImportFileError("Ce classeur XLSX est illisible ou endommagé.") from error
+        raise ImportFileError(UNREADABLE_XLSX) from error
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
+    try:  # read-only mode parses the sheet only now
+        header = next(rows, None)
+    except Exception as error:
+        raise ImportFileError(UNREADABLE_XLSX) from error
     counter = _LineCounter(getattr(sheet, "max_row", None) or 0)
     if header is None or not any(cell not in (None, "") for cell in header):
         raise ImportFileError("La première ligne doit contenir les noms des colonnes : elle est vide.")
@@ -168,7 +183,7 @@ def _check_zip(handle: IO[bytes], *, size: int) -> None:
         with zipfile.ZipFile(handle) as archive:
             members = archive.infolist()
     except zipfile.BadZipFile as error:
-        raise ImportFileError("Ce classeur XLSX est illisible ou endommagé.") from error
+        raise ImportFileError(UNREADABLE_XLSX) from error
     inflated = sum(member.file_size for member in members)
     bomb = any(member.file_size > XLSX_MAX_RATIO * max(member.compress_size, 1) for member in members)
     if bomb or inflated > XLSX_MAX_INFLATED_FACTOR * size + CHUNK:
@@ -179,11 +194,15 @@ def _check_zip(handle: IO[bytes], *, size: int) -> None:
 
 
 def _xlsx_rows(rows: Iterator[tuple[Any, ...]], counter: _LineCounter) -> Iterator[tuple[int, list[str]]]:
-    for line, row in enumerate(rows, start=2):
-        counter.line = line
-        cells = [_xlsx_cell(value) for value in row]
-        if any(cells):
-            yield line, cells
+    line = 1
+    try:
+        for line, row in enumerate(rows, start=2):
+            counter.line = line
+            cells = [_xlsx_cell(value) for value in row]
+            if any(cells):
+                yield line, cells
+    except Exception as error:  # a sheet damaged further down: its XML is parsed as rows are read
+        raise ImportFileError(f"{UNREADABLE_XLSX[:-1]} (après la ligne {line}).") from error
 
 
 def _xlsx_cell(value: Any) -> str:

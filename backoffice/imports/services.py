@@ -30,6 +30,7 @@ from backoffice.accounts.roles import Role, has_role
 from backoffice.audit.events import record
 from backoffice.bulksql import refresh_statistics
 from backoffice.uploads import clean_file_name
+from backoffice.worker import send_on_commit
 from casefiles.acquisition import frameworks_cached
 
 from .contracts import contract_for
@@ -357,4 +358,4 @@ def _send_on_commit(step: str, job_id: int) -> None:
     from . import tasks
 
     actor = tasks.check_import_job if step == "validate" else tasks.apply_import_job
-    transaction.on_commit(lambda: actor.send(job_id))
+    send_on_commit(actor.send, job_id)

@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from backoffice.audit.events import record
+from backoffice.worker import send_on_commit
 
 from .models import Channel, EmailMode, Notification, Preference, Status
 
@@ -73,9 +74,7 @@ def notify(message: Message, *, users: Iterable[Any] = (), emails: Iterable[str]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     keys = [row.key for row in rows if row.status == Status.PENDING]
     if keys:
-        transaction.on_commit(
-            lambda: enqueue(Notification.objects.filter(key__in=keys, status=Status.PENDING))
-        )
+        send_on_commit(lambda: enqueue(Notification.objects.filter(key__in=keys, status=Status.PENDING)))
     return len(rows)
 
 
@@ -198,7 +197,7 @@ def resend(notification: Notification, *, actor: Any) -> bool:
             subject=locked,
             summary=f"Renvoi demandé après : {locked.last_error}"[:500],
         )
-        transaction.on_commit(lambda: enqueue(Notification.objects.filter(pk=locked.pk)))
+        send_on_commit(lambda: enqueue(Notification.objects.filter(pk=locked.pk)))
     return True
 
 
@@ -258,7 +257,7 @@ def notify_digest(user: Any, items: list[Notification], day: dt.date) -> None:
         status=Status.PENDING,
     )
     row.save()
-    transaction.on_commit(lambda: enqueue(Notification.objects.filter(pk=row.pk)))
+    send_on_commit(lambda: enqueue(Notification.objects.filter(pk=row.pk)))
 
 
 def mark_read(user: Any, ids: Iterable[int] | None = None) -> int:

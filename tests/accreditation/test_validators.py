@@ -208,3 +208,23 @@ def test_it_rejects_a_postcode_that_is_not_5_digits(value):
 )
 def test_department_of_postcode(postcode, department):
     assert department_of_postcode(postcode) == department
+
+
+@pytest.mark.parametrize(
+    ("validator", "value"),
+    [
+        (validate_siren, "７３２８２９３２０"),  # full-width digits: the same SIREN could be stored twice
+        (validate_siret, "７３２８２９３２００００７４"),
+        (validate_nda, "１１７５５５５５５７５"),
+        (validate_postcode, "７５０１１"),
+        (validate_postcode, "75²11"),
+    ],
+)
+def test_only_plain_digits_are_accepted(validator, value):  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationError):
+        validator(value)
+
+
+def test_the_department_of_a_malformed_corsican_postcode_does_not_crash():
+    assert department_of_postcode("20") == "2B" and department_of_postcode("20ab1") == "2B"
+    assert department_of_postcode("20167") == "2A"

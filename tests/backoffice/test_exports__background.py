@@ -293,3 +293,27 @@ def test_the_worker_prepares_the_export_once_even_if_the_message_is_redelivered(
     ]  # the search applied: not Petit
     assert (job.status, job.row_count, job.file.name, job.finished_at) == job_done
     assert len(list((media_root / "exports" / str(committed_world.pk)).iterdir())) == 1
+
+
+@pytest.mark.django_db
+def test_a_request_answers_even_if_the_broker_is_down_and_the_sweeper_sends_the_job_later(
+    client_for, officer, world, monkeypatch, small_inline_limit, django_capture_on_commit_callbacks
+):
+    from backoffice.exports.tasks import prepare_pending_exports
+
+    def broker_down(job_id: int) -> None:
+        raise ConnectionError("Redis ne répond pas")
+
+    monkeypatch.setattr(prepare_export_job, "send", broker_down)
+    response, _ = ask(client_for(officer), django_capture_on_commit_callbacks, "/exports/dossiers.csv")
+
+    assert response.status_code == 302  # saved and answered: the enqueue's failure is only logged
+    job = ExportJob.objects.get()
+    assert job.status == ExportStatus.PENDING
+    resent: list[int] = []
+    monkeypatch.setattr(prepare_export_job, "send", resent.append)
+    prepare_pending_exports()
+    assert resent == []  # not yet: it may still be on its way
+    ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(minutes=11))
+    prepare_pending_exports()
+    assert resent == [job.pk]

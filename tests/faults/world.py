@@ -1,0 +1,50 @@
+"""Committed data for the fault tests: an accredited site and its evaluator, a large candidates file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from accreditation.models import Department
+from accreditation.services import set_user_scope
+from backoffice.accounts.roles import Role
+from fixtures.reference import load_reference_data
+from tests.backoffice.imports_helpers import candidate_row, csv_bytes
+from tests.factories import AccreditationFactory, SiteFactory, UserFactory
+
+
+def accredited_evaluator() -> tuple[Any, Any]:
+    """An accredited site in Seine-Saint-Denis and a member of its organisation's staff."""
+    load_reference_data()  # a transactional test starts from empty tables
+    site = SiteFactory(department=Department.objects.get(code="93"))
+    AccreditationFactory(site=site)
+    user = UserFactory(username="evaluatrice.pannes", role=Role.EVALUATOR_STAFF)
+    set_user_scope(user, organisation=site.organisation, actor=None)
+    return site, user
+
+
+def letters(n: int) -> str:
+    """A name may hold letters only: 1 → b, 27 → bb…"""
+    out = ""
+    while True:
+        n, digit = divmod(n, 26)
+        out = "abcdefghijklmnopqrstuvwxyz"[digit] + out
+        if not n:
+            return out
+
+
+def candidates_file(siret: str, rows: int, *, prefix: str = "PANNE") -> bytes:
+    today = f"{timezone.localdate():%d/%m/%Y}"
+    return csv_bytes(
+        [
+            candidate_row(
+                siret,
+                f"{prefix}-{n:06d}",
+                nom=f"Nom{letters(n)}",
+                email=f"c{n}@example.org",
+                date_accueil=today,
+            )
+            for n in range(1, rows + 1)
+        ]
+    )
