@@ -265,3 +265,8 @@ PATHWAY_STEP_DUE_DAYS = {
     "ready_for_jury": 45,
     "jury_return": 30,
 }
+
+# Personal data
+# Candidates whose files are all closed for longer than this many years are anonymised by the monthly job
+# (`casefiles.tasks.anonymise_expired_candidates`, `manage.py anonymise_candidates`); docs/personal-data.md.
+CANDIDATE_RETENTION_YEARS = int(env("CANDIDATE_RETENTION_YEARS", "5"))

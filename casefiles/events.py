@@ -20,6 +20,7 @@ class CaseFileEvent(models.TextChoices):
     TRANSFERRED = "casefile.transferred", "Dossier transféré"
     EXPIRED = "casefile.expired", "Acquis caducs (5 ans)"
     STEP_UNDONE = "casefile.step_undone", "Étape annulée par un·e superviseur·e"
+    VIEWED = "casefile.viewed", "Dossier consulté"
 
 
 class JuryEvent(models.TextChoices):
@@ -41,3 +42,11 @@ class CertificateEvent(models.TextChoices):
     REISSUED = "casefile.certificate_reissued", "Duplicata délivré"
     REVOKED = "casefile.certificate_revoked", "Certificat retiré"
     EXPORTED = "certificates.exported", "Titulaires transmis (accrochage certificateur)"
+
+
+class CandidateEvent(models.TextChoices):
+    """Personal data of a candidate (their rows join the timeline of each of the candidate's files)."""
+
+    RECTIFIED = "candidate.rectified", "Données personnelles rectifiées"
+    EXPORTED = "candidate.exported", "Données personnelles exportées (droit d'accès)"
+    ANONYMISED = "candidate.anonymised", "Données personnelles anonymisées (durée de conservation échue)"

@@ -13,7 +13,7 @@ from accreditation.models import Accreditation, AccreditationRole, Site
 from accreditation.scoping import scope_of
 from backoffice.accounts.roles import Role, has_role
 
-from .models import AgendaItem, CaseFile, CaseFileDocument, Certificate, JurySession
+from .models import AgendaItem, Candidate, CaseFile, CaseFileDocument, Certificate, JurySession
 
 M = TypeVar("M", bound=Model)
 
@@ -135,3 +135,24 @@ def certificates_for(user: Any) -> QuerySet[Certificate]:
 def get_certificate_for(user: Any, pk: int) -> Certificate:
     """One certificate in the user's scope, else 404."""
     return get_object_or_404(certificates_for(user), pk=pk)
+
+
+# Personal data (casefiles/personal_data.py): who corrects a candidate's identity, who exports all of it.
+RECTIFYING_ROLES = (Role.EVALUATOR_STAFF, Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
+EXPORTING_ROLES = (Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
+
+
+def candidates_for(user: Any) -> QuerySet[Candidate]:
+    """Candidates with at least one file the user may see."""
+    return Candidate.objects.filter(pk__in=case_files_for(user).values("candidate_id"))
+
+
+def get_candidate_for(user: Any, pk: int) -> Candidate:
+    """One candidate with a file in the user's scope, else 404."""
+    return get_object_or_404(candidates_for(user), pk=pk)
+
+
+def files_outside_scope(user: Any, candidate: Candidate) -> bool:
+    """Whether the candidate has files the user may not see (an export would then be partial)."""
+    visible = case_files_for(user).filter(candidate=candidate).values("pk")
+    return CaseFile.objects.filter(candidate=candidate).exclude(pk__in=visible).exists()

@@ -5,23 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 from viewflow.urls import Application
 
-from backoffice.audit.events import timeline
+from backoffice.accounts.roles import has_role
+from backoffice.audit.models import AuditEvent
 from backoffice.exports.lists import ExportableListView
 from backoffice.exports.models import ExportKind
 from backoffice.feedback import reported
 from backoffice.uploads import serve_stored_file
 from backoffice.viewsets import ScopedDetailView, ScopedReadonlyViewset
 
-from . import selectors, services
+from . import privacy_views, selectors, services
 from .documents import render_statement_of_acquisitions
-from .models import Assessment, CaseFile, DocumentCategory, DomainAcquisition, TrainingPlan
+from .models import Assessment, Candidate, CaseFile, DocumentCategory, DomainAcquisition, TrainingPlan
 
 
 def _case_files(user: Any) -> QuerySet[CaseFile]:
@@ -40,15 +43,33 @@ class CaseFileDetailView(ScopedDetailView):
             .select_related("training_site", "trainer")
             .prefetch_related("domains"),
             assessments=Assessment.objects.filter(case_file=case_file).select_related("assessor"),
-            events=timeline(case_file),
+            events=self._timeline(case_file),
             documents=case_file.documents.select_related("uploaded_by"),
             document_form=DocumentForm()
             if selectors.can_manage_documents(self.request.user, case_file)
             else None,
             expiry_warning=selectors.expiry_warning(case_file),
             transfer_sites=selectors.transfer_destinations(case_file) if case_file.is_open else [],
+            may_export=has_role(self.request.user, *selectors.EXPORTING_ROLES),
+            may_rectify=case_file.candidate.anonymised_on is None
+            and has_role(self.request.user, *selectors.RECTIFYING_ROLES),
         )
         return context
+
+    def _timeline(self, case_file: CaseFile) -> list[AuditEvent]:
+        """The file's events and its candidate's (rectification, export, anonymisation), oldest first; the
+        visit is recorded from them (once a day per person), so it costs no query but its own insert."""
+        types = ContentType.objects.get_for_models(CaseFile, Candidate, for_concrete_models=False)
+        events = list(
+            AuditEvent.objects.filter(
+                Q(subject_type=types[CaseFile], subject_id=str(case_file.pk))
+                | Q(subject_type=types[Candidate], subject_id=str(case_file.candidate_id))
+            )
+            .select_related("actor")
+            .order_by("occurred_at", "id")
+        )
+        viewed = services.record_consultation(case_file, actor=self.request.user, seen=events)
+        return [*events, viewed] if viewed is not None else events
 
 
 @require_GET
@@ -138,3 +159,12 @@ class CaseFilesApp(Application):
     permission = "workflows.view_candidatepathwayprocess"
     base_template_name = "backoffice/base_page.html"
     viewsets = [CaseFileViewset()]
+
+    # A candidate's personal data (casefiles/personal_data.py): /candidats/personnes/<id>/…
+    personal_data_json_path = path(
+        "personnes/<int:pk>/donnees-personnelles.json", privacy_views.export_json, name="personal_data_json"
+    )
+    personal_data_pdf_path = path(
+        "personnes/<int:pk>/donnees-personnelles.pdf", privacy_views.export_pdf, name="personal_data_pdf"
+    )
+    rectify_path = path("personnes/<int:pk>/rectifier/", privacy_views.rectify, name="rectify_candidate")

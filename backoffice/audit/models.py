@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import F, JSONField, TextField, Value
+from django.db.models.functions import Cast, Replace
 from django.utils import timezone
 
 
@@ -22,6 +26,21 @@ class AuditEventQuerySet(models.QuerySet):
 
     def delete(self):  # type: ignore[no-untyped-def]
         raise AppendOnlyError("Le journal d'audit ne peut pas être supprimé.")
+
+    def redact(self, words: list[str], replacement: str) -> int:
+        """The one change the trail allows (GDPR): a person's data at the end of its retention period is
+        erased from the events' texts — label, summary, data — where `words` (names, e-mail) appear. Who did
+        what, to which record and when stays. Longest words first, so a full name goes before its parts."""
+        label: Any = F("subject_label")
+        summary: Any = F("summary")
+        data: Any = Cast("data", TextField())
+        for word in sorted({w for w in words if w and w.strip()}, key=len, reverse=True):
+            label = Replace(label, Value(word), Value(replacement))
+            summary = Replace(summary, Value(word), Value(replacement))
+            data = Replace(data, Value(word), Value(replacement))
+        return models.QuerySet.update(
+            self, subject_label=label, summary=summary, data=Cast(data, JSONField())
+        )
 
 
 class AuditEvent(models.Model):

@@ -53,6 +53,8 @@ class Candidate(models.Model):
     status = models.CharField("statut", max_length=10, choices=CandidateStatus.choices)
     sector = models.CharField("secteur du projet professionnel", max_length=100, blank=True)
     created_at = models.DateTimeField("créé le", default=timezone.now, editable=False)
+    # Set by the retention job (casefiles/services/privacy.py): identity and contact are gone for good.
+    anonymised_on = models.DateField("anonymisé·e le", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "candidat·e"

@@ -25,6 +25,14 @@ from .jury import answer_jury_return, return_case_file_from_jury
 from .lifecycle import abandon_case_file, expire_case_file, expire_case_files, transfer_case_file
 from .opening import attach_process, open_case_file
 from .plans import record_training_plan
+from .privacy import (
+    anonymise_candidate,
+    anonymise_candidates,
+    candidates_due,
+    export_personal_data,
+    record_consultation,
+    rectify_candidate,
+)
 from .sessions import (
     add_to_agenda,
     build_agenda,
@@ -38,6 +46,8 @@ from .undo import undo_step
 __all__ = [
     "abandon_case_file",
     "add_to_agenda",
+    "anonymise_candidate",
+    "anonymise_candidates",
     "answer_jury_return",
     "apply_session_outcomes",
     "attach_document",
@@ -45,6 +55,7 @@ __all__ = [
     "attach_process",
     "award_recommended",
     "build_agenda",
+    "candidates_due",
     "check_agenda_item",
     "close_session",
     "conflict_of",
@@ -52,6 +63,7 @@ __all__ = [
     "declare_interest",
     "expire_case_file",
     "expire_case_files",
+    "export_personal_data",
     "files_due",
     "issue_certificate",
     "mark_exported",
@@ -59,9 +71,11 @@ __all__ = [
     "open_case_file",
     "open_session",
     "plan_session",
+    "record_consultation",
     "record_final_evaluation",
     "record_positioning",
     "record_training_plan",
+    "rectify_candidate",
     "reissue_certificate",
     "remove_document",
     "remove_from_agenda",

@@ -1,0 +1,250 @@
+"""The registry of personal data held about candidates (and the staff who handle their files): for every
+field, its category, how long it is kept and what the retention job does with it once that time is over.
+
+Every field of the models listed in `REGISTERED_MODELS` is either declared here as personal (`PERSONAL`)
+or explicitly as not personal (`NOT_PERSONAL`, with why): a test walks the models and fails on a field in
+neither, so a new field must be classified before it ships. docs/personal-data.md is the prose version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+
+# The models walked by the registry's test: every model of the case files app, the accounts and the trail.
+REGISTERED_APPS = ("casefiles",)
+REGISTERED_MODELS = ("accounts.User", "audit.AuditEvent")
+
+
+class Category(models.TextChoices):
+    IDENTITY = "identite", "Identité"
+    CONTACT = "contact", "Coordonnées"
+    BIRTH = "naissance", "Date de naissance"
+    PROFILE = "profil", "Situation et profil (statistiques)"
+    PATHWAY = "parcours", "Parcours et résultats"
+    FREE_TEXT = "texte_libre", "Texte libre (notes, motifs)"
+    DOCUMENT = "piece", "Pièces jointes"
+    DECISION = "decision", "Décisions du jury"
+    CERTIFICATE = "certificat", "Certificat délivré"
+    STAFF = "personnel", "Personnel (comptes utilisateurs)"
+    AUDIT = "audit", "Journal d'audit"
+
+
+class AtExpiry(models.TextChoices):
+    """What the retention job (`anonymise_candidate`) does with the field once the period is over."""
+
+    PSEUDONYMISE = "remplace", "remplacé par « ANONYMISÉ·E » et le numéro du·de la candidat·e"
+    ERASE = "efface", "effacé (vidé)"
+    COARSEN = "degrade", "dégradé (précision réduite à ce que les statistiques utilisent)"
+    DELETE = "supprime", "supprimé (fichier stocké et ligne)"
+    KEEP = "conserve", "conservé (n'identifie plus personne une fois l'identité effacée, ou registre)"
+
+
+# Retention rules, in French: what the privacy notice tells candidates and staff.
+CANDIDATE_FILES = "5 ans après la clôture du dernier dossier du·de la candidat·e (CANDIDATE_RETENTION_YEARS)"
+STATISTICS = "sans limite, sans l'identité : les tableaux de bord en ont besoin"
+CERTIFICATE_REGISTER = "sans limite : registre des certificats délivrés (vérification publique du numéro)"
+JURY_ARCHIVE = "avec la session de jury : archive de la décision (procès-verbal)"
+STAFF_ACCOUNT = "durée du compte, puis 1 an après sa désactivation"
+STAFF_TRACE = "avec le dossier : qui a évalué, formé, instruit ou décidé (traçabilité)"
+AUDIT_TRAIL = (
+    "événements gardés sans limite ; nom et e-mail du·de la candidat·e effacés à son anonymisation "
+    "(voir docs/personal-data.md)"
+)
+
+
+@dataclass(frozen=True)
+class Personal:
+    category: Category
+    retention: str
+    at_expiry: AtExpiry = AtExpiry.KEEP
+
+
+def _candidate(category: Category, at_expiry: AtExpiry) -> Personal:
+    return Personal(category, CANDIDATE_FILES, at_expiry)
+
+
+def _kept(category: Category) -> Personal:
+    return Personal(category, STATISTICS, AtExpiry.KEEP)
+
+
+_STAFF_TRACE = Personal(Category.STAFF, STAFF_TRACE)
+
+PERSONAL: dict[str, Personal] = {
+    # The candidate: identity and contact go, what the outcome statistics count stays.
+    "casefiles.Candidate.last_name": _candidate(Category.IDENTITY, AtExpiry.PSEUDONYMISE),
+    "casefiles.Candidate.first_name": _candidate(Category.IDENTITY, AtExpiry.PSEUDONYMISE),
+    "casefiles.Candidate.birth_date": _candidate(Category.BIRTH, AtExpiry.COARSEN),
+    "casefiles.Candidate.email": _candidate(Category.CONTACT, AtExpiry.ERASE),
+    "casefiles.Candidate.phone": _candidate(Category.CONTACT, AtExpiry.ERASE),
+    "casefiles.Candidate.postcode": _candidate(Category.CONTACT, AtExpiry.COARSEN),
+    "casefiles.Candidate.sex": _kept(Category.PROFILE),
+    "casefiles.Candidate.status": _kept(Category.PROFILE),
+    "casefiles.Candidate.sector": _kept(Category.PROFILE),
+    # The file: the organisation's own reference identifies the person in its tools; free texts may name them.
+    "casefiles.CaseFile.reference": _candidate(Category.IDENTITY, AtExpiry.ERASE),
+    "casefiles.CaseFile.funding": _candidate(Category.PATHWAY, AtExpiry.ERASE),
+    "casefiles.CaseFile.closing_reason": _candidate(Category.FREE_TEXT, AtExpiry.ERASE),
+    "casefiles.CaseFile.return_reason": _candidate(Category.FREE_TEXT, AtExpiry.ERASE),
+    "casefiles.CaseFile.referrer": _kept(Category.PATHWAY),
+    "casefiles.CaseFile.state": _kept(Category.PATHWAY),
+    "casefiles.CaseFile.opened_on": _kept(Category.PATHWAY),
+    "casefiles.CaseFile.positioned_on": _kept(Category.PATHWAY),
+    "casefiles.CaseFile.expires_on": _kept(Category.PATHWAY),
+    "casefiles.CaseFile.ready_for_jury_on": _kept(Category.PATHWAY),
+    "casefiles.CaseFile.closed_on": _kept(Category.PATHWAY),
+    "casefiles.CaseFile.returned_on": _kept(Category.PATHWAY),
+    # Assessments, grid and training: results without a name.
+    "casefiles.Assessment.kind": _kept(Category.PATHWAY),
+    "casefiles.Assessment.assessed_on": _kept(Category.PATHWAY),
+    "casefiles.Assessment.results": _kept(Category.PATHWAY),
+    "casefiles.Assessment.criteria": _kept(Category.PATHWAY),
+    "casefiles.Assessment.assessor": _STAFF_TRACE,
+    "casefiles.DomainAcquisition.status": _kept(Category.PATHWAY),
+    "casefiles.DomainAcquisition.acquired_on": _kept(Category.PATHWAY),
+    "casefiles.TrainingPlan.domains": _kept(Category.PATHWAY),
+    "casefiles.TrainingPlan.hours": _kept(Category.PATHWAY),
+    "casefiles.TrainingPlan.starts_on": _kept(Category.PATHWAY),
+    "casefiles.TrainingPlan.ends_on": _kept(Category.PATHWAY),
+    "casefiles.TrainingPlan.trainer": _STAFF_TRACE,
+    # Documents: scanned reports and attendance sheets name the person; the job deletes them.
+    "casefiles.CaseFileDocument.file": _candidate(Category.DOCUMENT, AtExpiry.DELETE),
+    "casefiles.CaseFileDocument.original_name": _candidate(Category.DOCUMENT, AtExpiry.DELETE),
+    "casefiles.CaseFileDocument.sha256": _candidate(Category.DOCUMENT, AtExpiry.DELETE),
+    "casefiles.CaseFileDocument.uploaded_by": Personal(Category.STAFF, CANDIDATE_FILES, AtExpiry.DELETE),
+    # Juries: the decision stays (statistics), the texts about the person go; the minutes are the archive.
+    "casefiles.AgendaItem.officer_note": _candidate(Category.FREE_TEXT, AtExpiry.ERASE),
+    "casefiles.AgendaItem.reason": _candidate(Category.DECISION, AtExpiry.ERASE),
+    "casefiles.AgendaItem.decision": _kept(Category.DECISION),
+    "casefiles.AgendaItem.recommended": _kept(Category.DECISION),
+    "casefiles.AgendaItem.checked_by": _STAFF_TRACE,
+    "casefiles.AgendaItem.decided_by": _STAFF_TRACE,
+    "casefiles.JurySession.minutes": Personal(Category.DECISION, JURY_ARCHIVE),
+    "casefiles.JuryMember.user": Personal(Category.STAFF, JURY_ARCHIVE),
+    "casefiles.ConflictDeclaration.recused": Personal(Category.STAFF, JURY_ARCHIVE),
+    "casefiles.Vote.choice": Personal(Category.DECISION, JURY_ARCHIVE),
+    # Certificates: a copy of the holder's name, so the certificate stays verifiable after the anonymisation.
+    "casefiles.Certificate.holder_last_name": Personal(Category.CERTIFICATE, CERTIFICATE_REGISTER),
+    "casefiles.Certificate.holder_first_name": Personal(Category.CERTIFICATE, CERTIFICATE_REGISTER),
+    "casefiles.Certificate.number": Personal(Category.CERTIFICATE, CERTIFICATE_REGISTER),
+    "casefiles.Certificate.awarded_on": Personal(Category.CERTIFICATE, CERTIFICATE_REGISTER),
+    "casefiles.Certificate.status": Personal(Category.CERTIFICATE, CERTIFICATE_REGISTER),
+    "casefiles.Certificate.pdf": Personal(Category.CERTIFICATE, CERTIFICATE_REGISTER),
+    "casefiles.Certificate.revocation_reason": Personal(Category.FREE_TEXT, CERTIFICATE_REGISTER),
+    # Staff accounts (Certif'Pro, juries, organisations).
+    "accounts.User.username": Personal(Category.STAFF, STAFF_ACCOUNT),
+    "accounts.User.first_name": Personal(Category.STAFF, STAFF_ACCOUNT),
+    "accounts.User.last_name": Personal(Category.STAFF, STAFF_ACCOUNT),
+    "accounts.User.email": Personal(Category.STAFF, STAFF_ACCOUNT),
+    "accounts.User.password": Personal(Category.STAFF, STAFF_ACCOUNT),
+    "accounts.User.last_login": Personal(Category.STAFF, STAFF_ACCOUNT),
+    "accounts.User.date_joined": Personal(Category.STAFF, STAFF_ACCOUNT),
+    # The trail names the person acting and, in its labels and summaries, the candidate of the file.
+    "audit.AuditEvent.actor_label": Personal(Category.AUDIT, AUDIT_TRAIL),
+    "audit.AuditEvent.subject_label": Personal(Category.AUDIT, AUDIT_TRAIL),
+    "audit.AuditEvent.summary": Personal(Category.AUDIT, AUDIT_TRAIL),
+    "audit.AuditEvent.data": Personal(Category.AUDIT, AUDIT_TRAIL),
+}
+
+TECHNICAL = "identifiant ou date technique"
+LINK = "lien vers une autre ligne (classée pour elle-même)"
+REFERENCE = "donnée de référence ou d'organisation, pas d'une personne"
+
+NOT_PERSONAL: dict[str, str] = {
+    "casefiles.Candidate.id": TECHNICAL,
+    "casefiles.Candidate.created_at": TECHNICAL,
+    "casefiles.Candidate.anonymised_on": "date à laquelle le job a anonymisé la ligne",
+    "casefiles.CaseFile.id": TECHNICAL,
+    "casefiles.CaseFile.candidate": LINK,
+    "casefiles.CaseFile.certification": REFERENCE,
+    "casefiles.CaseFile.framework_version": REFERENCE,
+    "casefiles.CaseFile.evaluation_site": REFERENCE,
+    "casefiles.CaseFile.process": LINK,
+    "casefiles.Assessment.id": TECHNICAL,
+    "casefiles.Assessment.case_file": LINK,
+    "casefiles.Assessment.training_plan": LINK,
+    "casefiles.Assessment.recorded_at": TECHNICAL,
+    "casefiles.DomainAcquisition.id": TECHNICAL,
+    "casefiles.DomainAcquisition.case_file": LINK,
+    "casefiles.DomainAcquisition.domain": REFERENCE,
+    "casefiles.DomainAcquisition.source": LINK,
+    "casefiles.TrainingPlan.id": TECHNICAL,
+    "casefiles.TrainingPlan.case_file": LINK,
+    "casefiles.TrainingPlan.number": TECHNICAL,
+    "casefiles.TrainingPlan.training_site": REFERENCE,
+    "casefiles.TrainingPlan.created_at": TECHNICAL,
+    "casefiles.CaseFileDocument.id": TECHNICAL,
+    "casefiles.CaseFileDocument.case_file": LINK,
+    "casefiles.CaseFileDocument.category": "catégorie de pièce (liste fermée)",
+    "casefiles.CaseFileDocument.content_type": "type de fichier (PDF, PNG, JPEG)",
+    "casefiles.CaseFileDocument.size": TECHNICAL,
+    "casefiles.CaseFileDocument.uploaded_at": TECHNICAL,
+    "casefiles.JuryRule.id": TECHNICAL,
+    "casefiles.JuryRule.region": REFERENCE,
+    "casefiles.JuryRule.min_present": REFERENCE,
+    "casefiles.JuryRule.min_per_college": REFERENCE,
+    "casefiles.JuryRule.cutoff_working_days": REFERENCE,
+    "casefiles.JurySession.id": TECHNICAL,
+    "casefiles.JurySession.region": REFERENCE,
+    "casefiles.JurySession.held_on": "date de la session (pas d'une personne)",
+    "casefiles.JurySession.place": "lieu de la session (pas d'une personne)",
+    "casefiles.JurySession.remote": REFERENCE,
+    "casefiles.JurySession.status": REFERENCE,
+    "casefiles.JurySession.cutoff_on": REFERENCE,
+    "casefiles.JurySession.opened_at": TECHNICAL,
+    "casefiles.JurySession.closed_at": TECHNICAL,
+    "casefiles.JurySession.created_at": TECHNICAL,
+    "casefiles.JuryMember.id": TECHNICAL,
+    "casefiles.JuryMember.session": LINK,
+    "casefiles.JuryMember.college": "collège du siège (employeurs ou salariés)",
+    "casefiles.JuryMember.is_president": "rôle dans la session",
+    "casefiles.JuryMember.present": "présence à la session (quorum)",
+    "casefiles.AgendaItem.id": TECHNICAL,
+    "casefiles.AgendaItem.session": LINK,
+    "casefiles.AgendaItem.case_file": LINK,
+    "casefiles.AgendaItem.decided_at": TECHNICAL,
+    "casefiles.ConflictDeclaration.id": TECHNICAL,
+    "casefiles.ConflictDeclaration.item": LINK,
+    "casefiles.ConflictDeclaration.member": LINK,
+    "casefiles.ConflictDeclaration.declared_at": TECHNICAL,
+    "casefiles.Vote.id": TECHNICAL,
+    "casefiles.Vote.item": LINK,
+    "casefiles.Vote.member": LINK,
+    "casefiles.CertificateCounter.id": TECHNICAL,
+    "casefiles.CertificateCounter.prefix": REFERENCE,
+    "casefiles.CertificateCounter.year": REFERENCE,
+    "casefiles.CertificateCounter.region_code": REFERENCE,
+    "casefiles.CertificateCounter.last_number": TECHNICAL,
+    "casefiles.Certificate.id": TECHNICAL,
+    "casefiles.Certificate.case_file": LINK,
+    "casefiles.Certificate.certification": REFERENCE,
+    "casefiles.Certificate.region": REFERENCE,
+    "casefiles.Certificate.session": LINK,
+    "casefiles.Certificate.issued_at": TECHNICAL,
+    "casefiles.Certificate.duplicates": TECHNICAL,
+    "casefiles.Certificate.revoked_at": TECHNICAL,
+    "casefiles.Certificate.exported_at": TECHNICAL,
+    "casefiles.Certificate.created_at": TECHNICAL,
+    "accounts.User.id": TECHNICAL,
+    "accounts.User.is_superuser": "droit d'accès",
+    "accounts.User.is_staff": "droit d'accès",
+    "accounts.User.is_active": "état du compte",
+    "accounts.User.groups": "rôles (droits d'accès)",
+    "accounts.User.user_permissions": "droits d'accès",
+    "audit.AuditEvent.id": TECHNICAL,
+    "audit.AuditEvent.occurred_at": TECHNICAL,
+    "audit.AuditEvent.actor": LINK,
+    "audit.AuditEvent.verb": "type d'événement (liste fermée)",
+    "audit.AuditEvent.subject_type": TECHNICAL,
+    "audit.AuditEvent.subject_id": TECHNICAL,
+}
+
+
+def fields_at_expiry(model: type[models.Model], treatment: AtExpiry) -> list[str]:
+    """The names of `model`'s fields the registry says the retention job treats this way."""
+    prefix = f"{model._meta.label}."
+    return [
+        key.removeprefix(prefix)
+        for key, entry in PERSONAL.items()
+        if key.startswith(prefix) and entry.at_expiry == treatment
+    ]
