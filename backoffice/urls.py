@@ -25,6 +25,7 @@ from .exports.views import ExportsApp
 from .imports.views import ImportsApp
 from .juries import JuriesApp
 from .notifications.views import NotificationsApp
+from .security import views as security_views
 
 
 class HomeApp(Application):
@@ -57,7 +58,21 @@ site = Site(
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/", AuthViewset(with_profile_view=False).urls),
+    path("accounts/double-authentification/", security_views.two_factor, name="two_factor"),
+    path(
+        "accounts/double-authentification/code/",
+        security_views.two_factor_verify,
+        name="two_factor_verify",
+    ),
+    path(
+        "accounts/",
+        AuthViewset(
+            with_profile_view=False,
+            pass_change_view_class=security_views.PasswordChangeView,
+            pass_reset_view_class=security_views.PasswordResetView,
+            pass_reset_confirm_view_class=security_views.PasswordResetConfirmView,
+        ).urls,
+    ),
     path("sante/", views.health, name="health"),
     path("langue/", include("django.conf.urls.i18n")),
     path(

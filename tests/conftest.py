@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.db import connections
 from django.test import Client
+from pytest_django.plugin import blocking_manager_key
 
 import backoffice.urls  # noqa: F401  (Viewflow reverses need the root URLconf imported)
 from accreditation.models import Department, Region
@@ -20,6 +21,16 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
     """Reference data exists in every test, as it does in every deployment."""
     with django_db_blocker.unblock():
         load_reference_data()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):  # type: ignore[no-untyped-def]
+    """A transactional test (browser, worker, faults) ends by emptying every table: the reference data
+    comes back at once, as in every deployment, for the tests after it."""
+    yield
+    if {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())):
+        with item.config.stash[blocking_manager_key].unblock():
+            load_reference_data()
 
 
 @pytest.fixture(autouse=True)

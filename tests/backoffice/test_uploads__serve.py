@@ -21,6 +21,11 @@ def stored(tmp_path) -> FieldFile:  # type: ignore[no-untyped-def]
     return FieldFile(None, models.FileField(storage=storage), name)
 
 
+# Closing a response sends `request_finished`, on which Django closes the database connections: the
+# tests need database access, else their outcome depends on what an earlier test left open.
+pytestmark = pytest.mark.django_db
+
+
 def body_of(response) -> bytes:  # type: ignore[no-untyped-def]
     try:
         return b"".join(response.streaming_content)

@@ -67,3 +67,30 @@ def test_officer_typing_the_url_of_another_regions_site_gets_not_found(browser, 
     response = page.goto(f"{live_server.url}/annuaire/etablissements/{world['lyon'].pk}/detail/")
     assert response is not None and response.status == 404
     assert world["lyon"].siret not in page.content()
+
+
+def test_pages_run_under_the_content_security_policy_without_violation(browser, live_server, world):
+    violations: list[str] = []
+    page = browser.new_page(locale="fr-FR")
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.goto(f"{live_server.url}/")
+    page.fill("input[name=username]", "officer.idf")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/accueil/")
+    for path in [
+        "/annuaire/organismes/",
+        "/tableaux-de-bord/stocks/",
+        "/jurys/",
+        "/accounts/double-authentification/",
+    ]:
+        response = page.goto(f"{live_server.url}{path}")
+        assert response is not None and "script-src 'self'" in response.headers["content-security-policy"]
+        page.wait_for_load_state("networkidle")
+
+    assert violations == []

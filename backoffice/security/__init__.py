@@ -1,0 +1,1 @@
+"""Authentication hardening: login throttling, idle sessions, optional two-factor (TOTP)."""
