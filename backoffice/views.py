@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
@@ -17,7 +17,10 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
-    """Liveness for load balancers: the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Liveness for load balancers: the database answers; 503 (out of rotation, not an error) when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"status": "indisponible", "detail": "base de données injoignable"}, status=503)
     return JsonResponse({"status": "ok"})

@@ -28,7 +28,9 @@ def pytest_runtest_teardown(item, nextitem):  # type: ignore[no-untyped-def]
     """A transactional test (browser, worker, faults) ends by emptying every table: the reference data
     comes back at once, as in every deployment, for the tests after it."""
     yield
-    if {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())):
+    # After the session's last test the test database is gone: nothing to restore (and no other database
+    # to touch).
+    if nextitem is not None and {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())):
         with item.config.stash[blocking_manager_key].unblock():
             load_reference_data()
 

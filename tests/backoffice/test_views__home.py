@@ -127,3 +127,25 @@ def test_menu_hides_the_applications_a_user_has_no_right_to(client_for, idf_site
 
 def test_menu_shows_the_directory_to_an_officer(client_for, officer):
     assert "/annuaire/" in client_for(officer).get(HOME).content.decode()
+
+
+def test_health_answers_503_when_the_database_does_not(client, monkeypatch):
+    from django.db import OperationalError, connection
+
+    def refused(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", refused)
+    response = client.get("/sante/")
+
+    assert response.status_code == 503
+    assert response.json()["status"] == "indisponible"
+
+
+def test_the_server_error_page_is_french_and_shows_nothing_internal(rf):
+    from django.views.defaults import server_error
+
+    page = server_error(rf.get("/")).content.decode()
+
+    assert "Le service rencontre un problème" in page
+    assert "Traceback" not in page and "administrators" not in page

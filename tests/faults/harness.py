@@ -1,10 +1,11 @@
 """What the fault tests break and restore: a Redis server of their own, real worker processes
-(`manage.py rundramatiq`, as production starts them), a TCP proxy in front of PostgreSQL that can be cut,
-and polling with a deadline instead of sleeping."""
+(`manage.py rundramatiq`, as production starts them), a real web server (gunicorn), a TCP proxy in front of
+PostgreSQL that can be cut, and polling with a deadline instead of sleeping."""
 
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import select
 import shutil
@@ -21,7 +22,8 @@ from typing import Any
 import dramatiq
 import redis
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections, transaction
+from django.db.models import Model
 from django_dramatiq.utils import load_middleware
 from dramatiq.brokers.redis import MAINTENANCE_SCALE, RedisBroker
 
@@ -167,6 +169,52 @@ class WorkerProcess:
         self.process.wait(timeout=10)
 
 
+class WebServer:
+    """`gunicorn backoffice.wsgi`, one process and two threads, in a process group of its own."""
+
+    def __init__(self, log: Path, env: dict[str, str]) -> None:
+        self.log, self.port = log, free_port()
+        command = [sys.executable, "-m", "gunicorn", "backoffice.wsgi", "--bind", f"127.0.0.1:{self.port}",
+                   "--workers", "1", "--threads", "2", "--timeout", "30"]  # fmt: skip
+        with log.open("ab") as output:
+            self.process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def tail(self, size: int = 4000) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")[-size:] if self.log.exists() else ""
+
+    def wait_ready(self, *, timeout: float = 60) -> None:
+        def ready() -> bool:
+            if self.process.poll() is not None:
+                raise AssertionError(f"gunicorn s'est arrêté :\n{self.tail()}")
+            probe = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+            try:
+                probe.request("GET", "/sante/")
+                return probe.getresponse().status == 200
+            except OSError:
+                return False
+            finally:
+                probe.close()
+
+        wait_until(ready, timeout=timeout, what=f"le démarrage de gunicorn\n{self.tail()}", every=0.1)
+
+    def stop(self) -> None:
+        """SIGKILL to the whole group (the arbiter and its worker): nothing is left listening."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+
 def child_env(**overrides: str) -> dict[str, str]:
     """The environment of a worker or web process: this test's database, media and emails."""
     env = {
@@ -253,3 +301,55 @@ class TcpProxy:
             for end in ends:
                 with contextlib.suppress(OSError):
                     end.close()
+
+
+def next_id(model: type[Model]) -> int:
+    """The id the table's sequence hands out next."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])
+        cursor.execute(f"SELECT last_value, is_called FROM {cursor.fetchone()[0]}")  # noqa: S608
+        last_value, is_called = cursor.fetchone()
+    return int(last_value) + (1 if is_called else 0)
+
+
+@contextlib.contextmanager
+def id_held(model: type[Model], pk: int, **fields: Any) -> Iterator[None]:
+    """Another transaction inserts a row under this id and keeps it uncommitted until the block ends. A bulk
+    write that draws this id from the sequence waits on the primary key's index: a worker is stopped in the
+    middle of its transaction, at a known row, whatever the machine's load (no race between its speed and
+    the test's polling)."""
+    inserted, release = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                model._default_manager.create(pk=pk, **fields)
+                inserted.set()
+                release.wait(timeout=120)
+                transaction.set_rollback(True)
+        except BaseException as error:  # reported by the test's own thread
+            failures.append(error)
+        finally:
+            inserted.set()
+            connections.close_all()
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    inserted.wait(timeout=30)
+    assert not failures, failures
+    try:
+        yield
+    finally:
+        release.set()
+        holder.join(timeout=30)
+
+
+def a_query_waits_on_a_lock() -> bool:
+    """Some other session of the test database waits for a lock (the worker stopped by `id_held`)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        )
+        return bool(cursor.fetchone()[0])

@@ -16,10 +16,18 @@ from backoffice.imports import services, tasks
 from backoffice.imports.models import ImportJob, ImportStatus
 from casefiles.models import Candidate, CaseFile
 from tests.backoffice.imports_helpers import upload
-from tests.faults.harness import redeliver_messages_of_dead_workers, wait_until
-from tests.faults.world import accredited_evaluator, candidates_file
+from tests.faults.harness import (
+    a_query_waits_on_a_lock,
+    id_held,
+    next_id,
+    redeliver_messages_of_dead_workers,
+    wait_until,
+)
+from tests.faults.world import HOLDING_CANDIDATE, accredited_evaluator, candidates_file
 
-ROWS = 2500
+# The apply writes its rows by batches, in one transaction; it is stopped in its third and last batch.
+ROWS = 2 * services.BATCH_ROWS + 500
+HELD_ROW = 2 * services.BATCH_ROWS + 100
 
 
 def _status(job_id: int) -> str:
@@ -54,16 +62,21 @@ def test_a_worker_killed_in_the_middle_of_an_apply_leaves_nothing_and_the_import
     job.refresh_from_db()
     assert job.new_rows == ROWS and job.invalid_rows == 0
 
-    services.confirm_import(job, skip_invalid=False, actor=evaluator)  # the apply is sent on commit
     cache = redis.Redis(port=redis_server.port, db=1)
-    wait_until(lambda: _apply_progress(cache, job.pk) >= 20, timeout=60, what="le milieu de l'application")
-    assert not _row_lock_free(job.pk)  # the worker is inside the apply's transaction
-    worker.kill()
+    # A candidate's id of the last batch is held: the apply stops there, in the middle of its transaction.
+    with id_held(Candidate, next_id(Candidate) + HELD_ROW - 1, **HOLDING_CANDIDATE):
+        services.confirm_import(job, skip_invalid=False, actor=evaluator)  # the apply is sent on commit
+        wait_until(a_query_waits_on_a_lock, timeout=60, what="l'application arrêtée dans son dernier lot")
+        # The middle of the apply: two batches written in its open transaction, the last one being written.
+        assert 0 < _apply_progress(cache, job.pk) < 99
+        assert _status(job.pk) == ImportStatus.APPLYING and not _row_lock_free(job.pk)
+        worker.kill()
 
-    # Nothing of the file was committed, and the job still waits to be applied.
-    assert _status(job.pk) == ImportStatus.APPLYING
-    assert CaseFile.objects.count() == 0 and Candidate.objects.count() == 0
+        # Nothing of the file was committed, and the job still waits to be applied.
+        assert _status(job.pk) == ImportStatus.APPLYING
+        assert CaseFile.objects.count() == 0 and Candidate.objects.count() == 0
     wait_until(lambda: _row_lock_free(job.pk), timeout=30, what="la fin de la transaction du worker tué")
+    assert CaseFile.objects.count() == 0 and Candidate.objects.count() == 0
 
     # The broker hands back the message the dead worker held, and the sweeper, run by the schedule two
     # minutes later, sends the job once more: two deliveries of the same apply.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.utils import timezone
@@ -9,6 +10,7 @@ from django.utils import timezone
 from accreditation.models import Department
 from accreditation.services import set_user_scope
 from backoffice.accounts.roles import Role
+from casefiles.models import CandidateStatus
 from fixtures.reference import load_reference_data
 from tests.backoffice.imports_helpers import candidate_row, csv_bytes
 from tests.factories import AccreditationFactory, SiteFactory, UserFactory
@@ -48,3 +50,13 @@ def candidates_file(siret: str, rows: int, *, prefix: str = "PANNE") -> bytes:
             for n in range(1, rows + 1)
         ]
     )
+
+
+# A candidate inserted under an id held by another transaction (`harness.id_held`): never committed.
+HOLDING_CANDIDATE = {
+    "last_name": "Verrou",
+    "first_name": "Essai",
+    "birth_date": dt.date(1990, 1, 1),
+    "postcode": "93200",
+    "status": CandidateStatus.OTHER,
+}
