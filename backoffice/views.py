@@ -17,7 +17,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
-    """Liveness for load balancers: the database answers; 503 (out of rotation, not an error) when it does not."""
+    """Liveness for load balancers: the database answers; 503 (out of rotation) when it does not."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
