@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -110,7 +110,11 @@ class FrozenIfPublished(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        if not self.framework().is_editable:
+        try:
+            framework = self.framework()
+        except ObjectDoesNotExist:  # no parent chosen yet: the required field says so
+            return
+        if not framework.is_editable:
             raise ValidationError(
                 "Cette version du référentiel est publiée : elle ne peut plus être modifiée. "
                 "Créez un nouveau brouillon à partir d'elle."
