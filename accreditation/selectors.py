@@ -130,10 +130,14 @@ def published_framework(certification: Certification) -> FrameworkVersion | None
 
 def framework_versions() -> QuerySet[FrameworkVersion]:
     """Every framework version with its counts (reference data is visible to every signed-in user)."""
-    return FrameworkVersion.objects.select_related("certification").annotate(
-        domain_count=Count("domains", distinct=True),
-        subdomain_count=Count("domains__subdomains", distinct=True),
-        criterion_count=Count("domains__subdomains__criteria", distinct=True),
+    return (
+        FrameworkVersion.objects.select_related("certification")
+        .annotate(
+            domain_count=Count("domains", distinct=True),
+            subdomain_count=Count("domains__subdomains", distinct=True),
+            criterion_count=Count("domains__subdomains__criteria", distinct=True),
+        )
+        .order_by("certification__code", "-version")  # an aggregate drops the model's ordering: paged lists
     )
 
 

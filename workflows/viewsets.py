@@ -200,6 +200,11 @@ class ApprovalTaskListView(ApplicationTaskColumns, flow_views.DashboardTaskListV
         return self.with_applications(super().queryset)
 
 
+class ApprovalProcessListView(flow_views.DashboardProcessListView):
+    def get_queryset(self) -> QuerySet:
+        return super().get_queryset().order_by("-created", "-pk")  # newest first, stable across pages
+
+
 class ApprovalFlowAppViewset(FlowAppViewset):
     """The approval's pages: a bare process cancel is refused like the steps' cancel, undo and revive; the
     task lists name the application and its campaign."""
@@ -208,3 +213,4 @@ class ApprovalFlowAppViewset(FlowAppViewset):
     inbox_view_class = ApprovalInboxView
     queue_view_class = ApprovalQueueView
     task_list_view_class = ApprovalTaskListView
+    process_list_view_class = ApprovalProcessListView

@@ -81,3 +81,11 @@ def test_officer_filters_the_task_list_by_organisation_among_their_regions_only(
     choices = unescape(client.get("/parcours/tasks/").content.decode())
     assert other_idf.organisation.legal_name in choices
     assert ara_site.organisation.legal_name not in choices
+
+
+def test_the_paged_lists_of_frameworks_and_applications_are_ordered(client_for, supervisor, recwarn):
+    """An unordered page list would show a row twice or never across pages (Django warns)."""
+    for url in ("/referentiels/versions/", "/instruction/"):
+        assert client_for(supervisor).get(url).status_code == 200
+    unordered = [w for w in recwarn if "UnorderedObjectListWarning" in type(w.message).__name__]
+    assert unordered == []
