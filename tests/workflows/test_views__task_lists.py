@@ -89,3 +89,22 @@ def test_the_paged_lists_of_frameworks_and_applications_are_ordered(client_for, 
         assert client_for(supervisor).get(url).status_code == 200
     unordered = [w for w in recwarn if "UnorderedObjectListWarning" in type(w.message).__name__]
     assert unordered == []
+
+
+def test_the_bulk_assign_and_unassign_pages_show_their_own_heading_and_the_selected_tasks(
+    client_for, supervisor, idf_site
+):
+    from viewflow.workflow.status import STATUS
+
+    from tests.dashboards.helpers import open_tasks
+
+    free, held = open_tasks(idf_site, [(2, None, STATUS.NEW), (2, supervisor, STATUS.ASSIGNED)], name="Bulk")
+    client = client_for(supervisor)
+
+    # The list's selection is posted without `_confirm`: the page asks to confirm.
+    assign = client.post("/parcours/queue/assign/", {"pk": [free.pk]}).content.decode()
+    unassign = client.post("/parcours/inbox/unassign/", {"pk": [held.pk]}).content.decode()
+
+    assert f"#{free.process_id}/{free.pk}" in assign and 'href="/parcours/queue/"' in assign
+    assert f"#{held.process_id}/{held.pk}" in unassign and 'href="/parcours/inbox/"' in unassign
+    assert "data-history-back" in assign and "data-history-back" in unassign and "onclick" not in unassign
