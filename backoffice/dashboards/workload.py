@@ -15,7 +15,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from viewflow.workflow import flow
 from viewflow.workflow.status import STATUS
 
 from casefiles.models import JuryMember, JurySessionStatus
@@ -83,12 +82,12 @@ def by_person(user: Any, filters: Filters, *, now: dt.datetime | None = None) ->
     )
 
 
-def approval_steps() -> tuple[list[Any], list[Any]]:
-    """The approval's human steps, and those reached once a deadline has passed (escalated)."""
-    approval = AccreditationApprovalFlow
-    late = [approval.completeness_check_escalated, approval.review_escalated]
-    steps = [node for node in approval.instance.nodes() if isinstance(node, flow.View)]
-    return steps, late
+def late_approval_steps() -> list[Any]:
+    """The approval's steps reached once a deadline has passed (escalated to the supervisors)."""
+    return [
+        AccreditationApprovalFlow.completeness_check_escalated,
+        AccreditationApprovalFlow.review_escalated,
+    ]
 
 
 def approval_by_person(user: Any, filters: Filters) -> Table | None:
@@ -96,15 +95,16 @@ def approval_by_person(user: Any, filters: Filters) -> Table | None:
     and the region and certification filters do not apply; the period does (the task's creation)."""
     if not user.has_perm(APPROVAL_PERMISSION):
         return None
-    steps, late = approval_steps()
     rows = (
-        AccreditationApprovalTask.objects.filter(status__in=backlog.OPEN, flow_task__in=steps)
+        AccreditationApprovalTask.objects.filter(
+            status__in=backlog.OPEN, flow_task__in=services.approval_steps()
+        )
         .filter(filters.period_q("created__date"))
         .values(*_person_fields("owner"))
         .annotate(
             open=Count("id"),
             started=Count("id", filter=Q(status=STATUS.STARTED)),
-            overdue=Count("id", filter=Q(flow_task__in=late)),
+            overdue=Count("id", filter=Q(flow_task__in=late_approval_steps())),
         )
         .order_by("-open", "owner__last_name", "owner__username")
     )
