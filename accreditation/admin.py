@@ -22,6 +22,7 @@ from .forms import (
 )
 from .models import (
     Accreditation,
+    AccreditationStatusChange,
     Certification,
     Criterion,
     Department,
@@ -328,10 +329,30 @@ def _status_action(service: Any, description: str) -> Any:
     return action
 
 
+class StatusChangeInline(admin.TabularInline):
+    """The dated status history (written by the lifecycle services only): what an act is judged by."""
+
+    model = AccreditationStatusChange
+    fields = ("effective_on", "status", "reason", "recorded_at", "recorded_by")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Accreditation)
 class AccreditationAdmin(ExportMixin, NoDeleteAdmin):
     resource_classes = [AccreditationResource]
     form = AccreditationForm
+
+    def get_inlines(self, request: Any, obj: Any = None) -> list[Any]:
+        return [StatusChangeInline] if obj is not None else []  # a new accreditation has no history yet
+
     list_display = ("site", "certification", "role", "valid_from", "valid_to", "status", "status_changed_on")
     list_filter = ("status", "role", "certification", "site__region")
     search_fields = ("site__name", "site__siret", "site__organisation__legal_name")

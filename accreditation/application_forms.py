@@ -121,6 +121,7 @@ SiteFormSet = forms.formset_factory(
 
 class QualiopiForm(forms.Form):
     number = forms.CharField(label="Numéro du certificat Qualiopi", max_length=50)
+    issued_on = forms.DateField(label="Date de délivrance", widget=DATE, required=False)
     expires_on = forms.DateField(label="Date d'expiration", widget=DATE)
 
     def __init__(
@@ -192,28 +193,43 @@ STEPS = [
 ]
 
 
-def content_from(forms_by_step: dict[str, Any]) -> dict[str, Any]:
-    """The application's content, JSON-ready, from the validated steps."""
-    identity = forms_by_step["identite"].cleaned_data
-    qualiopi = forms_by_step["qualiopi"].cleaned_data
-    return {
-        "identity": {"legal_name": identity["legal_name"], "nda": identity["nda"]},
-        "sites": [
-            {
-                **{
-                    k: f.cleaned_data[k]
-                    for k in ("siret", "name", "address", "postcode", "city", "departments")
-                },
-                "scopes": f.scopes(),
-            }
-            for f in forms_by_step["etablissements"].forms
+# The content's section (ApplicationSection) each step writes.
+SECTION_OF_STEP = {
+    "identite": "identity",
+    "etablissements": "sites",
+    "qualiopi": "qualiopi",
+    "intervenants": "people",
+    "methodes": "methods",
+    "engagement": "commitment",
+}
+
+
+def _section(step: str, form: Any) -> Any:
+    """The JSON of one validated step."""
+    if step == "etablissements":
+        fields = ("siret", "name", "address", "postcode", "city", "departments")
+        return [
+            {**{k: f.cleaned_data[k] for k in fields}, "scopes": f.scopes()}
+            for f in form.forms
             if f.cleaned_data  # a blank extra row is no site
-        ],
-        "qualiopi": {"number": qualiopi["number"], "expires_on": qualiopi["expires_on"].isoformat()},
-        "people": [f.cleaned_data for f in forms_by_step["intervenants"].forms if f.cleaned_data],
-        "methods": forms_by_step["methodes"].cleaned_data["methods"],
-        "commitment": {
-            "signatory": forms_by_step["engagement"].cleaned_data["signatory"],
-            "signed_at": timezone.now().isoformat(),
-        },
-    }
+        ]
+    if step == "intervenants":
+        return [f.cleaned_data for f in form.forms if f.cleaned_data]
+    data: dict[str, Any] = form.cleaned_data
+    if step == "identite":
+        return {"legal_name": data["legal_name"], "nda": data["nda"]}
+    if step == "qualiopi":
+        issued = {"issued_on": data["issued_on"].isoformat()} if data.get("issued_on") else {}
+        return {"number": data["number"], **issued, "expires_on": data["expires_on"].isoformat()}
+    if step == "methodes":
+        return data["methods"]
+    return {"signatory": data["signatory"], "signed_at": timezone.now().isoformat()}
+
+
+def content_from(forms_by_step: dict[str, Any], base: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The application's content, JSON-ready: `base` (the content as it stands) with the sections of the
+    validated steps replaced (all of them in a draft; after the deadline, those a request reopens)."""
+    content = dict(base or {})
+    for step, form in forms_by_step.items():
+        content[SECTION_OF_STEP[step]] = _section(step, form)
+    return content

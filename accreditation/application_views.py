@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -17,7 +18,7 @@ from backoffice.audit.events import timeline
 from backoffice.feedback import reported
 
 from . import selectors, services
-from .application_forms import STEPS, content_from
+from .application_forms import SECTION_OF_STEP, STEPS, content_from
 from .events import ApplicationEvent
 from .models import (
     AccreditationApplication,
@@ -67,9 +68,29 @@ class ApplicationWizard(NamedUrlWizardView):
             raise Http404 from outsider
         if application.status not in (ApplicationStatus.DRAFT, ApplicationStatus.INFORMATION_REQUESTED):
             return HttpResponseRedirect(summary_url(application))
+        self.editable = services.editable_sections(application)
+        if not self.editable:
+            messages.error(request, FROZEN)
+            return HttpResponseRedirect(summary_url(application))
         request.wizard_application = application  # type: ignore[attr-defined]
         self.application = application
         return super().dispatch(request, *args, **kwargs)
+
+    def get_form_list(self) -> Any:
+        """After the deadline, only the steps whose section the request reopens (the service checks it)."""
+        steps = super().get_form_list()
+        for step in [s for s in steps if SECTION_OF_STEP[s] not in self.editable]:
+            del steps[step]
+        return steps
+
+    def get(self, *args: Any, **kwargs: Any) -> HttpResponse:
+        self._keep_to_editable_steps()
+        return super().get(*args, **kwargs)
+
+    def _keep_to_editable_steps(self) -> None:
+        # The draft may stand at a step that the deadline has frozen since.
+        if self.storage.current_step not in self.get_form_list():
+            self.storage.current_step = self.steps.first
 
     def get_prefix(self, request: HttpRequest, *args: Any, **kwargs: Any) -> str:
         return f"application_{kwargs['pk']}"
@@ -110,6 +131,11 @@ class ApplicationWizard(NamedUrlWizardView):
         return context
 
     def post(self, *args: Any, **kwargs: Any) -> HttpResponse:
+        self._keep_to_editable_steps()
+        posted_step = self.request.POST.get(f"{self.prefix}-current_step", "")
+        if posted_step in SECTION_OF_STEP and posted_step not in self.get_form_list():
+            messages.error(self.request, FROZEN)
+            return HttpResponseRedirect(summary_url(self.application))
         if "add_row" in self.request.POST:  # one more site or person, without JavaScript
             data = self.request.POST.copy()
             total = f"{self.get_form_prefix()}-TOTAL_FORMS"
@@ -119,8 +145,16 @@ class ApplicationWizard(NamedUrlWizardView):
         return super().post(*args, **kwargs)
 
     def done(self, form_list: Any, form_dict: dict[str, Any], **kwargs: Any) -> HttpResponse:
-        services.save_content(self.application, content=content_from(form_dict), actor=self.request.user)
+        content = content_from(form_dict, base=self.application.content)
+        with reported(self.request, "Le dossier est enregistré."):
+            services.save_content(self.application, content=content, actor=self.request.user)
         return HttpResponseRedirect(summary_url(self.application))
+
+
+FROZEN = (
+    "La date limite de dépôt est passée : seules les pièces, réponses et parties du dossier que la demande "
+    "de complément nomme peuvent être fournies."
+)
 
 
 def summary_url(application: AccreditationApplication) -> str:
@@ -143,6 +177,7 @@ def summary(request: HttpRequest, pk: int) -> HttpResponse:
     is_draft = application.status == ApplicationStatus.DRAFT
     reopened = application.status == ApplicationStatus.INFORMATION_REQUESTED
     own = _is_own_staff(request.user, application)
+    allowed = services.requested_documents(application)
     return render(
         request,
         "accreditation/applications/summary.html",
@@ -150,7 +185,7 @@ def summary(request: HttpRequest, pk: int) -> HttpResponse:
             "application": application,
             "content": application.content,
             "documents": application.documents.select_related("uploaded_by"),
-            "categories": ApplicationDocumentCategory.choices,
+            "categories": [(c, label) for c, label in ApplicationDocumentCategory.choices if c in allowed],
             "problems": services.submission_problems(application) if is_draft else [],
             "editable": (is_draft or reopened) and own,
             "is_staff": has_role(request.user, *STAFF),
@@ -160,6 +195,10 @@ def summary(request: HttpRequest, pk: int) -> HttpResponse:
             if has_role(request.user, *STAFF)
             else timeline(application).filter(verb__in=ORGANISATION_EVENTS),
             "answerable": reopened and own,
+            "content_editable": bool(services.editable_sections(application)),
+            "frozen": services.is_frozen(application),
+            "requested_items": services.requested_labels(application.requested) if reopened else [],
+            "questions": application.requested.get("questions", []) if reopened else [],
         },
     )
 

@@ -149,6 +149,9 @@ def _applications_of(request: HttpRequest, campaign: Any) -> tuple[Any, list[tup
 
 def _due_on(application: Any) -> Any:
     """When the waiting party is due: the officers' check, or the organisation's answer."""
+    if application.status == ApplicationStatus.SUBMITTED and application.check_due_at:
+        # The check's clock, resumed after a request with the days that were left.
+        return timezone.localtime(application.check_due_at).date()
     if application.status == ApplicationStatus.SUBMITTED and application.submitted_at:
         return timezone.localtime(application.submitted_at).date() + dt.timedelta(
             days=settings.APPLICATION_CHECK_DAYS

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from .models import (
     AccreditationApplication,
     AccreditationCampaign,
     AccreditationStatus,
+    AccreditationStatusChange,
     ApplicationStatus,
     CampaignStatus,
     Certification,
@@ -98,6 +100,94 @@ def accreditations_expiring(
         )
         .order_by("valid_to")
     )
+
+
+def accredited_on(site: Site | int, certification: Certification | int, role: str, on: dt.date) -> bool:
+    """Whether the site was accredited for this certification and role on day `on`, as it stood that day:
+    the one rule every act (opening, assessment, plan, import) is checked by, with the act's own date."""
+    site_id = site if isinstance(site, int) else site.pk
+    certification_id = certification if isinstance(certification, int) else certification.pk
+    return (
+        Accreditation.objects.in_force(on)
+        .filter(site_id=site_id, certification_id=certification_id, role=role)
+        .exists()
+    )
+
+
+def accredited_scopes_on(
+    days: Iterable[dt.date], *, role: str, site_ids: Iterable[int] | None = None
+) -> dict[dt.date, set[tuple[int, int]]]:
+    """For each day, the (site, certification) pairs accredited in `role` that day (the rule of
+    `accredited_on`), for many days in one query: what an import's rows are checked against."""
+    days = sorted(set(days))
+    sites = None if site_ids is None else sorted(set(site_ids))
+    found: dict[dt.date, set[tuple[int, int]]] = {day: set() for day in days}
+    for chunk in (days[i : i + 100] for i in range(0, len(days), 100)):  # SQLite caps a compound SELECT
+        parts = []
+        for day in chunk:
+            part = Accreditation.objects.in_force(day).filter(role=role)
+            if sites is not None:
+                part = part.filter(site_id__in=sites)
+            parts.append(
+                part.order_by()
+                .annotate(day=Value(day, output_field=DateField()))
+                .values_list("day", "site_id", "certification_id")
+            )
+        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        for day, site_id, certification_id in rows:
+            found[_as_date(day)].add((site_id, certification_id))
+    return found
+
+
+class AccreditedOnDays:
+    """`accredited_on` for the many rows of an import: `load` the (day, site) pairs of a batch in one query,
+    then ask row by row (a pair not loaded is asked on its own)."""
+
+    def __init__(self, role: str) -> None:
+        self.role = role
+        self.known: dict[tuple[dt.date, int], set[int]] = {}  # (day, site) -> certifications that day
+
+    def load(self, pairs: Iterable[tuple[dt.date, int]]) -> None:
+        wanted = {pair for pair in pairs if pair not in self.known}
+        if not wanted:
+            return
+        days, site_ids = {day for day, _ in wanted}, {site_id for _, site_id in wanted}
+        found = accredited_scopes_on(days, role=self.role, site_ids=site_ids)
+        for day in days:
+            for site_id in site_ids:
+                self.known[(day, site_id)] = {c for s, c in found[day] if s == site_id}
+
+    def __call__(self, site_id: int, certification_id: int, on: dt.date) -> bool:
+        if (on, site_id) not in self.known:
+            self.load([(on, site_id)])
+        return certification_id in self.known[(on, site_id)]
+
+
+def accredited_throughout(
+    site: Site | int, certification: Certification | int, role: str, start: dt.date, end: dt.date
+) -> bool:
+    """Whether the site was accredited for this certification and role on every day from `start` to `end`
+    (consecutive renewals count): the rule of `accredited_on`, checked on each day its answer may change."""
+    site_id = site if isinstance(site, int) else site.pk
+    certification_id = certification if isinstance(certification, int) else certification.pk
+    scope = Accreditation.objects.filter(site_id=site_id, certification_id=certification_id, role=role)
+    # Between two of these days nothing that decides the answer changes: checking them checks every day.
+    turns = {start}
+    for valid_from, valid_to, changed_on in scope.values_list("valid_from", "valid_to", "status_changed_on"):
+        turns |= {valid_from, valid_to + dt.timedelta(days=1), changed_on}
+    turns |= set(
+        AccreditationStatusChange.objects.filter(accreditation__in=scope).values_list(
+            "effective_on", flat=True
+        )
+    )
+    days = {day for day in turns if start <= day <= end}
+    in_force = accredited_scopes_on(days, role=role, site_ids=[site_id])
+    return all((site_id, certification_id) in in_force[day] for day in days)
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    # A constant selected through a UNION comes back as text on SQLite.
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def regions_for(user: Any) -> QuerySet[Region]:

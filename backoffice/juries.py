@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import path
@@ -31,7 +32,6 @@ from casefiles.models import (
     CaseFile,
     College,
     Decision,
-    DomainAcquisition,
     JuryMember,
     JurySession,
     JurySessionStatus,
@@ -111,7 +111,7 @@ def _to_item(pk: int) -> HttpResponse:
 def session_list(request: HttpRequest) -> HttpResponse:
     sessions = selectors.jury_sessions_for(request.user).annotate(
         files=Count("agenda", distinct=True),
-        undecided=Count("agenda", filter=Q(agenda__decision=""), distinct=True),
+        undecided=Count("agenda", filter=Q(agenda__decision="", agenda__adjourned_at=None), distinct=True),
     )
     can_plan = has_role(request.user, Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
     return render(
@@ -150,9 +150,13 @@ def plan(request: HttpRequest) -> HttpResponse:
 @require_GET
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.get_jury_session_for(request.user, pk)
-    agenda = session.agenda.select_related(
-        "case_file__candidate", "case_file__evaluation_site", "checked_by", "case_file__certificate"
-    ).order_by("id")
+    agenda = (
+        session.agenda.select_related(
+            "case_file__candidate", "case_file__evaluation_site", "checked_by", "case_file__certificate"
+        )
+        .annotate(rounds=Max("votes__round"))
+        .order_by("id")
+    )
     is_officer = _is_officer(request.user, session)
     context = {
         "session": session,
@@ -165,7 +169,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )[:200]
         if is_officer and session.status == JurySessionStatus.PLANNED
         else [],
-        "recommended_left": agenda.filter(decision="", recommended=True).count(),
+        "recommended_left": agenda.filter(decision="", adjourned_at=None, recommended=True).count(),
         "exports": export_links(QueryDict(f"session={session.pk}"), ExportKind.JURY_DECISIONS),
     }
     return render(request, "backoffice/juries/session_detail.html", context)
@@ -239,9 +243,7 @@ def _file_context(item: AgendaItem) -> dict[str, Any]:
     voters = services.voters_for(item) if item.session.status == JurySessionStatus.OPEN else []
     return {
         "case_file": item.case_file,
-        "grid": DomainAcquisition.objects.filter(case_file=item.case_file).select_related(
-            "domain", "source__assessor"
-        ),
+        "grid": selectors.domain_grid(item.case_file),  # with each sub-domain's verdict source
         "assessments": Assessment.objects.filter(case_file=item.case_file).select_related("assessor"),
         "voters": voters,
         "not_voting": [
@@ -250,7 +252,7 @@ def _file_context(item: AgendaItem) -> dict[str, Any]:
         "recused_ids": recused,
         "declared_ids": set(item.declarations.values_list("member_id", flat=True)),
         "choices": Decision.choices,
-        "votes": item.votes.select_related("member__user"),
+        "rounds": services.vote_rounds(item),
     }
 
 
@@ -271,14 +273,33 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         member_id = _ids([key.removeprefix("vote_")]) if key.startswith("vote_") and value else []
         if member_id:
             votes[member_id[0]] = value
-    with reported(request, "La décision est enregistrée."):
-        services.decide(
+    try:
+        decided = services.decide(
             item,
             votes=votes,
             reason=request.POST.get("reason", "")[:1000],
             actor=request.user,
             stated_at_table=_ids(request.POST.getlist("stated")),
         )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        if decided.decision:
+            messages.success(request, "La décision est enregistrée.")
+        else:
+            messages.warning(
+                request,
+                "Aucune majorité : rien n'est décidé. Votez un nouveau tour, ou ajournez le dossier "
+                "à une prochaine session.",
+            )
+    return _to_item(pk)
+
+
+@require_POST
+def adjourn(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.get_agenda_item_for(request.user, pk)
+    with reported(request, "Le dossier est ajourné : il sera examiné lors d'une prochaine session."):
+        services.adjourn_item(item, reason=request.POST.get("reason", "")[:1000], actor=request.user)
     return _to_item(pk)
 
 
@@ -297,7 +318,9 @@ def award_recommended(request: HttpRequest, pk: int) -> HttpResponse:
             "backoffice/juries/award_recommended.html",
             {"session": session, "done": True, "awarded": awarded, "skipped": skipped},
         )
-    items = session.agenda.filter(decision="", recommended=True).select_related("case_file__candidate")
+    items = session.agenda.filter(decision="", adjourned_at=None, recommended=True).select_related(
+        "case_file__candidate"
+    )
     return render(request, "backoffice/juries/award_recommended.html", {"session": session, "items": items})
 
 
@@ -338,6 +361,7 @@ class JuriesApp(Application):
     check_path = path("dossiers/<int:pk>/instruction/", check_file, name="check_file")
     declare_path = path("dossiers/<int:pk>/declaration/", declare, name="declare")
     decide_path = path("dossiers/<int:pk>/decision/", decide, name="decide")
+    adjourn_path = path("dossiers/<int:pk>/ajourner/", adjourn, name="adjourn")
 
     def has_view_permission(self, user: Any, obj: Any = None) -> bool:
         return has_role(user, Role.JURY_MEMBER, Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)

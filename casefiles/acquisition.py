@@ -1,12 +1,17 @@
 """From assessment results to sub-domain and domain acquisition, with each sub-domain's rule.
 
 A sub-domain is acquired when the share of its criteria met reaches its threshold and its mandatory
-criterion, if any, is met; or when the assessor records the sub-domain as acquired directly. A domain
-is acquired when all its sub-domains are.
+criterion, if any, is met; or when the assessor records the sub-domain as acquired directly (the
+assessor's verdict, shown as such). A domain is acquired when all its sub-domains are.
+
+The 5-year window is about acquiring: it runs from the positioning, a final evaluation dated after it is
+refused, and a file lapses at its end only while a domain is still not acquired within it — a file
+whose domains were all acquired in time waits for its jury as long as it takes.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -15,8 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accreditation.models import Criterion, Domain, FrameworkVersion, SubDomain
+
+from .models import OPEN_STATES, CaseFile, DomainAcquisition, DomainStatus
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,12 @@ class AssessmentOutcome:
     def criteria(self) -> dict[str, bool]:
         """The criteria recorded one by one, by code (none when the sub-domains were recorded directly)."""
         return {code: met for o in self.subdomains for code, met in o.criteria_by_code.items()}
+
+    @functools.cached_property
+    def decided_by_criteria(self) -> list[str]:
+        """The sub-domains decided by the threshold and the mandatory criterion; the others are the
+        assessor's verdict."""
+        return [o.subdomain.code for o in self.subdomains if o.criteria]
 
     @functools.cached_property
     def acquired_domain_codes(self) -> tuple[str, ...]:
@@ -204,3 +218,76 @@ def _outcome(
         criteria=criteria,
         criteria_by_code={c.code: criteria[c.pk] for c in scope.criteria_of.get(subdomain.pk, [])},
     ), None
+
+
+@dataclass(frozen=True)
+class SubDomainVerdict:
+    """How one sub-domain of a recorded assessment was decided, as the file page and the jury show it."""
+
+    code: str
+    acquired: bool
+    by_criteria: bool  # by the threshold and the mandatory criterion; else the assessor's verdict
+    met: int | None = None
+    total: int | None = None
+
+    @property
+    def source(self) -> str:
+        if self.by_criteria:
+            return f"critères : {self.met}/{self.total} satisfaits"
+        return "verdict de l'évaluateur·rice"
+
+
+def verdicts_of(
+    results: dict[str, bool],
+    criteria: dict[str, bool],
+    decided_by_criteria: Iterable[str],
+    subdomain_of: dict[str, str],
+) -> list[SubDomainVerdict]:
+    """An assessment's sub-domain results with their source; `subdomain_of` maps criterion codes to theirs."""
+    by_criteria = set(decided_by_criteria)
+    verdicts = []
+    for code, acquired in results.items():
+        met = [value for criterion, value in criteria.items() if subdomain_of.get(criterion) == code]
+        decided = code in by_criteria
+        verdicts.append(
+            SubDomainVerdict(
+                code,
+                acquired,
+                decided,
+                sum(met) if decided else None,
+                len(met) if decided else None,
+            )
+        )
+    return verdicts
+
+
+# The 5-year window.
+
+
+def still_acquiring(files: QuerySet[CaseFile]) -> QuerySet[CaseFile]:
+    """The open files among `files` with a domain not acquired within their window: the only ones the
+    window's end closes (lapse, timers, reminders, the file page's warning)."""
+    left_to_acquire = DomainAcquisition.objects.filter(case_file=OuterRef("pk")).filter(
+        ~Q(status=DomainStatus.ACQUIRED) | Q(acquired_on__gt=OuterRef("expires_on"))
+    )
+    return files.filter(state__in=OPEN_STATES, expires_on__isnull=False).filter(Exists(left_to_acquire))
+
+
+def lapsing_files(today: dt.date) -> QuerySet[CaseFile]:
+    """The files whose window ended before `today` with a domain still to acquire: they lapse."""
+    return still_acquiring(CaseFile.objects.filter(expires_on__lt=today))
+
+
+def window_applies(case_file: CaseFile) -> bool:
+    """Whether the end of the file's window would close it (a domain is still to acquire)."""
+    return still_acquiring(CaseFile.objects.filter(pk=case_file.pk)).exists()
+
+
+def check_within_window(case_file: CaseFile, assessed_on: dt.date) -> None:
+    """A final evaluation is dated within the file's 5-year window (every path: form, import)."""
+    if case_file.expires_on and assessed_on > case_file.expires_on:
+        raise ValidationError(
+            f"L'évaluation finale du {assessed_on:%d/%m/%Y} est postérieure à la fin du délai de 5 ans "
+            f"({case_file.expires_on:%d/%m/%Y}) : les acquis de ce dossier sont caducs, une nouvelle "
+            "évaluation préalable est nécessaire."
+        )

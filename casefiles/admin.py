@@ -14,7 +14,14 @@ from .models import JuryRule
 
 @admin.register(JuryRule)
 class JuryRuleAdmin(admin.ModelAdmin):
-    list_display = ("region", "min_present", "min_per_college", "cutoff_working_days")
+    list_display = (
+        "region",
+        "min_present",
+        "min_per_college",
+        "majority",
+        "president_casting_vote",
+        "cutoff_working_days",
+    )
     list_select_related = ("region",)
     ordering = ("region__name",)
 
@@ -25,7 +32,8 @@ class JuryRuleAdmin(admin.ModelAdmin):
             actor=request.user,
             subject=obj,
             summary=f"Règle du jury {obj.region.name} : {obj.min_present} présents, "
-            f"dont {obj.min_per_college} par collège ; "
+            f"dont {obj.min_per_college} par collège ; {obj.get_majority_display().lower()}, "
+            f"{'avec' if obj.president_casting_vote else 'sans'} voix prépondérante de la présidence ; "
             f"date limite {obj.cutoff_working_days} jours ouvrés avant la session.",
         )
 

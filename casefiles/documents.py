@@ -57,6 +57,8 @@ def render_minutes(session: JurySession) -> bytes:
     """The session's procès-verbal: members and attendance, each file with its decision, votes and reason."""
     from weasyprint import HTML
 
+    from .services.sessions import rule_for
+
     agenda = (
         AgendaItem.objects.filter(session=session)
         .select_related("case_file__candidate", "case_file__evaluation_site", "case_file__certification")
@@ -70,6 +72,7 @@ def render_minutes(session: JurySession) -> bytes:
             "members": session.members.select_related("user"),
             "agenda": agenda,
             "certificates": {c.case_file_id: c for c in session.certificates.all()},
+            "rule": rule_for(session.region),
         },
     )
     return HTML(string=html).write_pdf()

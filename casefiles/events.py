@@ -31,6 +31,8 @@ class JuryEvent(models.TextChoices):
     OPENED = "jury.opened", "Session de jury ouverte"
     DECLARED = "casefile.jury_declared", "Déclaration d'un membre du jury"
     DECIDED = "casefile.jury_decided", "Décision du jury"
+    NO_MAJORITY = "casefile.jury_no_majority", "Vote du jury sans majorité"
+    ADJOURNED = "casefile.jury_adjourned", "Dossier ajourné par le jury"
     CLOSED = "jury.closed", "Session de jury close"
     MINUTES = "casefile.jury_minutes", "Procès-verbal du jury"
     REFUSED = "casefile.refused", "Certificat refusé par le jury"

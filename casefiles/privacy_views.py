@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import selectors, services
+from .identity import validate_person_name
 from .models import Candidate, CandidateStatus, Sex
 from .subject_access import render_subject_access_pdf
 
@@ -48,8 +49,8 @@ def export_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class RectificationForm(forms.Form):
-    last_name = forms.CharField(label="Nom", max_length=100)
-    first_name = forms.CharField(label="Prénom", max_length=100)
+    last_name = forms.CharField(label="Nom", max_length=100, validators=[validate_person_name])
+    first_name = forms.CharField(label="Prénom", max_length=100, validators=[validate_person_name])
     birth_date = forms.DateField(label="Date de naissance", widget=DATE)
     sex = forms.ChoiceField(label="Sexe", choices=[("", "non renseigné"), *Sex.choices], required=False)
     email = forms.EmailField(label="E-mail", required=False)

@@ -9,11 +9,20 @@ from django.db.models import Model, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from accreditation.models import Accreditation, AccreditationRole, Site
+from accreditation.models import Accreditation, AccreditationRole, Criterion, Site, SubDomain
 from accreditation.scoping import scope_of
 from backoffice.accounts.roles import Role, has_role
 
-from .models import AgendaItem, Candidate, CaseFile, CaseFileDocument, Certificate, JurySession
+from .acquisition import verdicts_of, window_applies
+from .models import (
+    AgendaItem,
+    Candidate,
+    CaseFile,
+    CaseFileDocument,
+    Certificate,
+    DomainAcquisition,
+    JurySession,
+)
 
 M = TypeVar("M", bound=Model)
 
@@ -66,10 +75,13 @@ def can_manage_documents(user: Any, case_file: CaseFile) -> bool:
 
 
 def expiry_warning(case_file: CaseFile, *, today: dt.date | None = None) -> str | None:
-    """'3 mois' or '6 mois' when the 5-year window ends that soon, for an open file."""
+    """'3 mois' or '6 mois' when the 5-year window ends that soon, for an open file that still has a domain
+    to acquire (one whose domains were all acquired in time does not lapse while it waits for a jury)."""
     if not case_file.is_open or case_file.expires_on is None:
         return None
     days_left = (case_file.expires_on - (today or timezone.localdate())).days
+    if days_left > 183 or not window_applies(case_file):
+        return None
     if days_left < 0:
         return "échu"
     if days_left <= 92:
@@ -77,6 +89,32 @@ def expiry_warning(case_file: CaseFile, *, today: dt.date | None = None) -> str 
     if days_left <= 183:
         return "6 mois"
     return None
+
+
+def domain_grid(case_file: CaseFile) -> list[DomainAcquisition]:
+    """The file's domain grid; each row's `verdicts` are its sub-domains' results in the assessment that
+    decided it, each decided by its criteria (threshold, mandatory criterion) or by the assessor's verdict."""
+    rows = list(
+        DomainAcquisition.objects.filter(case_file=case_file).select_related("domain", "source__assessor")
+    )
+    framework = case_file.framework_version_id
+    domain_of = dict(
+        SubDomain.objects.filter(domain__framework_version=framework).values_list("code", "domain_id")
+    )
+    subdomain_of = dict(
+        Criterion.objects.filter(subdomain__domain__framework_version=framework).values_list(
+            "code", "subdomain__code"
+        )
+    )
+    for row in rows:
+        source = row.source
+        verdicts = (
+            verdicts_of(source.results, source.criteria, source.decided_by_criteria, subdomain_of)
+            if source is not None
+            else []
+        )
+        row.verdicts = [v for v in verdicts if domain_of.get(v.code) == row.domain_id]  # type: ignore[attr-defined]
+    return rows
 
 
 def transfer_destinations(case_file: CaseFile) -> QuerySet[Site]:

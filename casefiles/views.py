@@ -24,7 +24,7 @@ from backoffice.viewsets import ScopedDetailView, ScopedReadonlyViewset
 
 from . import privacy_views, selectors, services
 from .documents import render_statement_of_acquisitions
-from .models import Assessment, Candidate, CaseFile, DocumentCategory, DomainAcquisition, TrainingPlan
+from .models import Assessment, Candidate, CaseFile, DocumentCategory, TrainingPlan
 
 
 def _case_files(user: Any) -> QuerySet[CaseFile]:
@@ -38,7 +38,7 @@ class CaseFileDetailView(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         case_file = self.object
         context.update(
-            grid=DomainAcquisition.objects.filter(case_file=case_file).select_related("domain", "source"),
+            grid=selectors.domain_grid(case_file),
             plans=TrainingPlan.objects.filter(case_file=case_file)
             .select_related("training_site", "trainer")
             .prefetch_related("domains"),

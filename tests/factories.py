@@ -73,3 +73,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     def role(self, create: bool, extracted: Role | None, **kwargs: object) -> None:
         if create and extracted:
             self.groups.add(Group.objects.get(name=group_name(extracted)))
+
+
+def letters(n: int) -> str:
+    """A name may hold letters only: 1 → b, 27 → bb…"""
+    out = ""
+    while True:
+        n, digit = divmod(n, 26)
+        out = "abcdefghijklmnopqrstuvwxyz"[digit] + out
+        if not n:
+            return out

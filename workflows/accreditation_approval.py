@@ -100,7 +100,9 @@ class AccreditationApprovalFlow(flow.Flow):
         return activation.process
 
     def check_due(self, activation: Any) -> dt.datetime:
-        return timezone.now() + dt.timedelta(days=settings.APPLICATION_CHECK_DAYS)
+        # The clock set at submission, paused by a request and resumed by the answer with the time left.
+        due = _application(activation).check_due_at
+        return due or timezone.now() + dt.timedelta(days=settings.APPLICATION_CHECK_DAYS)
 
     def review_due(self, activation: Any) -> dt.datetime:
         return timezone.now() + dt.timedelta(days=settings.APPLICATION_REVIEW_DAYS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -27,7 +28,7 @@ def submit_and_start(application: AccreditationApplication, *, actor: Any) -> Ac
 
 
 def answer_request(
-    application: AccreditationApplication, *, response: str, actor: Any
+    application: AccreditationApplication, *, response: str, answers: Sequence[str] = (), actor: Any
 ) -> AccreditationApplication:
     """The organisation answers a request for information: the check comes back to the case officers."""
     with transaction.atomic(), AccreditationApprovalFlow.lock(application.process_id):
@@ -38,6 +39,8 @@ def answer_request(
         ).first()
         if task is None:
             raise ValidationError("Aucun complément n'est attendu pour ce dossier.")
-        answered = services.answer_information_request(application, response=response, actor=actor)
+        answered = services.answer_information_request(
+            application, response=response, answers=answers, actor=actor
+        )
         AccreditationApprovalFlow.awaiting_information.run(task)
         return answered

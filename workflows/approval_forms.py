@@ -6,7 +6,11 @@ from typing import Any
 
 from django import forms
 
-from accreditation.models import AccreditationApplication
+from accreditation.models import (
+    REQUESTABLE_SECTIONS,
+    AccreditationApplication,
+    ApplicationDocumentCategory,
+)
 from accreditation.services import requested_scopes
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -22,9 +26,28 @@ class CompletenessForm(forms.Form):
         label="Complément demandé", widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     answer_by = forms.DateField(label="Réponse attendue avant le", widget=DATE, required=False)
+    documents = forms.MultipleChoiceField(
+        label="Pièces demandées",
+        choices=ApplicationDocumentCategory.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    sections = forms.MultipleChoiceField(
+        label="Parties du dossier à corriger (après la date limite, seules celles-ci se rouvrent ; "
+        "les habilitations demandées et l'engagement ne changent plus)",
+        choices=[(s.value, s.label) for s in REQUESTABLE_SECTIONS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    questions = forms.CharField(
+        label="Questions (une par ligne)", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
     def __init__(self, *args: Any, application: AccreditationApplication, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+
+    def clean_questions(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["questions"].splitlines() if line.strip()]
 
 
 class ReviewForm(forms.Form):

@@ -23,5 +23,10 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_application_for(request.user, pk)
     with reported(request, "Votre réponse est transmise à Certif'Pro."):
-        answer_request(application, response=request.POST.get("response", "")[:2000], actor=request.user)
+        answer_request(
+            application,
+            response=request.POST.get("response", "")[:2000],
+            answers=request.POST.getlist("answer"),
+            actor=request.user,
+        )
     return HttpResponseRedirect(f"/campagnes/candidatures/{pk}/")

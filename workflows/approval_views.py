@@ -47,6 +47,9 @@ class CompletenessView(ApplicationTaskView):
             complete=data["complete"],
             message=data["message"],
             answer_by=data["answer_by"],
+            documents=data["documents"],
+            sections=data["sections"],
+            questions=data["questions"],
             actor=self.request.user,
         )
 

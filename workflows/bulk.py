@@ -20,7 +20,7 @@ from backoffice.bulksql import index_lookups, insert_alike, insert_rows, update_
 from casefiles.acquisition import AssessmentOutcome, evaluate
 from casefiles.models import CaseFile, CaseFileState
 from casefiles.selectors import expiry_moment
-from casefiles.services.access import check_date, ensure_evaluator
+from casefiles.services.access import check_date, ensure_evaluator, ensure_may_enter
 from casefiles.services.bulk import PositioningToRecord, record_positionings_in_bulk
 
 from .candidate_pathway import CandidatePathwayFlow
@@ -62,6 +62,13 @@ class Positioning:
     results: list[tuple[str, bool]]
     outcome: AssessmentOutcome | None = None  # `evaluate` of the results, when the caller has it
     key: Any = None  # the caller's (a row's line)
+    actor: Any = (
+        None  # who enters it, when not the task's user (Certif'Pro staff importing for the organisation)
+    )
+
+    @property
+    def entering(self) -> Any:
+        return self.actor if self.actor is not None else self.user
 
 
 def record_positionings(
@@ -108,8 +115,9 @@ def record_positionings(
                     case_file=case_file,
                     assessed_on=entry.assessed_on,
                     assessor=entry.assessor,
-                    actor=entry.user,
+                    actor=entry.entering,
                     outcome=entry.outcome or evaluate(case_file.framework_version, entry.results),
+                    on_behalf_of=allowed.on_behalf(entry, case_file) or "",
                 )
                 for entry, task, case_file in ready
             ]
@@ -133,6 +141,7 @@ class PositioningChecks:
 
     def __init__(self) -> None:
         self.people: dict[tuple[Any, ...], bool] = {}
+        self.behalf: dict[tuple[Any, ...], str | None] = {}
 
     def __call__(self, entry: Positioning, task: int, case_file: CaseFile) -> bool:
         try:
@@ -141,7 +150,7 @@ class PositioningChecks:
             return False
         people_ok = all(
             self._may(person, case_file, entry.assessed_on) for person in (entry.user, entry.assessor)
-        )
+        ) and (entry.actor is None or self.on_behalf(entry, case_file) is not None)
         return people_ok and self._may_take(entry.user, task)
 
     def _may(self, person: Any, case_file: CaseFile, day: dt.date) -> bool:
@@ -153,6 +162,24 @@ class PositioningChecks:
             except (ValidationError, PermissionDenied):
                 self.people[key] = False
         return self.people[key]
+
+    def on_behalf(self, entry: Positioning, case_file: CaseFile) -> str | None:
+        """The organisation the entry is entered for ("" for its own staff); None when the one entering may
+        not (`ensure_may_enter`, the service's rule)."""
+        site, certification = case_file.evaluation_site_id, case_file.certification_id
+        key: tuple[Any, ...] = ("enter", entry.entering.pk, site, certification, entry.assessed_on)
+        if key not in self.behalf:
+            try:
+                self.behalf[key] = ensure_may_enter(
+                    entry.entering,
+                    case_file.evaluation_site,
+                    case_file.certification,
+                    entry.assessed_on,
+                    what="",
+                )
+            except (ValidationError, PermissionDenied):
+                self.behalf[key] = None
+        return self.behalf[key]
 
     def _may_take(self, user: Any, task: int) -> bool:
         key = ("assign", user.pk)
@@ -187,15 +214,16 @@ def _move_flows(done: list[tuple[Any, int, CaseFile]]) -> None:
         following = insert_alike(
             _task(node, None, created=now, owner_permission=_permission(node)), len(group), process=processes
         )
-        timers = insert_alike(
-            _task(node._boundary_events[0], None, status=STATUS.SCHEDULED, created=now),
-            len(group),
-            process=processes,
-            scheduled=[expiry_moment(case_file) for _, case_file in group],
-        )
         links += zip(gateways, [task for task, _ in group], strict=True)
         links += zip(following, gateways, strict=True)
-        links += zip(timers, following, strict=True)
+        for boundary in node._boundary_events:  # the 5-year timer, on the steps still acquiring only
+            timers = insert_alike(
+                _task(boundary, None, status=STATUS.SCHEDULED, created=now),
+                len(group),
+                process=processes,
+                scheduled=[expiry_moment(case_file) for _, case_file in group],
+            )
+            links += zip(timers, following, strict=True)
     insert_rows(CandidatePathwayTask.previous.through, ["from_task", "to_task"], links)
 
 

@@ -59,13 +59,10 @@ class CandidatePathwayFlow(flow.Flow):
         .OnTimeout(this.end_of_window, this.lapse, title="5 ans")
         .Next(this.all_domains_acquired)
     )
-    # Waits until a regional jury session decides on the file (`workflows.pathway.return_from_jury`).
-    ready_for_jury = (
-        JuryStep()
-        .Annotation(title="Prêt pour le jury")
-        .OnTimeout(this.end_of_window, this.lapse, title="5 ans")
-        .Next(this.jury_outcome)
-    )
+    # Waits until a regional jury session decides on the file (`workflows.pathway.return_from_jury`). No
+    # 5-year timer here nor on the return: every domain was acquired within the window, and the window is
+    # about acquiring, not the jury's calendar (`casefiles.acquisition.still_acquiring`).
+    ready_for_jury = JuryStep().Annotation(title="Prêt pour le jury").Next(this.jury_outcome)
     jury_outcome = (
         flow.Switch()
         .Annotation(title="Décision du jury")
@@ -80,13 +77,13 @@ class CandidatePathwayFlow(flow.Flow):
             description="Compléter le dossier, ou rouvrir les domaines mis en cause par le jury",
         )
         .Permission(auto_create=True)
-        .OnTimeout(this.end_of_window, this.lapse, title="5 ans")
         .Next(this.all_domains_acquired)
     )
     # Waits for the Dramatiq job that renders the certificate's PDF (`workflows.tasks.issue_certificate_job`).
     certificate_issued = JuryStep().Annotation(title="Délivrance du certificat").Next(this.end)
     refused = flow.End().Annotation(title="Certificat refusé")
-    # Fired by Viewflow's timers (the worker's `fire_workflow_timers`) when the 5-year window ends.
+    # Fired by Viewflow's timers (the worker's `fire_workflow_timers`) when the 5-year window ends on a step
+    # still acquiring (plan, final evaluation).
     lapse = flow.Function(this.lapse_case_file).Annotation(title="Acquis caducs").Next(this.lapsed)
     end = flow.End()
     lapsed = flow.End().Annotation(title="Dossier expiré")

@@ -20,7 +20,8 @@ from accreditation.models import (
 from accreditation.scoping import scope_of
 from backoffice.accounts.models import User
 from backoffice.accounts.roles import Role, group_name
-from casefiles.models import CandidateStatus, CaseFile, DomainStatus, Referrer, Sex
+from casefiles.identity import validate_person_name
+from casefiles.models import CandidateStatus, CaseFile, DomainStatus, Funding, Referrer, Sex
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 RESULT_CHOICES = [("A", "Acquis"), ("NA", "Non acquis")]
@@ -43,8 +44,8 @@ class OpenCaseFileForm(forms.Form):
     site = forms.ModelChoiceField(label="Établissement évaluateur", queryset=Site.objects.none())
     certification = forms.ModelChoiceField(label="Certification", queryset=Certification.objects.all())
     opened_on = forms.DateField(label="Date d'accueil", widget=DATE, initial=timezone.localdate)
-    last_name = forms.CharField(label="Nom", max_length=100)
-    first_name = forms.CharField(label="Prénom", max_length=100)
+    last_name = forms.CharField(label="Nom", max_length=100, validators=[validate_person_name])
+    first_name = forms.CharField(label="Prénom", max_length=100, validators=[validate_person_name])
     birth_date = forms.DateField(label="Date de naissance", widget=DATE)
     sex = forms.ChoiceField(label="Sexe", choices=[("", "Non renseigné"), *Sex.choices], required=False)
     email = forms.EmailField(label="E-mail", required=False)
@@ -53,7 +54,14 @@ class OpenCaseFileForm(forms.Form):
     status = forms.ChoiceField(label="Statut", choices=CandidateStatus.choices)
     sector = forms.CharField(label="Secteur du projet professionnel", max_length=100, required=False)
     referrer = forms.ChoiceField(label="Prescripteur", choices=[("", "—"), *Referrer.choices], required=False)
-    funding = forms.CharField(label="Financement", max_length=100, required=False)
+    funding = forms.ChoiceField(label="Financement", choices=[("", "—"), *Funding.choices], required=False)
+    funding_note = forms.CharField(
+        label="Précision du financement",
+        max_length=100,
+        required=False,
+        help_text="Le financeur quand la liste ne le nomme pas : « OPCO EP », « Agefiph », "
+        "« CPF de transition »…",
+    )
     reference = forms.CharField(label="Référence interne", max_length=50, required=False)
 
     CANDIDATE_FIELDS = (
@@ -70,9 +78,9 @@ class OpenCaseFileForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        accredited = (
-            Accreditation.objects.in_force().filter(role=AccreditationRole.EVALUATOR).values("site_id")
-        )
+        # A file of a past year is opened at the site accredited on its opening date, even if that
+        # accreditation has ended since: the service judges the site on that date.
+        accredited = Accreditation.objects.filter(role=AccreditationRole.EVALUATOR).values("site_id")
         self.fields["site"].queryset = Site.objects.filter(
             organisation_id=scope_of(user).organisation_id, pk__in=accredited
         )
@@ -135,9 +143,10 @@ class TrainingPlanForm(forms.Form):
         self.fields["domains"].queryset = Domain.objects.filter(pk__in=to_train).order_by("position")
         self.fields["domains"].initial = list(self.fields["domains"].queryset)
         # The evaluator's own organisation, or organisations of the file's region accredited as trainers for
-        # this certification: no national directory of people.
+        # this certification since the file opened (the service checks every day of the plan): no national
+        # directory of people.
         trainers = (
-            Accreditation.objects.in_force()
+            Accreditation.objects.filter(valid_to__gte=case_file.opened_on)
             .filter(
                 role=AccreditationRole.TRAINER,
                 certification=case_file.certification_id,

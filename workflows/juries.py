@@ -1,4 +1,5 @@
-"""Closing a jury session moves each pathway on: award → issuance, return → evaluator, refuse → end."""
+"""Closing a jury session moves each pathway on: award → issuance, return → evaluator, refuse → end; an
+adjourned file's pathway keeps waiting for a later session."""
 
 from __future__ import annotations
 
@@ -24,8 +25,9 @@ def _waiting(process_id: int | None, node: Any) -> CandidatePathwayTask | None:
 
 
 def close_jury_session(session: JurySession, *, actor: Any) -> list[Certificate]:
-    """Close the session (every file decided, quorum), apply the decisions, store the minutes, move the flows,
-    and enqueue each certificate's PDF job once the transaction commits."""
+    """Close the session (every file decided or adjourned, quorum), apply the decisions, store the minutes,
+    move the flows of the decided files, and enqueue each certificate's PDF job once the transaction
+    commits."""
     with transaction.atomic(), ExitStack() as stack:
         return _close(session, actor, stack)
 
@@ -40,7 +42,8 @@ def _close(session: JurySession, actor: Any, stack: ExitStack) -> list[Certifica
         stack.enter_context(CandidatePathwayFlow.lock(process_id))
     services.close_session(session, actor=actor)
     certificates = services.apply_session_outcomes(session, actor=actor)
-    for item in session.agenda.select_related("case_file"):
+    for item in session.agenda.exclude(decision="").select_related("case_file"):
+        # An adjourned file's jury step keeps waiting, for the session that will decide on it.
         task = _waiting(item.case_file.process_id, CandidatePathwayFlow.ready_for_jury)
         if task is not None:  # None: the file left the jury's hands while on the agenda (abandon, expiry)
             CandidatePathwayFlow.ready_for_jury.run(task)

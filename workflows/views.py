@@ -57,6 +57,7 @@ class OpenCaseFileView(
             candidate_data=form.candidate_data(),
             referrer=data["referrer"],
             funding=data["funding"],
+            funding_note=data["funding_note"],
             reference=data["reference"],
             actor=self.request.user,
         )

@@ -1,15 +1,24 @@
 from .applications import (
     MANDATORY_DOCUMENTS,
+    REQUESTABLE_SECTIONS,
     AccreditationApplication,
     ApplicationDocument,
     ApplicationDocumentCategory,
     ApplicationNote,
+    ApplicationSection,
     ApplicationStatus,
     ReviewScore,
     ScopeDecision,
 )
 from .campaigns import AccreditationCampaign, CampaignAudience, CampaignStatus, ReviewCriterion
-from .organisations import Accreditation, AccreditationRole, AccreditationStatus, Organisation, Site
+from .organisations import (
+    Accreditation,
+    AccreditationRole,
+    AccreditationStatus,
+    AccreditationStatusChange,
+    Organisation,
+    Site,
+)
 from .reference import (
     Certification,
     Criterion,
@@ -24,14 +33,17 @@ from .scopes import UserScope
 
 __all__ = [
     "MANDATORY_DOCUMENTS",
+    "REQUESTABLE_SECTIONS",
     "Accreditation",
     "AccreditationApplication",
     "AccreditationCampaign",
     "AccreditationRole",
     "AccreditationStatus",
+    "AccreditationStatusChange",
     "ApplicationDocument",
     "ApplicationDocumentCategory",
     "ApplicationNote",
+    "ApplicationSection",
     "ApplicationStatus",
     "CampaignAudience",
     "CampaignStatus",

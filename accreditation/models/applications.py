@@ -51,6 +51,13 @@ class AccreditationApplication(models.Model):
     # The last request for information (the clock is paused until the organisation answers).
     request_message = models.CharField("complément demandé", max_length=2000, blank=True)
     answer_by = models.DateField("réponse attendue avant le", null=True, blank=True)
+    # What the request names ({"documents": [category…], "sections": [section…], "questions": [text…]}):
+    # after the campaign's deadline the organisation may change nothing else.
+    requested = models.JSONField("éléments demandés", default=dict, blank=True)
+    # The completeness check's clock: due at submission + APPLICATION_CHECK_DAYS; a request pauses it and the
+    # answer resumes it with the time that was left.
+    check_due_at = models.DateTimeField("échéance de la vérification de complétude", null=True, blank=True)
+    clock_paused_at = models.DateTimeField("délai suspendu depuis le", null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="instruit par",
@@ -85,6 +92,22 @@ class AccreditationApplication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.legal_name or self.organisation} — {self.campaign}"
+
+
+class ApplicationSection(models.TextChoices):
+    """The parts of an application's content (its keys), in the wizard's order."""
+
+    IDENTITY = "identity", "Identité de l'organisme"
+    SITES = "sites", "Coordonnées des établissements"
+    QUALIOPI = "qualiopi", "Certificat Qualiopi"
+    PEOPLE = "people", "Évaluateurs et formateurs"
+    METHODS = "methods", "Méthodes et outils"
+    COMMITMENT = "commitment", "Engagement signé"
+
+
+# What a request for information may reopen after the deadline: never the commitment, and for the
+# establishments their details only (the scope asked, SIRET × certification × role, is frozen).
+REQUESTABLE_SECTIONS = tuple(s for s in ApplicationSection if s != ApplicationSection.COMMITMENT)
 
 
 class ApplicationDocumentCategory(models.TextChoices):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ..validators import (
@@ -106,11 +108,40 @@ class AccreditationStatus(models.TextChoices):
     EXPIRED = "expired", "Expirée"
 
 
+# A suspension or a withdrawal from day S takes the rights away from S on. An expiry never does: it is the end
+# of the validity period, which the period itself already says (acts dated within it stay valid).
+BLOCKING_STATUSES = (AccreditationStatus.SUSPENDED, AccreditationStatus.WITHDRAWN)
+
+
 class AccreditationQuerySet(models.QuerySet):
     def in_force(self, on: dt.date | None = None) -> AccreditationQuerySet:
-        """Accreditations that give rights on that day: active and within their validity."""
+        """Accreditations that gave rights on that day (today by default): within their validity period,
+        and neither suspended nor withdrawn as they stood on that day."""
         on = on or timezone.localdate()
-        return self.filter(status=AccreditationStatus.ACTIVE, valid_from__lte=on, valid_to__gte=on)
+        return (
+            self.filter(valid_from__lte=on, valid_to__gte=on)
+            .alias(status_on_day=status_on(on))
+            .exclude(status_on_day__in=BLOCKING_STATUSES)
+        )
+
+
+def status_on(day: dt.date) -> models.Case:
+    """An accreditation's status on `day`, as an SQL expression: its current status if it was set on or
+    before that day, else the last dated change effective on or before it (active when none was recorded:
+    rows older than the history, or granted outside the services)."""
+    last_change = (
+        AccreditationStatusChange.objects.filter(accreditation=models.OuterRef("pk"), effective_on__lte=day)
+        .order_by("-effective_on", "-recorded_at", "-pk")
+        .values("status")[:1]
+    )
+    return models.Case(
+        models.When(status_changed_on__lte=day, then=models.F("status")),
+        default=Coalesce(
+            models.Subquery(last_change, output_field=models.CharField()),
+            models.Value(AccreditationStatus.ACTIVE.value),
+        ),
+        output_field=models.CharField(),
+    )
 
 
 class Accreditation(models.Model):
@@ -171,3 +202,33 @@ class Accreditation(models.Model):
                 "Une habilitation de cet établissement pour cette certification et ce rôle couvre déjà "
                 "tout ou partie de cette période."
             )
+
+
+class AccreditationStatusChange(models.Model):
+    """One dated change of an accreditation's status (granted active, suspended, reinstated, withdrawn,
+    expired): what its status was on any past day is read from these rows."""
+
+    accreditation = models.ForeignKey(
+        Accreditation, verbose_name="habilitation", on_delete=models.CASCADE, related_name="status_changes"
+    )
+    status = models.CharField("statut", max_length=10, choices=AccreditationStatus.choices)
+    effective_on = models.DateField("effectif le")
+    reason = models.CharField("motif", max_length=500, blank=True)
+    recorded_at = models.DateTimeField("enregistré le", default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="enregistré par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "changement de statut d'habilitation"
+        verbose_name_plural = "changements de statut d'habilitation"
+        ordering = ["accreditation", "effective_on", "recorded_at", "pk"]
+        indexes = [models.Index(fields=["accreditation", "effective_on"], name="accreditation_status_on_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} le {self.effective_on:%d/%m/%Y}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -17,12 +18,14 @@ from backoffice.uploads import read_checked_upload, store_document
 from ..events import ApplicationEvent
 from ..models import (
     MANDATORY_DOCUMENTS,
+    REQUESTABLE_SECTIONS,
     Accreditation,
     AccreditationApplication,
     AccreditationCampaign,
     AccreditationStatus,
     ApplicationDocument,
     ApplicationDocumentCategory,
+    ApplicationSection,
     ApplicationStatus,
     CampaignAudience,
     Organisation,
@@ -90,10 +93,66 @@ def save_draft(application: AccreditationApplication, *, draft: dict[str, Any], 
     locked.save(update_fields=["draft", "updated_at"])
 
 
+def is_frozen(application: AccreditationApplication, on: dt.date | None = None) -> bool:
+    """A submitted application is frozen once its campaign's deadline has passed: a request for information
+    then reopens only what it names."""
+    day = on or timezone.localdate()
+    return application.status != ApplicationStatus.DRAFT and day > application.campaign.deadline
+
+
+def editable_sections(application: AccreditationApplication) -> list[str]:
+    """The parts of the content the organisation may change now: all of them in a draft or before the
+    deadline, after it only the sections the request names (never the commitment)."""
+    if not is_frozen(application):
+        return list(ApplicationSection.values)
+    asked = application.requested.get("sections", [])
+    return [s for s in REQUESTABLE_SECTIONS if s in asked]
+
+
+def requested_documents(application: AccreditationApplication) -> list[str]:
+    """The document categories the organisation may join now (all before the deadline)."""
+    if not is_frozen(application):
+        return list(ApplicationDocumentCategory.values)
+    return [c for c in ApplicationDocumentCategory.values if c in application.requested.get("documents", [])]
+
+
+def _scope_of(content: dict[str, Any]) -> set[tuple[str, str, str]]:
+    return {
+        (site.get("siret", ""), scope.get("certification", ""), scope.get("role", ""))
+        for site in content.get("sites", [])
+        for scope in site.get("scopes", [])
+    }
+
+
+def frozen_changes(application: AccreditationApplication, content: dict[str, Any]) -> list[str]:
+    """Why `content` may not replace the application's content after the deadline (French messages): the
+    scope asked and the commitment never change, other sections only when the request names them."""
+    before, editable = application.content, set(editable_sections(application))
+    passed = f"La date limite de dépôt est passée ({application.campaign.deadline:%d/%m/%Y})"
+    problems = []
+    if _scope_of(before) != _scope_of(content):
+        problems.append(f"{passed} : les établissements et les habilitations demandées ne changent plus.")
+    for key in sorted(set(before) | set(content)):
+        if key in editable or before.get(key) == content.get(key):
+            continue
+        if key == ApplicationSection.SITES and problems:
+            continue  # already refused as a change of scope
+        label = ApplicationSection(key).label if key in ApplicationSection.values else key
+        problems.append(
+            f"{passed} : la demande de complément ne porte pas sur « {label} », qui ne change plus."
+        )
+    return problems
+
+
 @transaction.atomic
 def save_content(application: AccreditationApplication, *, content: dict[str, Any], actor: Any) -> None:
-    """Record the validated content of every step (shown on the summary page before submission)."""
+    """Record the validated content of every step (shown on the summary page before submission); after the
+    deadline, only the sections a request names may change."""
     locked = _lock_draft(application, actor)
+    if is_frozen(locked):
+        problems = frozen_changes(locked, content)
+        if problems:
+            raise ValidationError(problems)
     locked.content = content
     locked.legal_name = content.get("identity", {}).get("legal_name", locked.legal_name)
     locked.sirets = " ".join(site["siret"] for site in content.get("sites", []))
@@ -115,6 +174,13 @@ def attach_application_document(
     locked = _lock_draft(application, actor)
     if category not in ApplicationDocumentCategory.values:
         raise ValidationError("Choisissez la catégorie de la pièce.")
+    allowed = requested_documents(locked)
+    if category not in allowed:
+        labels = ", ".join(str(ApplicationDocumentCategory(c).label) for c in allowed) or "aucune"
+        raise ValidationError(
+            f"La date limite de dépôt est passée ({locked.campaign.deadline:%d/%m/%Y}) : seules les pièces "
+            f"demandées peuvent être jointes ({labels})."
+        )
     content = read_checked_upload(upload, limit=settings.CASEFILE_DOCUMENT_MAX_BYTES)
     document = ApplicationDocument(application=locked, category=category)
     store_document(document, content, upload=upload, actor=actor, siblings=locked.documents.all())
@@ -133,9 +199,24 @@ def submission_problems(application: AccreditationApplication) -> list[str]:
     if not content:
         problems.append("Complétez toutes les étapes du dossier avant de le déposer.")
         return problems
-    expires = content.get("qualiopi", {}).get("expires_on", "")
-    if expires and expires < campaign.deadline.isoformat():
-        problems.append("Le certificat Qualiopi expire avant la date limite de dépôt.")
+    return problems + content_problems(application)
+
+
+def content_problems(application: AccreditationApplication) -> list[str]:
+    """The submission's checks on the content and documents, as they stand at the deadline: run at submission
+    and again on every answer to a request for information."""
+    campaign, content = application.campaign, application.content
+    problems = []
+    qualiopi = content.get("qualiopi", {})
+    if qualiopi.get("expires_on", "") and qualiopi["expires_on"] < campaign.deadline.isoformat():
+        problems.append(
+            f"Le certificat Qualiopi expire avant la date limite de dépôt ({campaign.deadline:%d/%m/%Y})."
+        )
+    if qualiopi.get("issued_on", "") and qualiopi["issued_on"] > campaign.deadline.isoformat():
+        problems.append(
+            f"Le certificat Qualiopi n'était pas encore délivré à la date limite de dépôt "
+            f"({campaign.deadline:%d/%m/%Y})."
+        )
     present = set(application.documents.values_list("category", flat=True))
     problems += [
         f"Pièce obligatoire manquante : {ApplicationDocumentCategory(c).label}."
@@ -149,13 +230,15 @@ def submission_problems(application: AccreditationApplication) -> list[str]:
 
 
 def _not_renewals(application: AccreditationApplication) -> list[str]:
-    """A renewal campaign accepts only the scopes an establishment holds today."""
+    """A renewal campaign accepts only the scopes an establishment holds (on the day of submission, or at
+    the deadline for an answer given after it)."""
+    day = min(timezone.localdate(), application.campaign.deadline)
     return [
-        f"Campagne de renouvellement : le SIRET {site['siret']} n'est pas habilité aujourd'hui "
+        f"Campagne de renouvellement : le SIRET {site['siret']} n'est pas habilité le {day:%d/%m/%Y} "
         f"({scope['certification']}, {scope['role_label']})."
         for site in application.content.get("sites", [])
         for scope in site.get("scopes", [])
-        if not Accreditation.objects.in_force()
+        if not Accreditation.objects.in_force(day)
         .filter(site__siret=site["siret"], certification__code=scope["certification"], role=scope["role"])
         .exists()
     ]
@@ -192,7 +275,8 @@ def submit_application(application: AccreditationApplication, *, actor: Any) -> 
     if problems:
         raise ValidationError(problems)
     locked.status, locked.submitted_at = ApplicationStatus.SUBMITTED, timezone.now()
-    locked.save(update_fields=["status", "submitted_at"])
+    locked.check_due_at = locked.submitted_at + dt.timedelta(days=settings.APPLICATION_CHECK_DAYS)
+    locked.save(update_fields=["status", "submitted_at", "check_due_at"])
     record(ApplicationEvent.SUBMITTED, actor=actor, subject=locked, summary="Dossier de candidature déposé.")
     return locked
 

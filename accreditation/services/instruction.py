@@ -4,9 +4,10 @@ campaign's grid, a supervisor's proposal to the board (four eyes), the board's d
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -17,9 +18,12 @@ from backoffice.audit.events import record
 
 from ..events import ApplicationEvent
 from ..models import (
+    REQUESTABLE_SECTIONS,
     AccreditationApplication,
     AccreditationRole,
+    ApplicationDocumentCategory,
     ApplicationNote,
+    ApplicationSection,
     ApplicationStatus,
     Certification,
     Department,
@@ -28,7 +32,7 @@ from ..models import (
     Site,
 )
 from ..validators import department_of_postcode
-from .applications import ensure_organisation_staff
+from .applications import content_problems, ensure_organisation_staff
 from .organisations import add_site, grant_accreditation
 
 OFFICER_ROLES = (Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
@@ -61,9 +65,13 @@ def check_completeness(
     complete: bool,
     message: str = "",
     answer_by: dt.date | None = None,
+    documents: Sequence[str] = (),
+    sections: Sequence[str] = (),
+    questions: Sequence[str] = (),
     actor: Any,
 ) -> AccreditationApplication:
-    """Complete → review; incomplete → the organisation is asked for information by a date (clock paused)."""
+    """Complete → review; incomplete → the organisation is asked, by a date, for what the request names
+    (documents, sections of the content, answers to questions); the check's clock is paused meanwhile."""
     _ensure(actor, OFFICER_ROLES, "vérifier la complétude d'un dossier")
     locked = _lock(application, ApplicationStatus.SUBMITTED)
     if complete:
@@ -81,28 +89,89 @@ def check_completeness(
         errors.append("La demande de complément tient en 2 000 caractères au plus.")
     if answer_by is None or answer_by <= timezone.localdate():
         errors.append("La date de réponse attendue est postérieure à aujourd'hui.")
+    requested, item_errors = _requested_items(documents, sections, questions)
+    errors += item_errors
     if errors:
         raise ValidationError(errors)
+    now = timezone.now()
     locked.status, locked.request_message, locked.answer_by = (
         ApplicationStatus.INFORMATION_REQUESTED,
         message,
         answer_by,
     )
-    locked.save(update_fields=["status", "request_message", "answer_by"])
+    locked.requested, locked.check_due_at = requested, _check_due_at(locked)
+    locked.clock_paused_at = now
+    locked.save(
+        update_fields=[
+            "status",
+            "request_message",
+            "answer_by",
+            "requested",
+            "check_due_at",
+            "clock_paused_at",
+        ]
+    )
     record(
         ApplicationEvent.INFORMATION_REQUESTED,
         actor=actor,
         subject=locked,
-        summary=f"Complément demandé avant le {answer_by:%d/%m/%Y} : {message}",  # type: ignore[union-attr]
+        summary=f"Complément demandé avant le {answer_by:%d/%m/%Y} : {message}"  # type: ignore[union-attr]
+        + "".join(f" — {item}" for item in requested_labels(requested)),
+        data={"requested": requested, "time_left_seconds": (locked.check_due_at - now).total_seconds()},
     )
     return locked
 
 
+def _requested_items(
+    documents: Sequence[str], sections: Sequence[str], questions: Sequence[str]
+) -> tuple[dict[str, list[str]], list[str]]:
+    """The request's items, normalised, and the French reasons they cannot be asked."""
+    errors = []
+    if set(documents) - set(ApplicationDocumentCategory.values):
+        errors.append("Une pièce demandée n'est pas une catégorie de pièce connue.")
+    if set(sections) - set(REQUESTABLE_SECTIONS):
+        errors.append(
+            "Après la date limite, l'engagement signé et les habilitations demandées ne se rouvrent pas : "
+            "demandez des pièces, des réponses ou une autre partie du dossier."
+        )
+    asked = [q.strip() for q in questions if q and q.strip()]
+    if len(asked) > 20 or any(len(q) > 500 for q in asked):
+        errors.append("Posez au plus 20 questions de 500 caractères au plus.")
+    requested = {
+        "documents": [str(c) for c in ApplicationDocumentCategory.values if c in documents],
+        "sections": [str(s) for s in REQUESTABLE_SECTIONS if s in sections],
+        "questions": asked,
+    }
+    return requested, errors
+
+
+def requested_labels(requested: Mapping[str, Any]) -> list[str]:
+    """What a request names, in French, one line per item."""
+    documents = [f"Pièce : {ApplicationDocumentCategory(c).label}" for c in requested.get("documents", [])]
+    if requested.get("documents_in_message"):  # a request made before requests named their items
+        documents = ["Pièces : celles qu'indique le message de la demande"]
+    return [
+        *documents,
+        *(f"À corriger : {ApplicationSection(s).label}" for s in requested.get("sections", [])),
+        *(f"Question : {q}" for q in requested.get("questions", [])),
+    ]
+
+
+def _check_due_at(application: AccreditationApplication) -> dt.datetime:
+    """When the completeness check is due (applications submitted before the clock was stored: from their
+    submission)."""
+    if application.check_due_at is not None:
+        return application.check_due_at
+    submitted = application.submitted_at or timezone.now()
+    return submitted + dt.timedelta(days=settings.APPLICATION_CHECK_DAYS)
+
+
 @transaction.atomic
 def answer_information_request(
-    application: AccreditationApplication, *, response: str, actor: Any
+    application: AccreditationApplication, *, response: str, answers: Sequence[str] = (), actor: Any
 ) -> AccreditationApplication:
-    """The organisation answers (and may have corrected its content and documents): back to the check."""
+    """The organisation answers what the request names (the documents joined, one answer per question); the
+    submission's checks run again on the answer, and the check's clock resumes with the time that was left."""
     locked = _lock(application, ApplicationStatus.INFORMATION_REQUESTED)
     ensure_organisation_staff(actor, locked.organisation)
     response = (response or "").strip()
@@ -110,15 +179,48 @@ def answer_information_request(
         raise ValidationError("Indiquez ce que vous avez complété.")
     if locked.answer_by and timezone.localdate() > locked.answer_by:
         raise ValidationError(f"Le délai de réponse a expiré le {locked.answer_by:%d/%m/%Y}.")
-    locked.status = ApplicationStatus.SUBMITTED
-    locked.save(update_fields=["status"])
+    answered = [(a or "").strip()[:2000] for a in answers]
+    problems = _answer_problems(locked, answered) + content_problems(locked)
+    if problems:
+        raise ValidationError(problems)
+    now = timezone.now()
+    paused_at = locked.clock_paused_at or now
+    left = max(_check_due_at(locked) - paused_at, dt.timedelta(0))
+    locked.status, locked.check_due_at, locked.clock_paused_at = ApplicationStatus.SUBMITTED, now + left, None
+    locked.save(update_fields=["status", "check_due_at", "clock_paused_at"])
+    questions = locked.requested.get("questions", [])
     record(
         ApplicationEvent.INFORMATION_PROVIDED,
         actor=actor,
         subject=locked,
-        summary=f"Complément fourni : {response}",
+        summary=f"Complément fourni : {response}"
+        + "".join(f" — {q} : {a}" for q, a in zip(questions, answered, strict=True))
+        + f" (vérification due le {timezone.localtime(locked.check_due_at):%d/%m/%Y})",
+        data={"answers": answered, "check_due_at": locked.check_due_at.isoformat()},
     )
     return locked
+
+
+def _answer_problems(application: AccreditationApplication, answers: list[str]) -> list[str]:
+    """An answer gives exactly what the request names: an answer per question, each document asked."""
+    questions = application.requested.get("questions", [])
+    if len(answers) > len(questions):
+        return ["Répondez seulement aux questions posées par la demande de complément."]
+    answers = answers + [""] * (len(questions) - len(answers))
+    problems = [f"Répondez à la question « {q} »." for q, a in zip(questions, answers, strict=True) if not a]
+    if application.requested.get("documents_in_message"):
+        # A request made before requests named their items (migration 0010): any document may be joined,
+        # its free-text message says which, and none is required by name.
+        return problems
+    since = application.clock_paused_at
+    joined = application.documents.filter(uploaded_at__gte=since) if since else application.documents.all()
+    present = set(joined.values_list("category", flat=True))
+    problems += [
+        f"Pièce demandée non jointe : {ApplicationDocumentCategory(c).label}."
+        for c in application.requested.get("documents", [])
+        if c not in present
+    ]
+    return problems
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from ..models import (
     Accreditation,
     AccreditationRole,
     AccreditationStatus,
+    AccreditationStatusChange,
     Certification,
     Department,
     Organisation,
@@ -139,6 +140,7 @@ def grant_accreditation(
     )
     accreditation.full_clean()
     accreditation.save()
+    _record_status_change(accreditation, AccreditationStatus.ACTIVE, on=valid_from, reason="", actor=actor)
     record(
         AccreditationEvent.ACCREDITATION_GRANTED,
         actor=actor,
@@ -200,6 +202,7 @@ def _change_status(
         locked.status_reason = reason
         locked.status_changed_on = on or timezone.localdate()
         locked.save(update_fields=["status", "status_reason", "status_changed_on"])
+        _record_status_change(locked, target, on=locked.status_changed_on, reason=reason, actor=actor)
         record(
             verb,
             actor=actor,
@@ -209,6 +212,19 @@ def _change_status(
         )
     accreditation.refresh_from_db()
     return accreditation
+
+
+def _record_status_change(
+    accreditation: Accreditation, status: str, *, on: dt.date, reason: str, actor: Any
+) -> None:
+    """Date the change, so that an act is later judged by the status of its own day."""
+    AccreditationStatusChange.objects.create(
+        accreditation=accreditation,
+        status=status,
+        effective_on=on,
+        reason=reason,
+        recorded_by=actor if getattr(actor, "pk", None) else None,
+    )
 
 
 def suspend_accreditation(accreditation: Accreditation, *, reason: str, actor: Any) -> Accreditation:

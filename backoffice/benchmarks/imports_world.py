@@ -23,6 +23,7 @@ from viewflow.workflow.models import Process, Task
 from accreditation.models import (
     Accreditation,
     AccreditationRole,
+    AccreditationStatusChange,
     Certification,
     Department,
     FrameworkStatus,
@@ -192,6 +193,7 @@ def remove_world(world: World) -> None:
         _delete(UserScope.objects.filter(user=evaluator))
         _delete(User.groups.through.objects.filter(user=evaluator))
         _delete(User.objects.filter(pk=evaluator.pk))
+        _delete(AccreditationStatusChange.objects.filter(accreditation__site__organisation=organisation))
         _delete(Accreditation.objects.filter(site__organisation=organisation))
         _delete(Site.departments_covered.through.objects.filter(site__organisation=organisation))
         _delete(sites)

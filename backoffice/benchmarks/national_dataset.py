@@ -42,6 +42,7 @@ from accreditation.models import (
 from backoffice.accounts.models import User
 from backoffice.accounts.roles import Role, group_name
 from backoffice.bulksql import _reserve_ids, insert_rows, refresh_statistics
+from casefiles.identity import identity_key
 from casefiles.models import (
     AgendaItem,
     Candidate,
@@ -78,8 +79,11 @@ SECTORS = (
     ("Propreté, services", 7), ("Hôtellerie, restauration", 6), ("Bâtiment, travaux publics", 5),
     ("Industrie", 5), ("Agriculture, espaces verts", 3), ("Sécurité", 3), ("", 11),
 )  # fmt: skip
-REFERRERS = (("france_travail", 45), ("employer", 18), ("opco", 12), ("region", 10), ("cep", 8), ("", 7))
-FUNDINGS = (("Région", 35), ("France Travail", 30), ("OPCO", 20), ("CPF", 10), ("", 5))
+REFERRERS = (
+    ("france_travail", 38), ("mission_locale", 14), ("employer", 16), ("opco", 10), ("region", 8),
+    ("cep", 5), ("cap_emploi", 2), ("transitions_pro", 2), ("", 5),
+)  # fmt: skip
+FUNDINGS = (("region", 33), ("france_travail", 28), ("opco", 18), ("cpf", 10), ("pro_a", 4), ("", 7))
 
 
 @dataclass
@@ -459,13 +463,13 @@ def _write_candidates(
     ids: list[int], people: list[tuple[Any, ...]], opened: list[int], timings: Timings
 ) -> None:
     fields = ["id", "last_name", "first_name", "birth_date", "sex", "email", "phone", "postcode", "status"]
-    fields += ["sector", "created_at"]
+    fields += ["sector", "created_at", "identity_key"]
     with timings.table(Candidate, len(ids)):
         insert_rows(
             Candidate,
             fields,
             (
-                (pk, *p[:4], "", "", *p[4:], _ts((day - 719_163) * DAY + 32_400))
+                (pk, *p[:4], "", "", *p[4:], _ts((day - 719_163) * DAY + 32_400), identity_key(*p[:3]))
                 for pk, p, day in zip(ids, people, opened, strict=True)
             ),
         )
@@ -496,6 +500,7 @@ def _write_files(
     fields += [
         "referrer",
         "funding",
+        "funding_note",
         "state",
         "opened_on",
         "positioned_on",
@@ -511,7 +516,7 @@ def _write_files(
         ):
             yield (
                 pk, candidate, certification, framework, site.id, f"NAT-{pk:08d}",
-                _weighted(REFERRERS, rng), _weighted(FUNDINGS, rng), s.state, _day(day),
+                _weighted(REFERRERS, rng), _weighted(FUNDINGS, rng), "", s.state, _day(day),
                 _day(s.positioned_on), _day(s.expires_on), _day(s.ready_on), _day(s.closed_on),
                 s.closing_reason, _day(s.returned_on), s.return_reason, s.process,
             )  # fmt: skip
@@ -573,8 +578,9 @@ def _write_training_plans(stories: list[tuple[Any, ...]], timings: Timings) -> N
 
 def _write_agenda(stories: list[tuple[Any, ...]], timings: Timings) -> None:
     fields = ["session", "case_file", "recommended", "officer_note", "decision", "reason", "decided_at"]
+    fields += ["adjournment_reason"]
     rows = [
-        (session, story.file, decision == "award", "", decision, reason, _ts(at))
+        (session, story.file, decision == "award", "", decision, reason, _ts(at), "")
         for story, *_ in stories
         for session, decision, reason, at in story.decisions
     ]
@@ -627,7 +633,8 @@ def table_counts(models: list[type[Model]]) -> list[tuple[str, int]]:
 
 EPOCH = dt.date(1970, 1, 1).toordinal()
 INFINITY = float("inf")
-TIMED = ("training_plan", "final_evaluation", "ready_for_jury", "jury_return")
+# Steps whose 5-year window may run out (a file with every domain acquired does not lapse waiting for a jury).
+TIMED = ("training_plan", "final_evaluation")
 NODES = (
     "open_file", "start_from_code", "positioning", "all_domains_acquired", "training_plan",
     "final_evaluation", "ready_for_jury", "jury_outcome", "jury_return", "certificate_issued", "refused",
@@ -878,21 +885,12 @@ class Story:
         rng, now = self.rng, self.timeline.now
         created = t + 1
         task = self.add("ready_for_jury", STATUS.NEW, created, previous)
-        timer = self.add(
-            "ready_for_jury__timeout", STATUS.SCHEDULED, created + 0.5, task, scheduled=self.expiry
-        )
         session = self.timeline.next_session(self.region, _day_of(created))
         held = (session[1] - EPOCH) * DAY + rng.uniform(8 * 3600, 11 * 3600) if session else INFINITY
-        if self.expiry is not None and self.expiry < min(held, now):
-            self.tasks[task][2:6] = [STATUS.CANCELED, created, None, self.expiry]
-            self.tasks[timer][2:6] = [STATUS.DONE, created + 0.5, None, self.expiry]
-            self.lapse(self.expiry, timer)
-            return "expired", self.expiry, task
         if session is None or held > now:
             self.wait("ready_for_jury", task, created)
             return "open", t, task
         self.tasks[task][2:6] = [STATUS.DONE, created, held, held]
-        self.tasks[timer][2:6] = [STATUS.CANCELED, created + 0.5, None, held]
         switch = self.add("jury_outcome", STATUS.DONE, held + 1, task, finished=held + 2)
         decision = _weighted(DECISIONS_AFTER_RETURN if returns else DECISIONS, rng)
         reason = {"award": "", "return": RETURN_REASON, "refuse": REFUSE_REASON}[decision]

@@ -42,12 +42,22 @@ def steps() -> list[Any]:
     ]
 
 
-def is_overdue(step: Any, created: dt.datetime, answer_by: dt.date | None, now: dt.datetime) -> bool:
-    """Past its deadline: the check and the review after their days (the escalated steps always), the
-    organisation's answer after the date it was asked for. The proposal and the decision have none."""
+def is_overdue(
+    step: Any,
+    created: dt.datetime,
+    answer_by: dt.date | None,
+    now: dt.datetime,
+    check_due_at: dt.datetime | None = None,
+) -> bool:
+    """Past its deadline: the check at its clock's due date (paused while information was requested, so an
+    answer resumes it with the days left) or after its days, the review after its days (the escalated steps
+    always), the organisation's answer after the date it was asked for. The proposal and the decision have
+    none."""
     approval = AccreditationApprovalFlow
     if step in (approval.completeness_check_escalated, approval.review_escalated):
         return True
+    if step == approval.completeness_check and check_due_at is not None:
+        return check_due_at < now
     if step == approval.completeness_check:
         return created < now - dt.timedelta(days=settings.APPLICATION_CHECK_DAYS)
     if step == approval.review:
@@ -83,6 +93,7 @@ def cells(user: Any, filters: Filters, *, now: dt.datetime | None = None) -> dic
             "owner",
             "process__application__organisation",
             "process__application__answer_by",
+            "process__application__check_due_at",
             "process__application__content__sites",
         )
         .order_by()
@@ -106,7 +117,13 @@ def cells(user: Any, filters: Filters, *, now: dt.datetime | None = None) -> dic
             if filters.certification_id not in certifications:
                 continue
             certifications = {filters.certification_id}
-        overdue = is_overdue(task["flow_task"], task["created"], task["process__application__answer_by"], now)
+        overdue = is_overdue(
+            task["flow_task"],
+            task["created"],
+            task["process__application__answer_by"],
+            now,
+            task["process__application__check_due_at"],
+        )
         figures = {"flow_task": task["flow_task"], **_figures(task["created"], overdue, now)}
         tables["step"].append(figures)
         tables["organisation"].append(

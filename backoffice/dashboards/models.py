@@ -19,6 +19,7 @@ class FileFact(models.Model):
     sex = models.CharField(max_length=1)
     status = models.CharField(max_length=10)
     sector = models.CharField(max_length=100)
+    funding = models.CharField(max_length=20)  # a code of `casefiles.Funding`, "" when not recorded
     is_certified = models.BooleanField()  # a certificate awarded and not revoked
     is_trained = models.BooleanField()  # at least one training plan
 

@@ -12,11 +12,14 @@ Definitions (also in docs/dashboards.md, "Résultats et publics"):
   is of the certified;
 - age: whole years reached on the day the file was opened (`opened_on` − birth date), in the bands < 25,
   25–29, 30–44, 45 and over; sex and status as recorded on the candidate (empty: "non renseigné");
-- sectors: the sector of the professional project as typed, the ten with most participants.
+- sectors: the sector of the professional project as typed, the ten with most participants;
+- funding: the file's funding, one of the list (`casefiles.Funding`: CPF, Pro-A, the employer's skills
+  development plan, OPCO, Région, France Travail (AIF), other), empty: "non renseigné".
 
 Percentages are numbers with one decimal (88.0), 0.0 when there is nothing to divide. Three queries whatever
 the number of files, over the outcome facts (`FileFact`: one row per file, refreshed every hour): one
-conditional aggregate for the synthesis, ages, sexes and statuses, one per sector and one per region."""
+conditional aggregate for the synthesis, ages, sexes, statuses and fundings, one per sector and one per
+region."""
 
 from __future__ import annotations
 
@@ -30,7 +33,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from accreditation.scoping import scope_of
-from casefiles.models import CandidateStatus, Sex
+from casefiles.models import CandidateStatus, Funding, Sex
 
 from .facts import facts_as_of
 from .filters import Filters
@@ -47,6 +50,7 @@ AGE_BANDS = (
 )
 SEXES = [(Sex.FEMALE.value, "Femme"), (Sex.MALE.value, "Homme"), ("", UNKNOWN)]
 STATUSES = [(status.value, str(status.label)) for status in CandidateStatus]
+FUNDINGS = [*((funding.value, str(funding.label)) for funding in Funding), ("", UNKNOWN)]
 TOP_SECTORS = 10
 SHARE = "part des participants (%)"
 RATE = "taux de certification (%)"
@@ -96,7 +100,7 @@ def _pair(name: str, condition: Q) -> dict[str, Any]:
 
 
 def _profile(user: Any, filters: Filters) -> dict[str, int]:
-    """Every count of the synthesis, ages, sexes and statuses, in one aggregate query."""
+    """Every count of the synthesis, ages, sexes, statuses and fundings, in one aggregate query."""
     figures: dict[str, Any] = {
         "participants": Count("pk"),
         "certified": Count("pk", filter=CERTIFIED),
@@ -108,6 +112,8 @@ def _profile(user: Any, filters: Filters) -> dict[str, int]:
         figures |= _pair(f"sex{i}", Q(sex=value))
     for i, (value, _) in enumerate(STATUSES):
         figures |= _pair(f"status{i}", Q(status=value))
+    for i, (value, _) in enumerate(FUNDINGS):
+        figures |= _pair(f"funding{i}", Q(funding=value))
     return participants(user, filters).aggregate(**figures)
 
 
@@ -206,7 +212,7 @@ def freshness() -> str:
 
 
 def outcome_tables(user: Any, filters: Filters) -> list[Table]:
-    """The page's six tables: synthesis, ages, sexes, statuses, sectors and regions."""
+    """The page's seven tables: synthesis, ages, sexes, statuses, fundings, sectors and regions."""
     profile = _profile(user, filters)
     return [
         synthesis(profile),
@@ -236,6 +242,15 @@ def outcome_tables(user: Any, filters: Filters) -> list[Table]:
             prefix="status",
             names=[name for _, name in STATUSES],
             chart="doughnut",
+        ),
+        breakdown(
+            profile,
+            key="financement",
+            title="Par financement",
+            label="financement",
+            prefix="funding",
+            names=[name for _, name in FUNDINGS],
+            chart="bar",
         ),
         by_sector(user, filters, profile["participants"]),
         by_region(user, filters),

@@ -127,7 +127,7 @@ def by_jury_member(user: Any, filters: Filters) -> Table:
         .filter(filters.period_q("held_on"))
     )
     on_agenda = filters.certification_q("session__agenda__case_file__certification")
-    undecided = on_agenda & Q(session__agenda__decision="")
+    undecided = on_agenda & Q(session__agenda__decision="", session__agenda__adjourned_at=None)
     rows = (
         JuryMember.objects.filter(session__in=sessions.values("pk"))
         .values(*_person_fields("user"))

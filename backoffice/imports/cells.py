@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
-import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+
+from casefiles.identity import validate_person_name
+from casefiles.vocabulary import label_key
 
 
 class CellError(Exception):
@@ -18,7 +19,6 @@ class CellError(Exception):
         self.message = message
 
 
-_NAME = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ '’.-])*$")
 _PHONE = re.compile(r"^\+?[\d .-]{6,20}$")
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+)?$")
@@ -41,9 +41,12 @@ def text(value: str, *, required: bool, max_length: int) -> str:
 
 
 def person_name(value: str) -> str:
+    """A name, checked by the one validator of names (a "?" left by a Windows-1252 export is refused)."""
     value = " ".join(text(value, required=True, max_length=100).split())
-    if not _NAME.match(value):
-        raise CellError(f"« {value[:40]} » n'est pas un nom valide (lettres, espaces, tirets, apostrophes).")
+    try:
+        validate_person_name(value)
+    except ValidationError as error:
+        raise CellError(error.messages[0]) from error
     return value
 
 
@@ -67,24 +70,30 @@ def date(value: str, *, required: bool = True) -> dt.date | None:
     raise CellError(f"« {value[:20]} » n'est pas une date au format jj/mm/aaaa.")
 
 
-def choice(value: str, options: Mapping[str, str], *, required: bool, label: str) -> str:
-    """One of the contract's codes, whatever the case and accents; returns the model's value."""
+def choice(
+    value: str,
+    options: Mapping[str, str],
+    *,
+    required: bool,
+    label: str,
+    shown: Iterable[str] | None = None,
+) -> str:
+    """One of the contract's codes (or an alias of one), whatever the case and accents; returns the model's
+    value. `shown`: what the error lists as accepted, when the options hold aliases too."""
     if not value:
         if required:
             raise CellError("obligatoire.")
         return ""
     key = plain(value)
     if key not in options:
-        allowed = ", ".join(sorted({k for k in options if k}))
+        allowed = ", ".join(shown if shown is not None else sorted({k for k in options if k}))
         raise CellError(f"« {value[:30]} » n'est pas {label} reconnu ({allowed}).")
     return options[key]
 
 
-@functools.lru_cache(maxsize=4096)  # a file repeats a handful of codes on every row
-def plain(value: str) -> str:
-    """Lower case, no accents, underscores for spaces: how codes are compared."""
-    text_ = unicodedata.normalize("NFKD", value.strip().lower()).encode("ascii", "ignore").decode()
-    return "_".join(text_.replace("-", " ").split())
+# Lower case, no accents, underscores for spaces, hyphens and apostrophes: how codes and labels are compared
+# (the same reduction as the aliases of referrers and fundings).
+plain = label_key
 
 
 def email(value: str) -> str:

@@ -1,8 +1,8 @@
 """Reminders computed each day by the scheduler: accreditations expiring in 6, 3 and 1 months, the 5-year
-window of a candidate's file ending in 6 and 3 months, jury convocations some days before the session, the
-answer an organisation owes before its deadline, the pathway's overdue tasks (to whoever must do them, then
-to the supervisors). Each reminder's key names its threshold: a sweep run twice, or on a later day, reminds
-once."""
+window of a candidate's file still acquiring ending in 6 and 3 months, jury convocations some days before
+the session, the answer an organisation owes before its deadline, the pathway's overdue tasks (to whoever
+must do them, then to the supervisors). Each reminder's key names its threshold: a sweep run twice, or on a
+later day, reminds once."""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ from accreditation.models import (
     ApplicationStatus,
 )
 from backoffice.accounts.roles import Role, group_name
+from casefiles.acquisition import still_acquiring
 from casefiles.models import CaseFile, JurySession, JurySessionStatus
-from casefiles.models.files import OPEN_STATES
 from workflows.flows import CandidatePathwayFlow
 
 from .rules import case_file_link, organisation_staff
@@ -122,9 +122,10 @@ def _date(value: Any) -> dt.date | None:
 def remind_windows(today: dt.date) -> int:
     written = 0
     for months, start, end in _due(today, WINDOW_MONTHS):
-        ending = CaseFile.objects.filter(
-            state__in=OPEN_STATES, expires_on__range=(start, end)
-        ).select_related("candidate", "certification", "evaluation_site")
+        # Only files still acquiring: one whose domains were all acquired in time does not lapse.
+        ending = still_acquiring(CaseFile.objects.filter(expires_on__range=(start, end))).select_related(
+            "candidate", "certification", "evaluation_site"
+        )
         for case_file in ending.iterator(chunk_size=500):
             with transaction.atomic():
                 written += notify(

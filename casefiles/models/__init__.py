@@ -13,6 +13,7 @@ from .files import (
     DocumentCategory,
     DomainAcquisition,
     DomainStatus,
+    Funding,
     Referrer,
     Sex,
     TrainingPlan,
@@ -27,6 +28,7 @@ from .juries import (
     JuryRule,
     JurySession,
     JurySessionStatus,
+    Majority,
     Vote,
 )
 
@@ -49,10 +51,12 @@ __all__ = [
     "DocumentCategory",
     "DomainAcquisition",
     "DomainStatus",
+    "Funding",
     "JuryMember",
     "JuryRule",
     "JurySession",
     "JurySessionStatus",
+    "Majority",
     "Referrer",
     "Sex",
     "TrainingPlan",

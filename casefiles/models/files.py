@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F
-from django.db.models.functions import Upper
 from django.utils import timezone
 
 from accreditation.models import Certification, Domain, FrameworkVersion, Site
 from backoffice.uploads import StoredDocument
+
+from ..identity import identity_key, validate_person_name
 
 
 class CandidateStatus(models.TextChoices):
@@ -33,14 +34,32 @@ class Referrer(models.TextChoices):
     REGION = "region", "Région"
     FRANCE_TRAVAIL = "france_travail", "France Travail"
     CEP = "cep", "Conseil en évolution professionnelle"
+    MISSION_LOCALE = "mission_locale", "Mission locale"
+    CAP_EMPLOI = "cap_emploi", "Cap emploi"
+    TRANSITIONS_PRO = "transitions_pro", "Transitions Pro"
     OTHER = "other", "Autre"
+
+
+class Funding(models.TextChoices):
+    """How the pathway is paid for (CléA and CléA Numérique are eligible to Pro-A since 2020)."""
+
+    CPF = "cpf", "CPF (compte personnel de formation)"
+    PRO_A = "pro_a", "Pro-A (reconversion ou promotion par alternance)"
+    EMPLOYER_PLAN = "employer_plan", "Plan de développement des compétences de l'employeur"
+    OPCO = "opco", "OPCO"
+    REGION = "region", "Région"
+    FRANCE_TRAVAIL = "france_travail", "France Travail (AIF)"
+    OTHER = "other", "Autre"
+
+
+IDENTITY_FIELDS = ("last_name", "first_name", "birth_date")
 
 
 class Candidate(models.Model):
     """A person seeking a certificate. Personal data: minimal, purged after the retention period."""
 
-    last_name = models.CharField("nom", max_length=100)
-    first_name = models.CharField("prénom", max_length=100)
+    last_name = models.CharField("nom", max_length=100, validators=[validate_person_name])
+    first_name = models.CharField("prénom", max_length=100, validators=[validate_person_name])
     birth_date = models.DateField("date de naissance")
     sex = models.CharField("sexe", max_length=1, choices=Sex.choices, blank=True)
     email = models.EmailField("e-mail", blank=True)
@@ -55,19 +74,28 @@ class Candidate(models.Model):
     created_at = models.DateTimeField("créé le", default=timezone.now, editable=False)
     # Set by the retention job (casefiles/services/privacy.py): identity and contact are gone for good.
     anonymised_on = models.DateField("anonymisé·e le", null=True, blank=True, editable=False)
+    # Name, first name and birth date as the identity rule compares them (casefiles/identity.py), kept by
+    # `save` and by the bulk writers: one person, one record, found by one exact index lookup.
+    identity_key = models.CharField("clé d'identité", max_length=250, blank=True, editable=False)
 
     class Meta:
         verbose_name = "candidat·e"
         verbose_name_plural = "candidat·es"
         ordering = ["last_name", "first_name"]
-        indexes = [  # one person, one record: found by name and first name in any case, and birth date
-            models.Index(
-                Upper("last_name"), Upper("first_name"), F("birth_date"), name="candidate_identity_idx"
-            )
+        indexes = [  # one person, one record: found by their identity key
+            models.Index(fields=["identity_key"], name="candidate_identity_key_idx")
         ]
 
     def __str__(self) -> str:
         return self.display_name(self.last_name, self.first_name)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.last_name and self.first_name and isinstance(self.birth_date, dt.date):
+            self.identity_key = identity_key(self.last_name, self.first_name, self.birth_date)
+        fields = kwargs.get("update_fields")
+        if fields is not None and set(fields) & set(IDENTITY_FIELDS):
+            kwargs["update_fields"] = {*fields, "identity_key"}
+        super().save(*args, **kwargs)
 
     @staticmethod
     def display_name(last_name: str, first_name: str) -> str:
@@ -127,7 +155,9 @@ class CaseFile(models.Model):
     )
     reference = models.CharField("référence de l'organisme", max_length=50, blank=True)
     referrer = models.CharField("prescripteur", max_length=20, choices=Referrer.choices, blank=True)
-    funding = models.CharField("financement", max_length=100, blank=True)
+    funding = models.CharField("financement", max_length=20, choices=Funding.choices, blank=True)
+    # The funder as written when the list says less ("OPCO EP", "Agefiph", "CPF de transition").
+    funding_note = models.CharField("précision du financement", max_length=100, blank=True)
     state = models.CharField(
         "état", max_length=20, choices=CaseFileState.choices, default=CaseFileState.POSITIONING
     )
@@ -203,6 +233,15 @@ class Assessment(models.Model):
     )
     criteria = models.JSONField(
         "critères", default=dict, blank=True, help_text="code du critère → satisfait, quand saisis un à un"
+    )
+    # How each sub-domain was decided: by its criteria (threshold and mandatory criterion), or, when absent
+    # from this list, by the assessor's verdict recorded directly.
+    decided_by_criteria = models.JSONField(
+        "sous-domaines décidés par leurs critères",
+        default=list,
+        blank=True,
+        help_text="codes des sous-domaines décidés par le seuil et le critère obligatoire ; "
+        "les autres sont le verdict de l'évaluateur·rice",
     )
 
     class Meta:

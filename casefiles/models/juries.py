@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -12,8 +13,15 @@ from accreditation.models import Region
 from .files import CaseFile
 
 
+class Majority(models.TextChoices):
+    """How many of the votes cast (members present and not recused) a decision needs."""
+
+    ABSOLUTE = "absolute", "Majorité absolue (plus de la moitié des votes exprimés)"
+    TWO_THIRDS = "two_thirds", "Majorité des deux tiers des votes exprimés"
+
+
 class JuryRule(models.Model):
-    """A region's quorum and cut-off; regions without a row use the defaults."""
+    """A region's quorum, majority and cut-off; regions without a row use the defaults."""
 
     region = models.OneToOneField(Region, verbose_name="région", on_delete=models.CASCADE, related_name="+")
     min_present = models.PositiveSmallIntegerField(
@@ -23,6 +31,14 @@ class JuryRule(models.Model):
     cutoff_working_days = models.PositiveSmallIntegerField(
         "date limite (jours ouvrés avant la session)", default=10
     )
+    majority = models.CharField(
+        "majorité requise", max_length=10, choices=Majority.choices, default=Majority.ABSOLUTE
+    )
+    president_casting_vote = models.BooleanField(
+        "voix prépondérante de la présidence",
+        default=True,
+        help_text="En cas d'égalité exacte entre deux choix seulement, le choix de la présidence l'emporte.",
+    )
 
     class Meta:
         verbose_name = "règle de jury régionale"
@@ -30,6 +46,17 @@ class JuryRule(models.Model):
 
     def __str__(self) -> str:
         return f"Règle du jury {self.region}"
+
+    def clean(self) -> None:
+        super().clean()
+        # A two-way tie is half the votes: under two thirds a casting vote would decide below the majority.
+        if self.majority == Majority.TWO_THIRDS and self.president_casting_vote:
+            raise ValidationError(
+                {
+                    "president_casting_vote": "La voix prépondérante ne départage qu'en majorité absolue : "
+                    "avec la majorité des deux tiers, une égalité ne décide rien."
+                }
+            )
 
 
 class JurySessionStatus(models.TextChoices):
@@ -125,6 +152,17 @@ class AgendaItem(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Without a majority the members may defer the file to a later session: nothing is decided here.
+    adjourned_at = models.DateTimeField("ajourné le", null=True, blank=True)
+    adjournment_reason = models.CharField("motif de l'ajournement", max_length=1000, blank=True)
+    adjourned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="ajourné par",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = "dossier à l'ordre du jour"
@@ -132,10 +170,23 @@ class AgendaItem(models.Model):
         ordering = ["session", "id"]
         constraints = [
             models.UniqueConstraint(fields=["session", "case_file"], name="agenda_file_once_per_session"),
+            models.CheckConstraint(
+                condition=models.Q(adjourned_at=None) | models.Q(decision=""),
+                name="agenda_decided_or_adjourned",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.case_file} ({self.session})"
+
+    @property
+    def adjourned(self) -> bool:
+        return self.adjourned_at is not None
+
+    @property
+    def pending(self) -> bool:
+        """Still to be decided in this session: neither decided nor adjourned."""
+        return not self.decision and self.adjourned_at is None
 
 
 class ConflictDeclaration(models.Model):
@@ -156,12 +207,18 @@ class ConflictDeclaration(models.Model):
 
 
 class Vote(models.Model):
+    """One member's ballot in one round of votes on a file (a round without a majority leads to another)."""
+
     item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="votes")
     member = models.ForeignKey(JuryMember, on_delete=models.CASCADE, related_name="votes")
+    round = models.PositiveSmallIntegerField("tour", default=1, validators=[MinValueValidator(1)])
     choice = models.CharField("vote", max_length=10, choices=Decision.choices)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["item", "member"], name="vote_once_per_member")]
+        ordering = ["round", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "round", "member"], name="vote_once_per_member_and_round")
+        ]
 
     def __str__(self) -> str:
         return f"{self.member}: {self.get_choice_display()}"

@@ -11,13 +11,16 @@ from .certificates import (
     verify,
 )
 from .decisions import (
+    adjourn_item,
     attach_minutes,
     award_recommended,
     close_session,
     conflict_of,
     decide,
     declare_interest,
+    jury_outcome,
     open_session,
+    vote_rounds,
     voters_for,
 )
 from .documents import attach_document, remove_document
@@ -46,6 +49,7 @@ from .undo import undo_step
 __all__ = [
     "abandon_case_file",
     "add_to_agenda",
+    "adjourn_item",
     "anonymise_candidate",
     "anonymise_candidates",
     "answer_jury_return",
@@ -66,6 +70,7 @@ __all__ = [
     "export_personal_data",
     "files_due",
     "issue_certificate",
+    "jury_outcome",
     "mark_exported",
     "next_number",
     "open_case_file",
@@ -84,5 +89,6 @@ __all__ = [
     "transfer_case_file",
     "undo_step",
     "verify",
+    "vote_rounds",
     "voters_for",
 ]

@@ -8,8 +8,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from accreditation.models import Accreditation, AccreditationRole, Certification, Site
+from accreditation.models import AccreditationRole, Certification, Site
 from accreditation.scoping import scope_of
+from accreditation.selectors import accredited_on
 from backoffice.accounts.roles import Role, has_role
 
 from ..models import CaseFile, CaseFileState
@@ -18,7 +19,8 @@ from ..models import CaseFile, CaseFileState
 def ensure_evaluator(
     person: Any, site: Site, certification: Certification, on: dt.date, *, what: str
 ) -> None:
-    """`person` works for `site`'s organisation as evaluator staff, and the site is accredited that day."""
+    """`person` works for `site`'s organisation as evaluator staff, and the site was accredited on `on`, the
+    act's own date (as the accreditation stood that day: a later suspension or expiry does not undo it)."""
     if person is not None:
         is_staff = (
             has_role(person, Role.EVALUATOR_STAFF)
@@ -28,14 +30,45 @@ def ensure_evaluator(
             raise PermissionDenied(
                 f"{person} ne fait pas partie de l'organisme évaluateur : {what} impossible."
             )
-    accredited = Accreditation.objects.in_force(on).filter(
-        site=site, certification=certification, role=AccreditationRole.EVALUATOR
-    )
-    if not accredited.exists():
+    if not accredited_on(site, certification, AccreditationRole.EVALUATOR, on):
         raise ValidationError(
             f"L'établissement {site.name} n'est pas habilité comme évaluateur pour {certification} "
             f"le {on:%d/%m/%Y}."
         )
+
+
+# Certif'Pro staff who may enter an organisation's acts for it (an import on its behalf), in their regions.
+STAFF_ENTERING = (Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
+
+
+def ensure_may_enter(actor: Any, site: Site, certification: Certification, on: dt.date, *, what: str) -> str:
+    """The organisation's own evaluator staff enter its acts; Certif'Pro staff whose scope covers the site may
+    enter them on its behalf. Returns the organisation's name when entered on its behalf, else ""."""
+    scope = scope_of(actor)
+    on_behalf = (
+        actor is not None
+        and scope.organisation_id != site.organisation_id
+        and any(has_role(actor, role) for role in STAFF_ENTERING)
+        and (scope.national or site.region_id in scope.region_ids)
+    )
+    if not on_behalf:
+        ensure_evaluator(actor, site, certification, on, what=what)
+        return ""
+    ensure_evaluator(None, site, certification, on, what=what)
+    return site.organisation.legal_name
+
+
+def entered_by(actor: Any, organisation: str) -> str:
+    """What the trail adds when Certif'Pro staff enter an act for an organisation (imports by staff)."""
+    if not organisation:
+        return ""
+    who = actor.get_username() if actor is not None else "le système"
+    return f" Saisi par {who} pour le compte de {organisation}."
+
+
+def on_behalf_data(organisation: str) -> dict[str, str]:
+    """The event's data naming the organisation an act was entered for, when it was."""
+    return {"on_behalf_of": organisation} if organisation else {}
 
 
 def lock_in_state(case_file: CaseFile, *states: CaseFileState) -> CaseFile:

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from backoffice.audit.events import record
 
-from ..acquisition import AssessmentOutcome, evaluate
+from ..acquisition import AssessmentOutcome, check_within_window, evaluate
 from ..events import CaseFileEvent
 from ..models import (
     Assessment,
@@ -22,7 +22,15 @@ from ..models import (
     DomainStatus,
     TrainingPlan,
 )
-from .access import add_years, check_date, ensure_evaluator, lock_in_state
+from .access import (
+    add_years,
+    check_date,
+    ensure_evaluator,
+    ensure_may_enter,
+    entered_by,
+    lock_in_state,
+    on_behalf_data,
+)
 
 ACQUISITION_YEARS = 5  # the candidate has 5 years from the positioning to complete
 
@@ -38,7 +46,7 @@ def record_positioning(
 ) -> CaseFile:
     """Record the preliminary assessment of every domain; all acquired → ready for jury, else training."""
     locked = lock_in_state(case_file, CaseFileState.POSITIONING)
-    _check_people(locked, actor, assessor, assessed_on, what="saisir l'évaluation préalable")
+    on_behalf = _check_people(locked, actor, assessor, assessed_on, what="saisir l'évaluation préalable")
     check_date(
         assessed_on, not_before=locked.opened_on, label="de l'évaluation préalable", previous="l'accueil"
     )
@@ -51,8 +59,8 @@ def record_positioning(
         CaseFileEvent.POSITIONED,
         actor=actor,
         subject=locked,
-        summary=assessment_summary("Évaluation préalable", outcome),
-        data={"assessment": assessment.pk, "acquired": acquired_codes(outcome)},
+        summary=assessment_summary("Évaluation préalable", outcome) + entered_by(actor, on_behalf),
+        data={"assessment": assessment.pk, "acquired": acquired_codes(outcome), **on_behalf_data(on_behalf)},
     )
     return _move_on(locked, assessed_on, actor)
 
@@ -70,7 +78,7 @@ def record_final_evaluation(
     locked = lock_in_state(case_file, CaseFileState.FINAL_EVALUATION)
     plan = locked.training_plans.order_by("-number").first()
     assert plan is not None, "a file awaiting its final evaluation has a training plan"
-    _check_people(locked, actor, assessor, assessed_on, what="saisir l'évaluation finale")
+    on_behalf = _check_people(locked, actor, assessor, assessed_on, what="saisir l'évaluation finale")
     if assessor is not None and assessor.pk == plan.trainer_id:
         raise ValidationError(
             "L'évaluateur·rice de l'évaluation finale ne peut pas être le·la formateur·rice."
@@ -81,10 +89,7 @@ def record_final_evaluation(
         label="de l'évaluation finale",
         previous="le début de la formation",
     )
-    if locked.expires_on and assessed_on > locked.expires_on:
-        raise ValidationError(
-            "Les acquis de ce dossier sont caducs : une nouvelle évaluation préalable est nécessaire."
-        )
+    check_within_window(locked, assessed_on)
     outcome = evaluate(locked.framework_version, results, domains=plan.domains.all())
     assessment = _save(locked, AssessmentKind.FINAL, assessed_on, assessor, outcome, plan=plan)
     _apply(locked, outcome, assessment)
@@ -92,19 +97,27 @@ def record_final_evaluation(
         CaseFileEvent.FINAL_EVALUATED,
         actor=actor,
         subject=locked,
-        summary=assessment_summary("Évaluation finale", outcome),
-        data={"assessment": assessment.pk, "acquired": acquired_codes(outcome), "plan": plan.number},
+        summary=assessment_summary("Évaluation finale", outcome) + entered_by(actor, on_behalf),
+        data={
+            "assessment": assessment.pk,
+            "acquired": acquired_codes(outcome),
+            "plan": plan.number,
+            **on_behalf_data(on_behalf),
+        },
     )
     return _move_on(locked, assessed_on, actor)
 
 
-def _check_people(case_file: CaseFile, actor: Any, assessor: Any, on: dt.date, *, what: str) -> None:
-    ensure_evaluator(actor, case_file.evaluation_site, case_file.certification, on, what=what)
+def _check_people(case_file: CaseFile, actor: Any, assessor: Any, on: dt.date, *, what: str) -> str:
+    """The one entering may (the organisation's staff, or Certif'Pro staff for it: its name is returned) and
+    the assessor is the organisation's evaluator."""
+    on_behalf = ensure_may_enter(actor, case_file.evaluation_site, case_file.certification, on, what=what)
     if assessor is None:
         raise ValidationError("L'évaluateur·rice est obligatoire.")
     ensure_evaluator(
         assessor, case_file.evaluation_site, case_file.certification, on, what="évaluer ce dossier"
     )
+    return on_behalf
 
 
 def _save(
@@ -124,6 +137,7 @@ def _save(
         training_plan=plan,
         results=outcome.results,
         criteria=outcome.criteria,
+        decided_by_criteria=outcome.decided_by_criteria,
     )
 
 

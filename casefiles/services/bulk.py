@@ -18,6 +18,7 @@ from backoffice.bulksql import index_lookups, insert_alike, insert_rows, update_
 
 from ..acquisition import AssessmentOutcome
 from ..events import CaseFileEvent
+from ..identity import identity_key
 from ..models import (
     Assessment,
     AssessmentKind,
@@ -27,8 +28,9 @@ from ..models import (
     DomainAcquisition,
     DomainStatus,
 )
-from .access import add_years
+from .access import add_years, entered_by, on_behalf_data
 from .assessments import ACQUISITION_YEARS, acquired_codes, assessment_summary, domain_result
+from .identity import lock_identities, people_with_identities
 
 BATCH_SIZE = 1000
 CANDIDATE_FIELDS = (
@@ -42,7 +44,7 @@ CANDIDATE_FIELDS = (
     "status",
     "sector",
 )
-FILE_FIELDS = ("referrer", "opened_on")
+FILE_FIELDS = ("referrer", "funding", "funding_note", "opened_on")
 
 
 @dataclass
@@ -54,8 +56,11 @@ class FileToOpen:
     domain_ids: list[int]
     opened_on: dt.date
     referrer: str
-    candidate_id: int | None  # a person already known (same name, first name and birth date)
+    candidate_id: int | None  # a person already known (the identity rule: casefiles/identity.py)
     candidate_data: dict[str, Any] = field(default_factory=dict)
+    funding: str = ""
+    funding_note: str = ""  # the funder as written when the list says less ("OPCO EP", "Agefiph")
+    on_behalf_of: str = ""  # the organisation a case officer enters the file for ("pour le compte de")
 
 
 @dataclass
@@ -64,16 +69,26 @@ class FileUpdate:
     candidate_id: int
     label: str
     changes: dict[str, tuple[Any, Any]]  # field -> (old, new)
+    on_behalf_of: str = ""
 
 
 def open_case_files_in_bulk(
-    files: list[FileToOpen], *, process_ids: Sequence[int], actor: Any, source: dict[str, Any]
+    files: list[FileToOpen],
+    *,
+    process_ids: Sequence[int],
+    actor: Any,
+    source: dict[str, Any],
+    identities_locked: bool = False,
 ) -> list[int]:
     """Create the candidates not yet known, the files (each carried by its process, started by
     `workflows.bulk.start_pathways`), their domain grids and their "opened" events; returns the files' ids.
 
+    `identities_locked`: the caller took the new people's identity locks (`lock_identities`) in this
+    transaction before looking them up; otherwise they are taken and the people looked up again here.
     The rows are built as tuples, not model objects: at 100,000 rows, objects were a third of the time."""
-    people: dict[tuple[str, str, dt.date], int] = {}  # a new person's identity -> their place in `new`
+    if not identities_locked:
+        _claim_new_people(files)
+    people: dict[str, int] = {}  # a new person's identity key -> their place in `new`
     new: list[dict[str, Any]] = []
     for item in files:
         if item.candidate_id is None:
@@ -82,6 +97,7 @@ def open_case_files_in_bulk(
                 people[key] = len(new)
                 new.append(item.candidate_data)
     columns: dict[str, Any] = {name: [person[name] for person in new] for name in CANDIDATE_FIELDS}
+    columns["identity_key"] = [_identity(person) for person in new]
     new_ids = insert_alike(Candidate(), len(new), **columns)
     candidate_ids = [item.candidate_id or new_ids[people[_identity(item.candidate_data)]] for item in files]
     file_ids = insert_alike(
@@ -93,6 +109,8 @@ def open_case_files_in_bulk(
         evaluation_site=[item.site.pk for item in files],
         opened_on=[item.opened_on for item in files],
         referrer=[item.referrer for item in files],
+        funding=[item.funding for item in files],
+        funding_note=[item.funding_note for item in files],
         reference=[item.reference for item in files],
         process=process_ids,
     )
@@ -116,15 +134,32 @@ def open_case_files_in_bulk(
         ],
         summaries=[
             f"Dossier {item.certification} ouvert à {item.site.name} le {item.opened_on:%d/%m/%Y}."
+            + entered_by(actor, item.on_behalf_of)
             for item in files
         ],
-        data=source,
+        data_each=[{**source, **on_behalf_data(item.on_behalf_of)} for item in files],
     )
     return file_ids
 
 
-def _identity(person: dict[str, Any]) -> tuple[str, str, dt.date]:
-    return (person["last_name"].lower(), person["first_name"].lower(), person["birth_date"])
+def _claim_new_people(files: list[FileToOpen]) -> None:
+    """Lock the identities of the people the caller found nobody for, then look them up again: a form or
+    another import may have recorded one since (it held the same lock), and that record is the person.
+    Two statements a batch, whatever its size; a file then opened twice for one certification is refused
+    by the database (`casefile_one_open_per_certification`)."""
+    keys = {_identity(item.candidate_data) for item in files if item.candidate_id is None}
+    if not keys:
+        return
+    lock_identities(keys)
+    known = people_with_identities(keys)
+    if known:
+        for item in files:
+            if item.candidate_id is None:
+                item.candidate_id = known.get(_identity(item.candidate_data), (None, ""))[0]
+
+
+def _identity(person: dict[str, Any]) -> str:
+    return identity_key(person["last_name"], person["first_name"], person["birth_date"])
 
 
 def _name(person: dict[str, Any]) -> str:
@@ -152,9 +187,13 @@ def update_case_files_in_bulk(updates: list[FileUpdate], *, actor: Any, source: 
                 subject_type=content_type,
                 subject_id=update.case_file_id,
                 subject_label=update.label,
-                summary="Mis à jour par import : " + ", ".join(sorted(update.changes)) + ".",
+                summary="Mis à jour par import : "
+                + changes_text(update.changes)
+                + "."
+                + entered_by(actor, update.on_behalf_of),
                 data={
                     **source,
+                    **on_behalf_data(update.on_behalf_of),
                     "changes": {k: [_shown(o), _shown(n)] for k, (o, n) in update.changes.items()},
                 },
             )
@@ -185,6 +224,26 @@ def _shown(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
+def changes_text(changes: dict[str, tuple[Any, Any]]) -> str:
+    """ "prescripteur : France Travail → Mission locale ; e-mail : (vide) → a@b.fr", fields in model order."""
+    parts = []
+    for name in [*CANDIDATE_FIELDS, *FILE_FIELDS]:
+        if name in changes:
+            model = Candidate if name in CANDIDATE_FIELDS else CaseFile
+            model_field = model._meta.get_field(name)
+            old, new = (_label(model_field, value) for value in changes[name])
+            parts.append(f"{getattr(model_field, 'verbose_name', name)} : {old} → {new}")
+    return " ; ".join(parts)
+
+
+def _label(model_field: Any, value: Any) -> str:
+    if value in ("", None):
+        return "(vide)"
+    if isinstance(value, dt.date):
+        return f"{value:%d/%m/%Y}"
+    return str(dict(model_field.flatchoices).get(value, value))
+
+
 @dataclass
 class PositioningToRecord:
     case_file: CaseFile  # locked by the caller, waiting for its positioning
@@ -192,6 +251,7 @@ class PositioningToRecord:
     assessor: Any
     actor: Any
     outcome: AssessmentOutcome  # `evaluate` of the row's results against the file's framework
+    on_behalf_of: str = ""  # the organisation Certif'Pro staff entered it for (`ensure_may_enter`)
 
 
 def record_positionings_in_bulk(entries: list[PositioningToRecord]) -> None:
@@ -206,6 +266,7 @@ def record_positionings_in_bulk(entries: list[PositioningToRecord]) -> None:
         assessor=[e.assessor.pk for e in entries],
         results=[e.outcome.results for e in entries],
         criteria=[e.outcome.criteria for e in entries],
+        decided_by_criteria=[e.outcome.decided_by_criteria for e in entries],
     )
     pairs = list(zip(assessment_ids, entries, strict=True))
     update_matching(
@@ -251,9 +312,14 @@ def _record_positioned(pairs: list[tuple[int, PositioningToRecord]]) -> None:
             subject_ids=[e.case_file.pk for _, e, _ in group],
             labels=[str(e.case_file) for _, e, _ in group],
             summaries=[
-                assessment_summary("Évaluation préalable", e.outcome, acquired) for _, e, acquired in group
+                assessment_summary("Évaluation préalable", e.outcome, acquired)
+                + entered_by(actor, e.on_behalf_of)
+                for _, e, acquired in group
             ],
-            data_each=[{"assessment": pk, "acquired": acquired} for pk, _, acquired in group],
+            data_each=[
+                {"assessment": pk, "acquired": acquired, **on_behalf_data(e.on_behalf_of)}
+                for pk, e, acquired in group
+            ],
         )
         ready = [e.case_file for _, e, _ in group if e.case_file.state == CaseFileState.READY_FOR_JURY]
         record_alike(

@@ -58,7 +58,9 @@ def apply_session_outcomes(session: JurySession, *, actor: Any) -> list[Certific
     if locked.status != JurySessionStatus.CLOSED:
         raise ValidationError("Les décisions s'appliquent une fois la session close.")
     certificates = []
-    for item in locked.agenda.select_related("case_file__candidate", "case_file__certification"):
+    # An adjourned file has no decision here: it stays ready for jury, for a later session.
+    decided = locked.agenda.exclude(decision="")
+    for item in decided.select_related("case_file__candidate", "case_file__certification"):
         if CaseFile.objects.get(pk=item.case_file_id).state != CaseFileState.READY_FOR_JURY:
             # Abandoned, transferred away or lapsed while on the agenda: the decision has nothing to act on.
             record(

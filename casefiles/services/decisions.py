@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -21,11 +21,61 @@ from ..models import (
     ConflictDeclaration,
     Decision,
     JuryMember,
+    JuryRule,
     JurySession,
     JurySessionStatus,
+    Majority,
     Vote,
 )
 from .sessions import rule_for
+
+SHORT = {Decision.AWARD: "attribution", Decision.RETURN: "renvoi", Decision.REFUSE: "refus"}
+
+
+class JuryOutcome(NamedTuple):
+    """What a round of votes decides: the decision, or None when no choice has the required majority."""
+
+    decision: str | None
+    counts: dict[str, int]
+    casting_vote: bool = False
+
+
+def jury_outcome(votes: Iterable[str], *, president_vote: str | None, rule: JuryRule) -> JuryOutcome:
+    """The one rule of every jury decision: a choice needs the region's majority of the votes cast (members
+    present and not recused; by default more than half); the president's vote breaks an exact tie between two
+    choices only (2/2, not 1/1/1 nor 2/2/1), and only under the absolute majority; otherwise nothing is
+    decided."""
+    counts = dict(Counter(votes).most_common())
+    cast = sum(counts.values())
+    if not cast:
+        return JuryOutcome(None, counts)
+    choice, top = next(iter(counts.items()))
+    if (3 * top >= 2 * cast) if rule.majority == Majority.TWO_THIRDS else (2 * top > cast):
+        return JuryOutcome(choice, counts)
+    two_way_tie = len(counts) == 2 and len(set(counts.values())) == 1
+    casting = rule.president_casting_vote and rule.majority == Majority.ABSOLUTE  # a tie is half the votes
+    if casting and two_way_tie and president_vote in counts:
+        return JuryOutcome(president_vote, counts, casting_vote=True)
+    return JuryOutcome(None, counts)
+
+
+def tally(counts: Mapping[str, int]) -> str:
+    """A round's votes in French, e.g. « attribution 2, renvoi 1, refus 1 »."""
+    order = list(Decision.values)
+    ranked = sorted(counts.items(), key=lambda pair: (-pair[1], order.index(pair[0])))
+    return ", ".join(f"{SHORT[Decision(choice)]} {count}" for choice, count in ranked)
+
+
+def round_label(number: int) -> str:
+    return "1er tour" if number == 1 else f"{number}e tour"
+
+
+class VoteRound(NamedTuple):
+    number: int
+    label: str
+    votes: list[Vote]
+    tally: str
+    decisive: bool
 
 
 def member_of(session: JurySession, user: Any) -> JuryMember:
@@ -132,9 +182,11 @@ def decide(
     actor: Any,
     stated_at_table: Iterable[int] = (),
 ) -> AgendaItem:
-    """Record the votes of the members present (member id → decision) and the majority decision; a tie is
-    settled by the president's vote. Return and refuse need a reason. Every voter has declared no conflict of
-    interest, themselves or aloud at the table (`stated_at_table`: member ids the recorder writes down)."""
+    """Record one round of votes of the members present and not recused (member id → decision) and, if a
+    choice has the region's majority (`jury_outcome`), the decision. Without a majority nothing is decided:
+    the round is kept, and the members vote again (next round) or adjourn the file. Return and refuse need a
+    reason. Every voter has declared no conflict of interest, themselves or aloud at the table
+    (`stated_at_table`: member ids the recorder writes down)."""
     locked = _undecided(item)
     session = _open_session_of(locked)
     recorder = _present_member(session, actor)
@@ -144,6 +196,54 @@ def decide(
     ):
         raise PermissionDenied("Déclarez l'absence de conflit d'intérêts avant de décider de ce dossier.")
     voters = voters_for(locked)
+    ballot = _checked_ballot(locked, session, voters, votes, set(stated_at_table))
+    president = next((m for m in voters if m.is_president), None)
+    result = jury_outcome(
+        ballot.values(),
+        president_vote=ballot[president.pk] if president else None,
+        rule=rule_for(session.region),
+    )
+    reason = (reason or "").strip()
+    if result.decision not in (None, Decision.AWARD) and not reason:
+        raise ValidationError("Le motif est obligatoire pour un renvoi ou un refus.")
+    number = (locked.votes.order_by("-round").values_list("round", flat=True).first() or 0) + 1
+    _record_votes(locked, voters, ballot, number, stated_at_table=set(stated_at_table), recorder=actor)
+    data = {"session": session.pk, "round": number, "votes": result.counts}
+    if result.decision is None:
+        record(
+            JuryEvent.NO_MAJORITY,
+            actor=actor,
+            subject=locked.case_file,
+            summary=f"Aucune majorité au {round_label(number)} ({tally(result.counts)} sur {len(ballot)} "
+            "votants) : rien n'est décidé ; le jury vote à nouveau ou ajourne le dossier.",
+            data=data,
+        )
+        return locked
+    locked.decision, locked.reason = result.decision, reason
+    locked.decided_at, locked.decided_by = timezone.now(), actor
+    locked.save(update_fields=["decision", "reason", "decided_at", "decided_by"])
+    record(
+        JuryEvent.DECIDED,
+        actor=actor,
+        subject=locked.case_file,
+        summary=f"Décision du jury : {Decision(result.decision).label}"
+        + (f" ({reason})" if reason else "")
+        + f" — {result.counts[result.decision]} voix sur {len(ballot)}"
+        + (f", {round_label(number)}" if number > 1 else "")
+        + (", voix prépondérante de la présidence" if result.casting_vote else "")
+        + ".",
+        data={**data, "decision": result.decision, "casting_vote": result.casting_vote},
+    )
+    return locked
+
+
+def _checked_ballot(
+    item: AgendaItem,
+    session: JurySession,
+    voters: list[JuryMember],
+    votes: Mapping[int, str],
+    stated_at_table: set[int],
+) -> dict[int, str]:
     problem = quorum_problem(session, voters)
     if problem:
         raise ValidationError(problem)
@@ -152,74 +252,112 @@ def decide(
         raise ValidationError("Chaque membre présent et non récusé doit voter.")
     if set(votes) - set(ballot):
         raise ValidationError("Un membre récusé, absent ou étranger à la session ne vote pas.")
-    declared = set(locked.declarations.values_list("member_id", flat=True)) | set(stated_at_table)
+    declared = set(item.declarations.values_list("member_id", flat=True)) | stated_at_table
     undeclared = [str(m.user) for m in voters if m.pk not in declared]
     if undeclared:
         raise ValidationError(
             f"Déclaration d'absence de conflit d'intérêts manquante : {', '.join(undeclared)}."
         )
-    outcome = _majority(ballot, voters)
+    return {pk: str(choice) for pk, choice in ballot.items()}
+
+
+@transaction.atomic
+def adjourn_item(item: AgendaItem, *, reason: str, actor: Any) -> AgendaItem:
+    """Defer an undecided file to a later session (typically after a round without majority), with the reason:
+    nothing is decided, the file stays ready for jury and goes on the region's next agenda."""
+    locked = _undecided(item)
+    session = _open_session_of(locked)
+    recorder = _present_member(session, actor)
+    if locked.declarations.filter(member=recorder, recused=True).exists():
+        raise PermissionDenied("Vous vous êtes récusé·e pour ce dossier : vous ne pouvez pas l'ajourner.")
     reason = (reason or "").strip()
-    if outcome != Decision.AWARD and not reason:
-        raise ValidationError("Le motif est obligatoire pour un renvoi ou un refus.")
-    _record_votes(locked, voters, ballot, stated_at_table=set(stated_at_table), recorder=actor)
-    locked.decision, locked.reason = outcome, reason
-    locked.decided_at, locked.decided_by = timezone.now(), actor
-    locked.save(update_fields=["decision", "reason", "decided_at", "decided_by"])
-    counts = Counter(ballot.values())
+    if not reason:
+        raise ValidationError("Le motif de l'ajournement est obligatoire.")
+    locked.adjourned_at, locked.adjournment_reason, locked.adjourned_by = timezone.now(), reason, actor
+    locked.save(update_fields=["adjourned_at", "adjournment_reason", "adjourned_by"])
+    rounds = locked.votes.order_by("-round").values_list("round", flat=True).first() or 0
     record(
-        JuryEvent.DECIDED,
+        JuryEvent.ADJOURNED,
         actor=actor,
         subject=locked.case_file,
-        summary=f"Décision du jury : {Decision(outcome).label}"
-        + (f" ({reason})" if reason else "")
-        + f" — {counts[outcome]} voix sur {len(ballot)}.",
-        data={"session": session.pk, "decision": outcome, "votes": dict(counts)},
+        summary=f"Dossier ajourné par le {session} : {reason}. Il sera examiné lors d'une prochaine session.",
+        data={"session": session.pk, "reason": reason, "rounds": rounds},
     )
     return locked
+
+
+def vote_rounds(item: AgendaItem) -> list[VoteRound]:
+    """The rounds of votes on a file, in order; only the last one of a decided file is decisive."""
+    by_round: dict[int, list[Vote]] = {}
+    for vote in item.votes.select_related("member__user").order_by("round", "id"):
+        by_round.setdefault(vote.round, []).append(vote)
+    last = max(by_round, default=0)
+    return [
+        VoteRound(
+            number,
+            round_label(number),
+            votes,
+            tally(Counter(v.choice for v in votes)),
+            bool(item.decision) and number == last,
+        )
+        for number, votes in by_round.items()
+    ]
 
 
 @transaction.atomic
 def award_recommended(
     session: JurySession, *, actor: Any, members_declared: bool = False
 ) -> tuple[int, list[str]]:
-    """Award, unanimously, every undecided file the officer recommended, once the members present have stated
-    they have no conflict of interest with any of them; files the panel cannot decide that way (quorum after
-    recusals) are listed and left for a vote one by one."""
+    """Award, unanimously, every file still to decide that the officer recommended, once the members present
+    have stated they have no conflict of interest with any of them; files the panel cannot decide that way
+    (quorum after recusals, a round already voted) are listed and left for a vote one by one."""
     locked = JurySession.objects.select_for_update().get(pk=session.pk)
     _ensure_open(locked)
     recorder = _present_member(locked, actor)
     if not members_declared:
         raise ValidationError("Les membres présents doivent déclarer n'avoir aucun conflit d'intérêts.")
     awarded, skipped = 0, []
-    for item in locked.agenda.filter(decision="", recommended=True).select_related("case_file"):
-        if recorder not in voters_for(item):
+    for item in locked.agenda.filter(decision="", adjourned_at=None, recommended=True).select_related(
+        "case_file"
+    ):
+        voters = voters_for(item)
+        if recorder not in voters:
             skipped.append(f"{item.case_file} : vous ne pouvez pas décider de ce dossier.")
             continue
-        voters = voters_for(item)
+        if item.votes.exists():
+            skipped.append(f"{item.case_file} : un tour de vote a déjà eu lieu, votez dossier par dossier.")
+            continue
         try:
-            decide(
+            decided = decide(
                 item,
                 votes={m.pk: Decision.AWARD for m in voters},
                 reason="",
                 actor=actor,
                 stated_at_table={m.pk for m in voters},
             )
-            awarded += 1
         except ValidationError as error:
             skipped.append(f"{item.case_file} : {' '.join(error.messages)}")
+            continue
+        if decided.decision:
+            awarded += 1
+        else:  # the region's rule did not make even a unanimous vote decisive: never the case by default
+            skipped.append(f"{item.case_file} : aucune majorité, votez dossier par dossier.")
     return awarded, skipped
 
 
 @transaction.atomic
 def close_session(session: JurySession, *, actor: Any) -> JurySession:
-    """Close an open session once every file on the agenda is decided, with the quorum present."""
+    """Close an open session once every file on the agenda is decided or adjourned, with the quorum present;
+    an adjourned file waits, ready for jury, for a later session."""
     locked = JurySession.objects.select_for_update().get(pk=session.pk)
     _ensure_open(locked)
     _present_member(locked, actor)
-    undecided = locked.agenda.filter(decision="").count()
+    undecided = locked.agenda.filter(decision="", adjourned_at=None).count()
     if undecided:
-        raise ValidationError(f"{undecided} dossier(s) de l'ordre du jour attendent encore une décision.")
+        raise ValidationError(
+            f"{undecided} dossier(s) de l'ordre du jour attendent encore une décision "
+            "(un nouveau tour de vote, ou un ajournement motivé)."
+        )
     problem = quorum_problem(locked, locked.members.filter(present=True))
     if problem:
         raise ValidationError(problem)
@@ -229,21 +367,11 @@ def close_session(session: JurySession, *, actor: Any) -> JurySession:
     return locked
 
 
-def _majority(ballot: Mapping[int, str | None], voters: list[JuryMember]) -> str:
-    counts = Counter(ballot.values()).most_common()
-    top = [choice for choice, count in counts if count == counts[0][1]]
-    if len(top) == 1:
-        return str(top[0])
-    president = next((m for m in voters if m.is_president), None)
-    if president is not None and ballot[president.pk] in top:
-        return str(ballot[president.pk])
-    raise ValidationError("Égalité des voix sans voix prépondérante de la présidence : votez à nouveau.")
-
-
 def _record_votes(
     item: AgendaItem,
     voters: list[JuryMember],
-    ballot: Mapping[int, str | None],
+    ballot: Mapping[int, str],
+    number: int,
     *,
     stated_at_table: set[int],
     recorder: Any,
@@ -260,13 +388,15 @@ def _record_votes(
             subject=item.case_file,
             summary=f"{member.user} déclare en séance n'avoir aucun conflit d'intérêts.",
         )
-    Vote.objects.bulk_create(Vote(item=item, member=m, choice=str(ballot[m.pk])) for m in voters)
+    Vote.objects.bulk_create(Vote(item=item, member=m, round=number, choice=ballot[m.pk]) for m in voters)
 
 
 def _undecided(item: AgendaItem) -> AgendaItem:
     locked = AgendaItem.objects.select_for_update().select_related("case_file", "session").get(pk=item.pk)
     if locked.decision:
         raise ValidationError("Ce dossier a déjà fait l'objet d'une décision.")
+    if locked.adjourned_at:
+        raise ValidationError("Ce dossier est ajourné : il sera examiné lors d'une prochaine session.")
     return locked
 
 
@@ -304,11 +434,14 @@ def attach_minutes(session: JurySession, *, actor: Any) -> JurySession:
     locked.minutes.save(name, ContentFile(render_minutes(locked)), save=False)
     locked.save(update_fields=["minutes"])
     for item in locked.agenda.select_related("case_file"):
+        outcome = (
+            f"ajourné ({item.adjournment_reason})" if item.adjourned else item.get_decision_display().lower()
+        )
         record(
             JuryEvent.MINUTES,
             actor=actor,
             subject=item.case_file,
-            summary=f"Procès-verbal du {locked} : {item.get_decision_display().lower()}.",
+            summary=f"Procès-verbal du {locked} : {outcome}.",
             data={"url": f"/jurys/{locked.pk}/proces-verbal.pdf"},
         )
     return locked

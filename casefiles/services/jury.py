@@ -67,13 +67,11 @@ def answer_jury_return(
     """The evaluator answers the jury: the file goes back to the jury completed, or the domains the jury
     questioned are reopened for a new training plan and final evaluation."""
     locked = lock_in_state(case_file, CaseFileState.RETURNED)
-    ensure_evaluator(
-        actor, locked.evaluation_site, locked.certification, timezone.localdate(), what="reprendre le dossier"
-    )
+    on = on or timezone.localdate()
+    ensure_evaluator(actor, locked.evaluation_site, locked.certification, on, what="reprendre le dossier")
     response = (response or "").strip()
     domains = sorted(reopened_domains, key=lambda d: d.position)
     _check_answer(locked, response, domains)
-    on = on or timezone.localdate()
     if domains:
         DomainAcquisition.objects.filter(case_file=locked, domain__in=domains).update(
             status=DomainStatus.TO_TRAIN, acquired_on=None

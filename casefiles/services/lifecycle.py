@@ -1,4 +1,5 @@
-"""Abandon, transfer to another evaluation organisation, and the 5-year expiry."""
+"""Abandon, transfer to another evaluation organisation, and the 5-year expiry (the rule is
+`casefiles.acquisition.lapsing_files`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from accreditation.models import Site
 from backoffice.accounts.roles import Role, has_role
 from backoffice.audit.events import record
 
+from ..acquisition import lapsing_files
 from ..events import CaseFileEvent
 from ..models import (
     OPEN_STATES,
@@ -84,18 +86,20 @@ def transfer_case_file(case_file: CaseFile, *, to_site: Site, reason: str, actor
 
 
 def expire_case_files(*, today: dt.date | None = None) -> int:
-    """Close the open files whose 5-year window has ended; their acquisitions lapse. Safe to run twice."""
+    """Close the open files whose 5-year window has ended with a domain still to acquire; their acquisitions
+    lapse. A file whose domains were all acquired in time waits for its jury. Safe to run twice."""
     today = today or timezone.localdate()
-    due = CaseFile.objects.filter(state__in=OPEN_STATES, expires_on__lt=today).values_list("pk", flat=True)
+    due = lapsing_files(today).values_list("pk", flat=True)
     return sum(expire_case_file(pk, today=today) for pk in list(due))
 
 
 @transaction.atomic
 def expire_case_file(pk: int, *, today: dt.date | None = None) -> bool:
-    """Close one file whose 5-year window has ended (its acquisitions lapse); False if nothing to do."""
+    """Close one file whose 5-year window has ended with a domain still to acquire (its acquisitions lapse);
+    False if nothing to do (the window is about acquiring, not about the jury's calendar)."""
     today = today or timezone.localdate()
     locked = CaseFile.objects.select_for_update().get(pk=pk)
-    if locked.state not in OPEN_STATES or not locked.expires_on or locked.expires_on >= today:
+    if not lapsing_files(today).filter(pk=locked.pk).exists():
         return False
     locked.state, locked.closed_on = CaseFileState.EXPIRED, today
     locked.closing_reason = "Délai de 5 ans dépassé depuis l'évaluation préalable"

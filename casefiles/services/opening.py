@@ -13,8 +13,10 @@ from accreditation.selectors import published_framework
 from backoffice.audit.events import record
 
 from ..events import CaseFileEvent
+from ..identity import identity_key
 from ..models import OPEN_STATES, Candidate, CaseFile, DomainAcquisition
 from .access import check_date, ensure_evaluator
+from .identity import lock_identity, person_with_identity
 
 
 @transaction.atomic
@@ -27,6 +29,7 @@ def open_case_file(
     candidate_data: dict[str, Any] | None = None,
     referrer: str = "",
     funding: str = "",
+    funding_note: str = "",
     reference: str = "",
     actor: Any,
 ) -> CaseFile:
@@ -37,15 +40,10 @@ def open_case_file(
     if framework is None:
         raise ValidationError(f"Aucun référentiel publié pour {certification}.")
     if candidate is None:
-        candidate = _known_candidate(candidate_data or {})
-    if candidate is None:
-        candidate = Candidate(**(candidate_data or {}))
-        candidate.full_clean()
-        candidate.save()
+        candidate = _candidate_for(candidate_data or {})
     else:
         Candidate.objects.select_for_update().filter(pk=candidate.pk).first()
-        if candidate.case_files.filter(certification=certification, state__in=OPEN_STATES).exists():
-            raise ValidationError(f"{candidate} a déjà un dossier ouvert pour {certification}.")
+    ensure_no_open_file(candidate, certification)
     case_file = CaseFile(
         candidate=candidate,
         certification=certification,
@@ -54,6 +52,7 @@ def open_case_file(
         opened_on=opened_on,
         referrer=referrer,
         funding=funding,
+        funding_note=funding_note,
         reference=reference,
     )
     case_file.full_clean(exclude=["candidate"])
@@ -74,15 +73,26 @@ def open_case_file(
     return case_file
 
 
-def _known_candidate(data: dict[str, Any]) -> Candidate | None:
-    """The same person (name, first name, birth date) already known: one person, one record."""
-    if not all(data.get(key) for key in ("last_name", "first_name", "birth_date")):
-        return None
-    return Candidate.objects.filter(
-        last_name__iexact=str(data["last_name"]).strip(),
-        first_name__iexact=str(data["first_name"]).strip(),
-        birth_date=data["birth_date"],
-    ).first()
+def _candidate_for(data: dict[str, Any]) -> Candidate:
+    """The person already known under this identity (locked), or a new record: one person, one record."""
+    candidate = Candidate(**data)
+    candidate.full_clean()
+    key = identity_key(candidate.last_name, candidate.first_name, candidate.birth_date)
+    lock_identity(key)  # two openings of one new person at once: the second finds the first's record
+    known = person_with_identity(key, lock=True)
+    if known is not None:
+        return known
+    candidate.save()
+    return candidate
+
+
+def ensure_no_open_file(candidate: Candidate, certification: Certification) -> None:
+    """One open file per person and certification, whoever opens it and however."""
+    if (
+        candidate.pk
+        and candidate.case_files.filter(certification=certification, state__in=OPEN_STATES).exists()
+    ):
+        raise ValidationError(f"{candidate} a déjà un dossier ouvert pour {certification}.")
 
 
 def attach_process(case_file: CaseFile, process: Any) -> CaseFile:

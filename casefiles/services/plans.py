@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accreditation.models import Accreditation, AccreditationRole, Domain, Site
+from accreditation.models import AccreditationRole, Domain, Site
 from accreditation.scoping import scope_of
+from accreditation.selectors import accredited_throughout
 from backoffice.accounts.roles import Role, has_role
 from backoffice.audit.events import record
 
@@ -37,11 +38,12 @@ def record_training_plan(
 ) -> TrainingPlan:
     """Record the plan on missing domains only, with a trainer of the training organisation."""
     locked = lock_in_state(case_file, CaseFileState.TRAINING)
+    # The plan is established on the day it starts at the latest (a past plan recorded today is judged then).
     ensure_evaluator(
         actor,
         locked.evaluation_site,
         locked.certification,
-        timezone.localdate(),
+        min(starts_on, timezone.localdate()),
         what="établir le plan de formation",
     )
     domains = list(domains)
@@ -106,13 +108,18 @@ def _check_plan(
     is_trainer = trainer is not None and trainer.is_active and has_role(trainer, *TRAINER_ROLES)
     if not is_trainer or scope_of(trainer).organisation_id != site.organisation_id:
         errors.append("Le·la formateur·rice doit faire partie de l'organisme de formation choisi.")
+    # CléA Numérique and CléA Management are trained by accredited organisations, on every day of the plan.
     needs_accreditation = case_file.certification.trainer_accreditation_required
-    accredited = Accreditation.objects.in_force(starts_on).filter(
-        site=site, certification=case_file.certification, role=AccreditationRole.TRAINER
-    )
-    if needs_accreditation and not accredited.exists():
+    if (
+        needs_accreditation
+        and ends_on >= starts_on
+        and not accredited_throughout(
+            site, case_file.certification, AccreditationRole.TRAINER, starts_on, ends_on
+        )
+    ):
         errors.append(
-            f"{site.name} n'est pas habilité comme organisme de formation pour {case_file.certification}."
+            f"{site.name} n'est pas habilité comme organisme de formation pour {case_file.certification} "
+            f"sur toute la durée de la formation (du {starts_on:%d/%m/%Y} au {ends_on:%d/%m/%Y})."
         )
     if errors:
         raise ValidationError(errors)

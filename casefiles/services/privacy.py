@@ -26,6 +26,7 @@ from ..models import OPEN_STATES, AgendaItem, Candidate, CaseFile, CaseFileDocum
 from ..personal_data import AtExpiry, fields_at_expiry
 from ..selectors import EXPORTING_ROLES, RECTIFYING_ROLES, candidates_for, files_outside_scope
 from ..subject_access import subject_access_data
+from .identity import ensure_not_a_twin
 
 logger = logging.getLogger(__name__)
 RECTIFIABLE = (
@@ -70,7 +71,7 @@ def rectify_candidate(candidate: Candidate, *, changes: dict[str, Any], actor: A
     for name in changed:
         setattr(locked, name, cleaned[name])
     locked.full_clean()
-    _refuse_duplicate_identity(locked)
+    ensure_not_a_twin(locked)
     locked.save(update_fields=changed)
     labels = ", ".join(
         str(getattr(Candidate._meta.get_field(name), "verbose_name", name)) for name in changed
@@ -83,20 +84,6 @@ def rectify_candidate(candidate: Candidate, *, changes: dict[str, Any], actor: A
         data={"fields": changed},
     )
     return locked
-
-
-def _refuse_duplicate_identity(candidate: Candidate) -> None:
-    """One person, one record (as `open_case_file` finds them): a correction must not create a twin."""
-    twin = Candidate.objects.filter(
-        last_name__iexact=candidate.last_name,
-        first_name__iexact=candidate.first_name,
-        birth_date=candidate.birth_date,
-    ).exclude(pk=candidate.pk)
-    if twin.exists():
-        raise ValidationError(
-            "Un·e autre candidat·e porte déjà ce nom, ce prénom et cette date de naissance : "
-            "signalez le doublon à un·e administrateur·rice."
-        )
 
 
 # Right of access (GDPR art. 15) and the trail of who viewed a file.

@@ -30,7 +30,7 @@ OFFICER_ROLES = (Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
 
 
 def rule_for(region: Region) -> JuryRule:
-    """The region's quorum and cut-off (the defaults when the region has no rule of its own)."""
+    """The region's quorum, majority and cut-off (the defaults when the region has no rule of its own)."""
     return JuryRule.objects.filter(region=region).first() or JuryRule(region=region)
 
 
@@ -110,10 +110,8 @@ def plan_session(
 
 def files_due(session: JurySession, *, by_cutoff: bool = True) -> Any:
     """The region's files ready for jury (by the cut-off, unless a late one is being added), not on the agenda
-    of a session still to hold."""
-    pending = AgendaItem.objects.filter(
-        session__status__in=[JurySessionStatus.PLANNED, JurySessionStatus.OPEN]
-    )
+    of a session still to hold (a file adjourned there is due again)."""
+    pending = _on_pending_agenda()
     files = CaseFile.objects.filter(
         state=CaseFileState.READY_FOR_JURY, evaluation_site__region_id=session.region_id
     )
@@ -140,10 +138,7 @@ def add_to_agenda(session: JurySession, case_file: CaseFile, *, actor: Any) -> A
         raise ValidationError("Seul un dossier prêt pour le jury peut être inscrit à l'ordre du jour.")
     if file.evaluation_site.region_id != locked.region_id:
         raise ValidationError("Ce dossier relève du jury d'une autre région.")
-    on_other = AgendaItem.objects.filter(
-        case_file=file, session__status__in=[JurySessionStatus.PLANNED, JurySessionStatus.OPEN]
-    )
-    if on_other.exists():
+    if _on_pending_agenda().filter(case_file=file).exists():
         raise ValidationError("Ce dossier est déjà inscrit à l'ordre du jour d'une session.")
     item = AgendaItem.objects.create(session=locked, case_file=file)
     record(JuryEvent.AGENDA_CHANGED, actor=actor, subject=locked, summary=f"Dossier ajouté : {file}.")
@@ -175,6 +170,13 @@ def check_agenda_item(item: AgendaItem, *, recommended: bool, note: str, actor: 
         summary=f"Instruction avant jury : {verdict}" + (f" ({note.strip()})" if note.strip() else "."),
     )
     return item
+
+
+def _on_pending_agenda() -> Any:
+    """Agenda items still in a session's hands: of a session planned or open, and not adjourned."""
+    return AgendaItem.objects.filter(
+        session__status__in=[JurySessionStatus.PLANNED, JurySessionStatus.OPEN], adjourned_at=None
+    )
 
 
 def _lock_planned(session: JurySession, actor: Any) -> JurySession:

@@ -120,7 +120,14 @@ def test_an_officer_sends_results_on_behalf_of_the_assessor(officer, assessor, e
 
     assert job.status == ImportStatus.APPLIED
     assert CaseFile.objects.get(reference="DOS-1").state == CaseFileState.READY_FOR_JURY
-    assert AuditEvent.objects.get(verb="casefile.positioned").actor == assessor
+    assert Assessment.objects.get().assessor == assessor  # the assessor named in the row stays the assessor
+    positioned = AuditEvent.objects.get(verb="casefile.positioned")
+    organisation = idf_site.organisation.legal_name
+    assert positioned.actor == officer  # the one who entered it
+    assert positioned.summary.endswith(
+        f"Saisi par {officer.get_username()} pour le compte de {organisation}."
+    )
+    assert positioned.data["on_behalf_of"] == organisation
 
 
 def test_an_evaluator_of_another_organisation_cannot_touch_the_files(

@@ -133,6 +133,63 @@ def test_a_recused_member_cannot_decide(client_for, session, jury_member, employ
     assert item.decision == ""
 
 
+def test_without_a_majority_the_page_offers_a_second_round_or_an_adjournment(
+    client_for, officer, idf, jury_member, employee_member, third_member, two_ready_files
+):
+    from casefiles.services import plan_session
+
+    session = plan_session(
+        region=idf,
+        held_on=TODAY,
+        place="Paris",
+        remote=False,
+        members=[(jury_member, "employers"), (employee_member, "employees"), (third_member, "employees")],
+        president=jury_member,
+        actor=officer,
+    )
+    client = client_for(jury_member)
+    open_everyone(client, session)
+    item, other = session.agenda.order_by("id")
+    client.post(f"/jurys/dossiers/{item.pk}/declaration/", {"recused": "0"})
+    seats = {m.user_id: m.pk for m in session.members.all()}
+    split = {  # 1/1/1: no two-way tie, the president does not decide alone
+        f"vote_{seats[jury_member.pk]}": Decision.AWARD,
+        f"vote_{seats[employee_member.pk]}": Decision.RETURN,
+        f"vote_{seats[third_member.pk]}": Decision.REFUSE,
+    }
+
+    page = text(
+        client.post(
+            f"/jurys/dossiers/{item.pk}/decision/",
+            {**split, "stated": list(seats.values()), "reason": "Grille incomplète"},
+            follow=True,
+        )
+    )
+
+    assert "Aucune majorité : rien n'est décidé." in page
+    assert "Aucune majorité au 1er tour (attribution 1, renvoi 1, refus 1)" in page
+    assert "Enregistrer le second tour" in page and 'id="adjourn-form"' in page
+    assert "Aucune majorité au 1er tour : nouveau tour ou ajournement" in text(
+        client.get(f"/jurys/{session.pk}/")
+    )
+    item.refresh_from_db()
+    assert item.decision == ""
+
+    page = text(client.post(f"/jurys/dossiers/{item.pk}/ajourner/", {"reason": " "}, follow=True))
+    assert "Le motif de l'ajournement est obligatoire." in page
+    page = text(
+        client.post(f"/jurys/dossiers/{item.pk}/ajourner/", {"reason": "Pièce D2 à produire"}, follow=True)
+    )
+    assert "Le dossier est ajourné : il sera examiné lors d'une prochaine session." in page
+    assert 'id="adjourned"' in page and "Pièce D2 à produire" in page and 'id="decision-form"' not in page
+    item.refresh_from_db()
+    assert item.adjourned and item.adjourned_by == jury_member
+
+    vote(client, session, other, Decision.AWARD)
+    assert "La session est close" in text(client.post(f"/jurys/{session.pk}/clore/", follow=True))
+    assert "Ajourné (Pièce D2 à produire)" in text(client.get(f"/jurys/{session.pk}/"))
+
+
 def test_bulk_award_asks_for_confirmation_first(client_for, session, officer, jury_member):
     first = session.agenda.order_by("id").first()
     client_for(officer).post(f"/jurys/dossiers/{first.pk}/instruction/", {"recommended": "1", "note": ""})
@@ -163,6 +220,7 @@ def test_outsiders_get_404_on_every_jury_page_and_see_no_session(
         f"/jurys/{session.pk}/attribuer-recommandes/",
         f"/jurys/dossiers/{item.pk}/declaration/",
         f"/jurys/dossiers/{item.pk}/decision/",
+        f"/jurys/dossiers/{item.pk}/ajourner/",
         f"/jurys/dossiers/{item.pk}/instruction/",
         f"/jurys/dossiers/{item.pk}/retirer/",
     ]

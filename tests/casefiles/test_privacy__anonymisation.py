@@ -70,7 +70,8 @@ def make_file(candidate, site, state, opened_on, closed_on) -> CaseFile:  # type
         closed_on=closed_on,
         closing_reason=f"Note libre sur {candidate.last_name}" if closed_on else "",
         reference=f"REF-{candidate.last_name}",
-        funding="CPF",
+        funding="cpf",
+        funding_note=f"Abondé par la mairie de {candidate.last_name}",
     )
 
 
@@ -212,13 +213,15 @@ def test_a_due_candidate_is_anonymised_field_by_field(world, django_capture_on_c
     arnaud = Candidate.objects.get(pk=people["A"].pk)
     assert (arnaud.last_name, arnaud.first_name) == ("Anonymisé·e", f"n° {arnaud.pk}")
     assert (arnaud.email, arnaud.phone, arnaud.postcode) == ("", "", "93000")
+    assert arnaud.identity_key == f"anonymisee|n{arnaud.pk}|1990-03-16"  # the real name is not kept in it
     assert arnaud.birth_date == dt.date(1990, 3, 16)
     assert (arnaud.sex, arnaud.status, arnaud.sector) == ("F", "jobseeker", "Petite enfance")
     assert arnaud.anonymised_on == TODAY
     assert Candidate.objects.get(pk=people["B"].pk).birth_date == dt.date(1975, 5, 3)
     assert Candidate.objects.get(pk=people["F"].pk).birth_date == dt.date(1992, 1, 1)
     file_a = CaseFile.objects.get(pk=files["A"].pk)
-    assert (file_a.reference, file_a.funding, file_a.closing_reason) == ("", "", "")
+    assert (file_a.reference, file_a.closing_reason, file_a.funding_note) == ("", "", "")
+    assert file_a.funding == "cpf"  # a code of the list, counted by the outcomes: not personal once anonymous
     assert (file_a.state, file_a.closed_on) == (CaseFileState.CERTIFIED, dt.date(2014, 9, 1))
     item = AgendaItem.objects.get(case_file=files["B2"])
     assert (item.officer_note, item.reason, item.decision) == ("", "", Decision.REFUSE)

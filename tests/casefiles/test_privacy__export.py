@@ -154,3 +154,13 @@ def _evaluator_of(site):  # type: ignore[no-untyped-def]
     user = UserFactory(username="evaluator.ara", role=Role.EVALUATOR_STAFF)
     set_user_scope(user, organisation=site.organisation, actor=None)
     return user
+
+
+def test_the_export_gives_the_funding_with_its_note(client_for, officer, held):
+    CaseFile.objects.filter(pk=held.pk).update(funding="opco", funding_note="OPCO EP")
+
+    data = json.loads(client_for(officer).get(export_url(held.candidate_id)).content)
+
+    (dossier,) = data["dossiers"]
+    assert (dossier["financement"], dossier["precision_du_financement"]) == ("OPCO", "OPCO EP")
+    assert exports()[-1].subject_id == str(held.candidate_id)

@@ -64,6 +64,7 @@ def test_identity_contact_birth_date_documents_and_free_texts_are_declared_perso
         "casefiles.Candidate.sex": Category.PROFILE,
         "casefiles.CaseFileDocument.file": Category.DOCUMENT,
         "casefiles.CaseFile.closing_reason": Category.FREE_TEXT,
+        "casefiles.CaseFile.funding_note": Category.FREE_TEXT,
         "casefiles.AgendaItem.reason": Category.DECISION,
         "accounts.User.email": Category.STAFF,
     }
@@ -82,3 +83,6 @@ def test_what_the_retention_job_keeps_is_what_the_statistics_count():
     assert {"casefiles.Candidate.sex", "casefiles.Candidate.status", "casefiles.Candidate.sector"} <= kept
     assert PERSONAL["casefiles.Candidate.birth_date"].at_expiry == AtExpiry.COARSEN
     assert PERSONAL["casefiles.Candidate.last_name"].at_expiry == AtExpiry.PSEUDONYMISE
+    # The funding's code is counted; the funder typed beside it ("Agefiph") is a free text, erased.
+    assert "casefiles.CaseFile.funding" in kept
+    assert PERSONAL["casefiles.CaseFile.funding_note"].at_expiry == AtExpiry.ERASE

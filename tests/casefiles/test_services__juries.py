@@ -278,12 +278,22 @@ def test_a_regional_rule_changes_the_quorum_and_is_audited(
 
     response = client_for(administrator).post(
         reverse("admin:casefiles_juryrule_add"),
-        {"region": idf.pk, "min_present": 3, "min_per_college": 1, "cutoff_working_days": 10},
+        {
+            "region": idf.pk,
+            "min_present": 3,
+            "min_per_college": 1,
+            "majority": "two_thirds",
+            "cutoff_working_days": 10,
+        },  # the casting-vote box left unticked
     )
     assert response.status_code == 302
     from backoffice.audit.models import AuditEvent
+    from casefiles.models import JuryRule
 
-    assert AuditEvent.objects.filter(verb="jury.rule_changed", actor=administrator).count() == 1
+    rule = JuryRule.objects.get(region=idf)
+    assert rule.majority == "two_thirds" and rule.president_casting_vote is False
+    event = AuditEvent.objects.get(verb="jury.rule_changed", actor=administrator)
+    assert "deux tiers" in event.summary and "sans voix prépondérante" in event.summary
     with pytest.raises(ValidationError, match="2 membre\\(s\\) pour 3 requis"):
         open_with_everyone(session, jury_member)
 

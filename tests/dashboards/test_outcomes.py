@@ -1,6 +1,6 @@
 """The outcomes page: participants, certified, rate, straight after the preliminary assessment, ages, sexes,
-statuses, sectors and regions — checked figure by figure against ten files of known answers, within each
-person's scope and period, exported as shown, in a constant number of queries."""
+statuses, fundings, sectors and regions — checked figure by figure against ten files of known answers, within
+each person's scope and period, exported as shown, in a constant number of queries."""
 
 from __future__ import annotations
 
@@ -320,12 +320,33 @@ def test_the_certification_filter_keeps_its_files_only(supervisor, world):
     assert tables(supervisor, certification=other.pk)["ages"].rows[0] == ["moins de 25 ans", 0, 0, 0.0]
 
 
-def test_the_page_shows_the_six_tables_to_a_supervisor(client_for, supervisor, world):
+def test_the_funding_breakdown_counts_each_code_of_the_list_and_the_files_without_one(supervisor, world):
+    files = {f.candidate.last_name: f for f in CaseFile.objects.select_related("candidate")}
+    for name, funding in [("Arnaud", "cpf"), ("Bernard", "pro_a"), ("Dubois", "pro_a"), ("Henry", "region")]:
+        CaseFile.objects.filter(pk=files[name].pk).update(funding=funding)
+    refresh_facts()
+
+    shown = tables(supervisor)["financement"]
+
+    assert shown.headers == ["financement", "participants", "certifiés", "part des participants (%)"]
+    assert shown.rows == [
+        ["CPF (compte personnel de formation)", 1, 1, 10.0],
+        ["Pro-A (reconversion ou promotion par alternance)", 2, 2, 20.0],
+        ["Plan de développement des compétences de l'employeur", 0, 0, 0.0],
+        ["OPCO", 0, 0, 0.0],
+        ["Région", 1, 1, 10.0],
+        ["France Travail (AIF)", 0, 0, 0.0],
+        ["Autre", 0, 0, 0.0],
+        ["non renseigné", 6, 2, 60.0],
+    ]
+
+
+def test_the_page_shows_the_seven_tables_to_a_supervisor(client_for, supervisor, world):
     response = client_for(supervisor).get(URL)
 
     html = response.content.decode()
     assert response.status_code == 200
-    for key in ("synthese", "ages", "sexe", "statut", "secteurs", "regions"):
+    for key in ("synthese", "ages", "sexe", "statut", "financement", "secteurs", "regions"):
         assert f'data-table="{key}"' in html
     assert "Secteurs du projet professionnel (10 premiers)" in html
     assert '<td class="num">60,0</td>' in html  # the rate, in French

@@ -14,8 +14,8 @@ from backoffice.audit.models import AuditEvent
 from casefiles.models import CaseFile, Certificate, CertificateStatus, Decision
 from casefiles.services import decide, declare_interest, open_session
 from tests.casefiles.conftest import committed_jury_world
+from tests.factories import letters
 from tests.faults.harness import redeliver_messages_of_dead_workers, wait_until
-from tests.faults.world import letters
 from workflows.juries import close_jury_session
 from workflows.tasks import issue_certificate_job, issue_pending_certificates
 

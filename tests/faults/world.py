@@ -13,7 +13,7 @@ from backoffice.accounts.roles import Role
 from casefiles.models import CandidateStatus
 from fixtures.reference import load_reference_data
 from tests.backoffice.imports_helpers import candidate_row, csv_bytes
-from tests.factories import AccreditationFactory, SiteFactory, UserFactory
+from tests.factories import AccreditationFactory, SiteFactory, UserFactory, letters
 
 
 def accredited_evaluator() -> tuple[Any, Any]:
@@ -24,16 +24,6 @@ def accredited_evaluator() -> tuple[Any, Any]:
     user = UserFactory(username="evaluatrice.pannes", role=Role.EVALUATOR_STAFF)
     set_user_scope(user, organisation=site.organisation, actor=None)
     return site, user
-
-
-def letters(n: int) -> str:
-    """A name may hold letters only: 1 → b, 27 → bb…"""
-    out = ""
-    while True:
-        n, digit = divmod(n, 26)
-        out = "abcdefghijklmnopqrstuvwxyz"[digit] + out
-        if not n:
-            return out
 
 
 def candidates_file(siret: str, rows: int, *, prefix: str = "PANNE") -> bytes:

@@ -291,3 +291,25 @@ def test_the_organisation_does_not_see_the_internal_review(client_for, submitted
     assert "Avis favorable" in unescape(
         client_for(officer).get(f"/campagnes/candidatures/{submitted.pk}/").content.decode()
     )
+
+
+def test_the_answer_resumes_the_checks_clock_with_the_days_that_were_left(
+    client_for, submitted, officer, evaluator
+):
+    from accreditation.models import AccreditationApplication
+
+    request_information(client_for(officer), submitted)
+    # The request came at day 4 of the 10-day check, twenty days ago: 6 days were left.
+    now = timezone.now()
+    AccreditationApplication.objects.filter(pk=submitted.pk).update(
+        clock_paused_at=now - dt.timedelta(days=20), check_due_at=now - dt.timedelta(days=14)
+    )
+
+    client_for(evaluator).post(
+        f"/campagnes/candidatures/{submitted.pk}/repondre/", {"response": "Kbis joint"}
+    )
+
+    submitted.refresh_from_db()
+    assert submitted.status == ApplicationStatus.SUBMITTED and submitted.clock_paused_at is None
+    assert timezone.localtime(submitted.check_due_at).date() == TODAY + dt.timedelta(days=6)  # not 10
+    assert waiting(submitted, "completeness_check__timeout").scheduled == submitted.check_due_at

@@ -1,4 +1,5 @@
-"""The 5-year window is a Viewflow timer on each waiting step; when it fires, the file lapses."""
+"""The 5-year window is a Viewflow timer on each waiting step still acquiring; when it fires, the file
+lapses."""
 
 from __future__ import annotations
 
@@ -28,15 +29,24 @@ def timer_of(case_file) -> CandidatePathwayTask:
     )
 
 
-@pytest.mark.parametrize(("missing", "waiting"), [(("D2",), "training_plan"), ((), "ready_for_jury")])
-def test_a_timer_is_armed_at_the_end_of_the_window_on_the_waiting_step(
-    client_for, evaluator, idf_site, clea, assessor, missing, waiting
+def test_a_timer_is_armed_at_the_end_of_the_window_on_a_step_still_acquiring(
+    client_for, evaluator, idf_site, clea, assessor
 ):
-    case_file = position(client_for, evaluator, idf_site, clea, assessor, missing=missing)
+    case_file = position(client_for, evaluator, idf_site, clea, assessor, missing=("D2",))
     timer = timer_of(case_file)
-    assert timer.flow_task.name == f"{waiting}__timeout"
+    assert timer.flow_task.name == "training_plan__timeout"
     assert timer.scheduled == expiry_moment(case_file)
     assert expiry_moment(case_file).date() == case_file.expires_on + dt.timedelta(days=1)
+
+
+def test_no_timer_is_armed_on_a_file_waiting_for_its_jury(client_for, evaluator, idf_site, clea, assessor):
+    # Every domain acquired within the window: the window is about acquiring, not the jury's calendar.
+    case_file = position(client_for, evaluator, idf_site, clea, assessor)
+
+    assert case_file.state == CaseFileState.READY_FOR_JURY
+    waiting = CandidatePathwayTask.objects.get(process=case_file.process, status=STATUS.NEW)
+    assert waiting.flow_task.name == "ready_for_jury"
+    assert not CandidatePathwayTask.objects.filter(process=case_file.process, flow_task_type="TIMER").exists()
 
 
 def test_when_the_timer_fires_the_file_lapses_and_the_process_ends(

@@ -10,7 +10,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from accreditation.models import Department
 from casefiles.models import CaseFile, CaseFileState
-from tests.factories import AccreditationFactory, SiteFactory
+from tests.factories import AccreditationFactory, SiteFactory, letters
 from tests.workflows.test_flow__pathway_http import do_task, open_file, results
 from workflows.actions import expire_pathways
 from workflows.models import CandidatePathwayTask
@@ -75,7 +75,7 @@ def test_file_list_runs_a_constant_number_of_queries(
             opened_on=TODAY,
             actor=evaluator,
             candidate_data={
-                "last_name": f"Nom{index}",
+                "last_name": f"Nom{letters(index)}",
                 "first_name": "P",
                 "birth_date": dt.date(1990, 1, 1),
                 "postcode": "93000",

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from casefiles.services import open_case_file
+from tests.factories import letters
 from workflows.pathway import start_pathway
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def open_files(site, clea, count: int, start: int = 0) -> None:
             opened_on=dt.date.today(),
             actor=None,
             candidate_data={
-                "last_name": f"Candidat{index}",
+                "last_name": f"Candidat{letters(index)}",
                 "first_name": "Test",
                 "birth_date": dt.date(1990, 1, 1),
                 "postcode": "93000",
@@ -59,7 +60,7 @@ def test_task_lists_run_the_same_queries_for_2_or_12_files(request, client_for, 
 def test_queue_lists_candidates_oldest_first_with_their_region(client_for, evaluator, idf_site, clea):
     open_files(idf_site, clea, 3)
     page = unescape(client_for(evaluator).get("/parcours/queue/").content.decode())
-    assert page.index("CANDIDAT0") < page.index("CANDIDAT2")
+    assert page.index(f"CANDIDAT{letters(0).upper()}") < page.index(f"CANDIDAT{letters(2).upper()}")
     assert "Île-de-France" in page and "Jours d'attente" in page
 
 
@@ -77,7 +78,7 @@ def test_officer_filters_the_task_list_by_organisation_among_their_regions_only(
 
     page = unescape(client.get(f"/parcours/tasks/?organisation={other_idf.organisation_id}").content.decode())
 
-    assert "CANDIDAT5" in page and "CANDIDAT0" not in page
+    assert f"CANDIDAT{letters(5).upper()}" in page and f"CANDIDAT{letters(0).upper()}" not in page
     choices = unescape(client.get("/parcours/tasks/").content.decode())
     assert other_idf.organisation.legal_name in choices
     assert ara_site.organisation.legal_name not in choices

@@ -6,15 +6,10 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db import connection
-from django.db.models import Value
-from django.db.models.functions import Upper
 from django.utils import timezone
 
 from accreditation.models import (
-    Accreditation,
     AccreditationRole,
-    AccreditationStatus,
     Certification,
     Domain,
     FrameworkStatus,
@@ -22,9 +17,11 @@ from accreditation.models import (
     Organisation,
     Site,
 )
-from accreditation.selectors import sites_for
+from accreditation.scoping import scope_of
+from accreditation.selectors import AccreditedOnDays, sites_for
 from backoffice.audit.models import AuditEvent
 from backoffice.bulksql import index_lookups
+from casefiles.identity import born, identity_key, same_identity
 from casefiles.models import (
     OPEN_STATES,
     Candidate,
@@ -32,7 +29,6 @@ from casefiles.models import (
     CaseFile,
     CaseFileState,
     DomainAcquisition,
-    Referrer,
     Sex,
 )
 from casefiles.services.bulk import (
@@ -42,6 +38,8 @@ from casefiles.services.bulk import (
     open_case_files_in_bulk,
     update_case_files_in_bulk,
 )
+from casefiles.services.identity import lock_identities, people_with_identities
+from casefiles.vocabulary import FUNDINGS, REFERRERS, funding_note_from
 from workflows.bulk import start_pathways
 from workflows.models import CandidatePathwayProcess, CandidatePathwayTask
 
@@ -50,19 +48,18 @@ from .base import INVALID, NEW, UNCHANGED, UPDATED, Checker, Column, Contract, R
 
 STATUSES = {
     "demandeur_emploi": CandidateStatus.JOBSEEKER,
-    "demandeur_d'emploi": CandidateStatus.JOBSEEKER,
+    "demandeur_d_emploi": CandidateStatus.JOBSEEKER,
     "salarie": CandidateStatus.EMPLOYEE,
     "autre": CandidateStatus.OTHER,
 }
-REFERRERS = {
-    "employeur": Referrer.EMPLOYER,
-    "opco": Referrer.OPCO,
-    "region": Referrer.REGION,
-    "france_travail": Referrer.FRANCE_TRAVAIL,
-    "cep": Referrer.CEP,
-    "autre": Referrer.OTHER,
-}
 SEXES = {"f": Sex.FEMALE, "m": Sex.MALE}
+# The codes the template and the error messages show; the aliases people type are read too (vocabulary).
+REFERRER_CODES = (
+    "employeur, opco, region, france_travail, cep, mission_locale, cap_emploi, transitions_pro ou autre"
+)
+FUNDING_CODES = "cpf, pro_a, plan_employeur, opco, region, france_travail (AIF) ou autre"
+# Updated by a new import of a known reference; the identity (name, first name, birth date) never is.
+UPDATABLE = ("sex", "email", "phone", "postcode", "status", "sector")
 
 
 class CandidatesContract(Contract):
@@ -95,10 +92,15 @@ class CandidatesContract(Contract):
         Column("code_postal", True, "Code postal du domicile (5 chiffres)", "75011"),
         Column("statut", True, "demandeur_emploi, salarie ou autre", "demandeur_emploi"),
         Column("secteur", False, "Secteur du projet professionnel", "Logistique"),
-        Column(
-            "prescripteur", False, "employeur, opco, region, france_travail, cep ou autre", "france_travail"
-        ),
+        Column("prescripteur", False, REFERRER_CODES + " (ou « Mission locale », « ML »…)", "mission_locale"),
         Column("date_accueil", True, "Date du premier accueil, jj/mm/aaaa", "02/11/2026"),
+        Column("financement", False, FUNDING_CODES + " (ou « Pro-A », « AIF », « OPCO EP »…)", "cpf"),
+        Column(
+            "precision_financement",
+            False,
+            "Précision du financement, 100 caractères au plus (« OPCO EP », « Agefiph »…)",
+            "",
+        ),
     )
 
     def checker(self, job: Any, *, applying: bool) -> Checker:
@@ -112,17 +114,17 @@ class CandidatesChecker(Checker):
         self.known_sirets = set(Site.objects.values_list("siret", flat=True))
         self.certifications = {cells.plain(c.code): c for c in Certification.objects.all()}
         self.frameworks = _published_frameworks()
-        self.accredited: dict[tuple[int, int], list[tuple[dt.date, dt.date]]] = defaultdict(list)
-        for site_id, cert_id, start, end in Accreditation.objects.filter(
-            role=AccreditationRole.EVALUATOR, status=AccreditationStatus.ACTIVE
-        ).values_list("site_id", "certification_id", "valid_from", "valid_to"):
-            self.accredited[(site_id, cert_id)].append((start, end))
+        self.accredited = AccreditedOnDays(AccreditationRole.EVALUATOR)
         self.existing: dict[int, dict[str, dict[str, Any]]] = {}
         self.seen_references: dict[tuple[int, str], int] = {}
-        self.seen_people: dict[tuple[str, str, dt.date, int], int] = {}
+        self.seen_people: dict[tuple[str, int], int] = {}
         self.lock = lock
+        # A case officer enters files for the organisations of their region: recorded as such.
+        self.own_organisation = scope_of(actor).organisation_id
+        self.organisation_names: dict[int, str] = {}
 
     def check(self, batch: list[Row]) -> None:
+        self._load_accreditations(batch)
         for row in batch:
             self._check_row(row)
         self._check_new_people([row for row in batch if row.valid and row.action == NEW])
@@ -139,7 +141,19 @@ class CandidatesChecker(Checker):
         )
         person = self._person(row)
         referrer = row.read(
-            "prescripteur", lambda v: cells.choice(v, REFERRERS, required=False, label="un prescripteur")
+            "prescripteur",
+            lambda v: cells.choice(
+                v, REFERRERS, required=False, label="un prescripteur", shown=[REFERRER_CODES]
+            ),
+        )
+        funding = row.read(
+            "financement",
+            lambda v: cells.choice(
+                v, FUNDINGS, required=False, label="un financement", shown=[FUNDING_CODES]
+            ),
+        )
+        funding_note = row.read(
+            "precision_financement", lambda v: cells.text(v, required=False, max_length=100)
         )
         opened_on = row.read("date_accueil", cells.date)
         if opened_on and opened_on > self.today:
@@ -150,7 +164,7 @@ class CandidatesChecker(Checker):
         if certification.pk not in self.frameworks:
             row.fail("certification", f"aucun référentiel publié pour {certification}.")
             return
-        if not self._accredited(site.pk, certification.pk, opened_on):
+        if not self.accredited(site.pk, certification.pk, opened_on):
             row.fail(
                 "siret_evaluateur",
                 f"{site.name} n'est pas habilité comme évaluateur pour {certification} "
@@ -168,7 +182,15 @@ class CandidatesChecker(Checker):
             "certification": certification,
             "opened_on": opened_on,
             "referrer": referrer,
+            "funding": funding,
+            # What the list does not say: the precision typed, else the funder named ("OPCO EP").
+            "funding_note": funding_note or funding_note_from(row.cells.get("financement", "")),
+            # A file without a column leaves what it holds as it is; an empty cell clears it.
+            "referrer_given": "prescripteur" in row.cells,
+            "funding_given": "financement" in row.cells,
+            "note_given": "financement" in row.cells or "precision_financement" in row.cells,
             "person": person,
+            "on_behalf_of": self._on_behalf_of(site.organisation_id),
         }
         self._compare(row, self._existing(site.organisation_id).get(reference))
 
@@ -205,8 +227,30 @@ class CandidatesChecker(Checker):
             row.fail("date_naissance", "date de naissance invalide (dans le futur ou avant 1900).")
         return person
 
-    def _accredited(self, site_id: int, certification_id: int, on: dt.date) -> bool:
-        return any(start <= on <= end for start, end in self.accredited.get((site_id, certification_id), ()))
+    def _load_accreditations(self, batch: list[Row]) -> None:
+        """The accreditations of the batch's sites on its dates, as they stood each day, in one query: a file
+        of a past year is judged by its own date."""
+        pairs = []
+        for row in batch:
+            try:
+                site = self.my_sites.get(cells.siret(row.cells.get("siret_evaluateur", "")))
+                day = cells.date(row.cells.get("date_accueil", ""))
+            except cells.CellError:
+                continue  # reported by the row's check
+            if site is not None and day is not None:
+                pairs.append((day, site.pk))
+        self.accredited.load(pairs)
+
+    def _on_behalf_of(self, organisation_id: int) -> str:
+        """The organisation's name when the person importing is not one of its staff, else ""."""
+        if organisation_id == self.own_organisation:
+            return ""
+        if organisation_id not in self.organisation_names:
+            self.organisation_names[organisation_id] = (
+                Organisation.objects.filter(pk=organisation_id).values_list("legal_name", flat=True).first()
+                or ""
+            )
+        return self.organisation_names[organisation_id]
 
     def _existing(self, organisation_id: int) -> dict[str, dict[str, Any]]:
         """The organisation's files by reference; while applying, the organisation is locked (one import
@@ -228,6 +272,8 @@ class CandidatesChecker(Checker):
                     "state",
                     "opened_on",
                     "referrer",
+                    "funding",
+                    "funding_note",
                     "candidate_id",
                     *fields,
                 )
@@ -249,13 +295,19 @@ class CandidatesChecker(Checker):
                 "ou d'une autre certification.",
             )
             return
+        if not self._same_person(row, known):
+            return
         changes = {
-            name: (known[f"candidate__{name}"], value)
-            for name, value in data["person"].items()
-            if known[f"candidate__{name}"] != value
+            name: (known[f"candidate__{name}"], data["person"][name])
+            for name in UPDATABLE
+            if known[f"candidate__{name}"] != data["person"][name]
         }
-        if known["referrer"] != data["referrer"]:
+        if data["referrer_given"] and known["referrer"] != data["referrer"]:
             changes["referrer"] = (known["referrer"], data["referrer"])
+        if data["funding_given"] and known["funding"] != data["funding"]:
+            changes["funding"] = (known["funding"], data["funding"])
+        if data["note_given"] and known["funding_note"] != data["funding_note"]:
+            changes["funding_note"] = (known["funding_note"], data["funding_note"])
         if known["opened_on"] != data["opened_on"]:
             if known["state"] != CaseFileState.POSITIONING:
                 row.fail(
@@ -267,22 +319,40 @@ class CandidatesChecker(Checker):
         row.data["known"] = known
         row.action = UPDATED if changes else UNCHANGED
 
+    def _same_person(self, row: Row, known: dict[str, Any]) -> bool:
+        """A known reference keeps its person: another identity is an error (the rectification corrects
+        one); another spelling of the same identity (case, accents, hyphens, spaces) is no change."""
+        person = row.data["person"]
+        held = (known["candidate__last_name"], known["candidate__first_name"], known["candidate__birth_date"])
+        if same_identity(held, (person["last_name"], person["first_name"], person["birth_date"])):
+            return True
+        name = Candidate.display_name(held[0], held[1])
+        row.fail(
+            "nom",
+            f"la référence {row.data['reference']} désigne {name}, {born(known['candidate__sex'])} le "
+            f"{held[2]:%d/%m/%Y} : une correction d'identité passe par la rectification du dossier.",
+        )
+        return False
+
     def _check_new_people(self, rows: list[Row]) -> None:
         """A person already known gets the new file; never two open files for one certification."""
         if not rows:
             return
-        people = [row.data["person"] for row in rows]
+        keys = {row.line: _identity(row.data["person"]) for row in rows}
+        if self.lock:
+            # Applying: whoever records one of these people meanwhile (the form, another organisation's
+            # import) holds the same lock; after it, the lookup below sees them and the apply reuses them.
+            lock_identities(keys.values())
         with index_lookups():  # rows of earlier batches are not in the statistics yet
-            known = _known_people(people)
+            known = people_with_identities(keys.values())
             open_files = set(
                 CaseFile.objects.filter(
                     candidate_id__in=[pk for pk, _ in known.values()], state__in=OPEN_STATES
                 ).values_list("candidate_id", "certification_id")
             )
         for row in rows:
-            person, certification = row.data["person"], row.data["certification"]
-            identity = (person["last_name"].lower(), person["first_name"].lower(), person["birth_date"])
-            first = self.seen_people.setdefault((*identity, certification.pk), row.line)
+            certification, identity = row.data["certification"], keys[row.line]
+            first = self.seen_people.setdefault((identity, certification.pk), row.line)
             if first != row.line:
                 row.fail(
                     "reference",
@@ -303,6 +373,7 @@ class CandidatesChecker(Checker):
                 process_ids=start_pathways(len(new)),
                 actor=self.actor,
                 source=self.source,
+                identities_locked=self.lock,  # taken by `_check_new_people`, in this transaction
             )
         updated = [row for row in batch if row.action == UPDATED]
         if updated:
@@ -313,6 +384,7 @@ class CandidatesChecker(Checker):
                         candidate_id=row.data["known"]["candidate_id"],
                         label=_label(row),
                         changes=row.changes,
+                        on_behalf_of=row.data["on_behalf_of"],
                     )
                     for row in updated
                 ],
@@ -335,35 +407,8 @@ def _published_frameworks() -> dict[int, tuple[int, list[int]]]:
     return {cert: (fv, domains[fv]) for cert, fv in frameworks.items()}
 
 
-def _known_people(people: list[dict[str, Any]]) -> dict[tuple[str, str, dt.date], tuple[int, str]]:
-    """The people already recorded under one of these identities (name and first name in any case, birth
-    date): the lookup `open_case_file` makes for one, by the identity index, for a batch."""
-    identities = sorted({(p["last_name"], p["first_name"], p["birth_date"]) for p in people})
-    if connection.vendor == "postgresql":  # one exact lookup of the index per identity
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT c.id, c.last_name, c.first_name, c.birth_date FROM {Candidate._meta.db_table} c "  # noqa: S608 (a model's table)
-                "JOIN unnest(%s::text[], %s::text[], %s::date[]) AS k(last_name, first_name, birth_date) "
-                "ON upper(c.last_name) = upper(k.last_name) AND upper(c.first_name) = upper(k.first_name) "
-                "AND c.birth_date = k.birth_date",
-                [list(column) for column in zip(*identities, strict=True)],
-            )
-            found = cursor.fetchall()
-    else:
-        found = list(
-            Candidate.objects.order_by()
-            .annotate(last=Upper("last_name"), first=Upper("first_name"))
-            .filter(
-                last__in=[Upper(Value(last)) for last, _, _ in identities],
-                first__in=[Upper(Value(first)) for _, first, _ in identities],
-                birth_date__in=[birth for _, _, birth in identities],
-            )
-            .values_list("pk", "last_name", "first_name", "birth_date")
-        )
-    return {
-        (last.lower(), first.lower(), birth): (pk, Candidate.display_name(last, first))
-        for pk, last, first, birth in found
-    }
+def _identity(person: dict[str, Any]) -> str:
+    return identity_key(person["last_name"], person["first_name"], person["birth_date"])
 
 
 def _to_open(row: Row, frameworks: dict[int, tuple[int, list[int]]]) -> FileToOpen:
@@ -377,8 +422,11 @@ def _to_open(row: Row, frameworks: dict[int, tuple[int, list[int]]]) -> FileToOp
         domain_ids=domain_ids,
         opened_on=data["opened_on"],
         referrer=data["referrer"],
+        funding=data["funding"] or "",
+        funding_note=data["funding_note"],
         candidate_id=data["candidate_id"],
         candidate_data=data["person"],
+        on_behalf_of=data["on_behalf_of"],
     )
 
 

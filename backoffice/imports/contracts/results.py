@@ -10,13 +10,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accreditation.models import FrameworkVersion, Site, SubDomain
+from accreditation.models import AccreditationRole, Criterion, FrameworkVersion, Site, SubDomain
 from accreditation.scoping import scope_of
-from accreditation.selectors import sites_for
+from accreditation.selectors import AccreditedOnDays, sites_for
 from backoffice.accounts.roles import Role, has_role
 from backoffice.audit.models import AuditEvent
 from backoffice.bulksql import ids_matching, index_lookups
-from casefiles.acquisition import evaluate
+from casefiles.acquisition import check_within_window, evaluate
 from casefiles.models import (
     Assessment,
     AssessmentKind,
@@ -39,7 +39,25 @@ WAITING = {
     AssessmentKind.FINAL: CaseFileState.FINAL_EVALUATION,
 }
 STEPS = {AssessmentKind.POSITIONING: "positioning", AssessmentKind.FINAL: "final_evaluation"}
-VALUES = {"a": True, "na": False}
+# Acquired or not, as people type it (compared lower case, without accents, spaces as underscores).
+VALUES = {
+    **dict.fromkeys(("a", "acquis", "1", "oui", "o", "satisfait", "vrai"), True),
+    **dict.fromkeys(("na", "non_acquis", "0", "non", "n", "non_satisfait", "faux"), False),
+}
+
+
+def criterion_codes() -> list[str]:
+    """Every criterion code of the published frameworks, in framework order (D1.1.1 …): optional columns."""
+    return list(
+        Criterion.objects.filter(subdomain__domain__framework_version__status="published")
+        .order_by(
+            "subdomain__domain__framework_version__certification__code",
+            "subdomain__domain__position",
+            "subdomain__position",
+            "position",
+        )
+        .values_list("code", flat=True)
+    )
 
 
 def subdomain_codes() -> list[str]:
@@ -78,8 +96,15 @@ class ResultsContract(Contract):
     @property
     def columns(self) -> tuple[Column, ...]:  # type: ignore[override]
         codes = subdomain_codes()
-        return self.base_columns + tuple(
-            Column(code.lower(), False, f"Sous-domaine {code} : A, NA ou vide", "A") for code in codes
+        return (
+            self.base_columns
+            + tuple(
+                Column(code.lower(), False, f"Sous-domaine {code} : A, NA ou vide", "A") for code in codes
+            )
+            + tuple(
+                Column(code.lower(), False, f"Critère {code} : A, NA ou vide (au lieu du sous-domaine)", "A")
+                for code in criterion_codes()
+            )
         )
 
     def template_header(self) -> list[str]:
@@ -96,12 +121,16 @@ class ResultsChecker(Checker):
         self.known_sirets = set(Site.objects.values_list("siret", flat=True))
         self.frameworks = {fv.pk: fv for fv in FrameworkVersion.objects.all()}
         self.codes = {code.lower(): code for code in SubDomain.objects.values_list("code", flat=True)}
+        # Criteria columns (`D1.3.2`) are optional: the threshold and the mandatory criterion then decide.
+        self.codes |= {code.lower(): code for code in Criterion.objects.values_list("code", flat=True)}
         self.assessors: dict[tuple[int, str], Any] = {}
         self.seen: dict[tuple[int, str], int] = {}
         self.checks = PositioningChecks()  # who may record what: the same for all the batches
+        self.accredited = AccreditedOnDays(AccreditationRole.EVALUATOR)
 
     def check(self, batch: list[Row]) -> None:
         files = self._files(batch)
+        self._load_accreditations(batch)
         for row in batch:
             self._check_row(row, files)
             if not row.valid:
@@ -125,6 +154,19 @@ class ResultsChecker(Checker):
         for case_file in files:  # their sites are in memory: not read (nor built) again for each file
             case_file.evaluation_site = sites[case_file.evaluation_site_id]
         return {(f.evaluation_site.organisation_id, f.reference): f for f in files}
+
+    def _load_accreditations(self, batch: list[Row]) -> None:
+        """Whether each row's site was accredited on the assessment's date, for the batch in one query."""
+        pairs = []
+        for row in batch:
+            try:
+                site = self.my_sites.get(cells.siret(row.cells.get("siret_evaluateur", "")))
+                day = cells.date(row.cells.get("date_evaluation", ""))
+            except cells.CellError:
+                continue  # reported by the row's check
+            if site is not None and day is not None:
+                pairs.append((day, site.pk))
+        self.accredited.load(pairs)
 
     def _check_row(self, row: Row, files: dict[tuple[int, str], CaseFile]) -> None:
         reference = row.read("reference", lambda v: cells.text(v, required=True, max_length=50))
@@ -186,9 +228,13 @@ class ResultsChecker(Checker):
             value = row.cells.get(column, "")
             if not value:
                 continue
-            key = value.strip().lower()
+            key = cells.plain(value)
             if key not in VALUES:
-                row.fail(column, f"« {value[:10]} » : saisissez A (acquis), NA (non acquis) ou laissez vide.")
+                row.fail(
+                    column,
+                    f"« {value[:10]} » : saisissez A (acquis), NA (non acquis) — ou 1/0, oui/non, "
+                    "acquis/non acquis — ou laissez vide.",
+                )
                 continue
             results.append((code, VALUES[key]))
         if not results and row.valid:
@@ -220,6 +266,12 @@ class ResultsChecker(Checker):
     def _check_rules(self, row: Row) -> None:
         """The checks the form's service makes, without writing: dates, people, the framework's rules."""
         data, case_file = row.data, row.data["case_file"]
+        if not self.accredited(case_file.evaluation_site_id, case_file.certification_id, data["assessed_on"]):
+            row.fail(
+                "date_evaluation",
+                f"{case_file.evaluation_site.name} n'était pas habilité comme évaluateur pour ce dossier "
+                f"le {data['assessed_on']:%d/%m/%Y}.",
+            )
         domains = None
         if data["kind"] == AssessmentKind.FINAL:
             plan = TrainingPlan.objects.filter(case_file=case_file).order_by("-number").first()
@@ -233,6 +285,10 @@ class ResultsChecker(Checker):
                 row.fail(
                     "date_evaluation", f"antérieure au début de la formation ({plan.starts_on:%d/%m/%Y})."
                 )
+            try:
+                check_within_window(case_file, data["assessed_on"])
+            except ValidationError as error:
+                row.fail("date_evaluation", " ".join(error.messages))
         elif data["assessed_on"] < case_file.opened_on:
             row.fail("date_evaluation", f"antérieure à l'accueil ({case_file.opened_on:%d/%m/%Y}).")
         try:
@@ -248,9 +304,9 @@ class ResultsChecker(Checker):
         data, case_file = row.data, row.data["case_file"]
         recorded = Assessment.objects.filter(
             case_file=case_file, kind=data["kind"], assessed_on=data["assessed_on"], assessor=data["assessor"]
-        ).values_list("results", flat=True)
-        wanted = {code: acquired for code, acquired in data["results"]}
-        if wanted in recorded:
+        ).values_list("results", "criteria", "decided_by_criteria")
+        wanted = dict(data["results"])
+        if any(_same_results(wanted, *assessment) for assessment in recorded):
             row.action = UNCHANGED
             return
         label = (
@@ -277,6 +333,7 @@ class ResultsChecker(Checker):
                     results=row.data["results"],
                     outcome=row.data.get("outcome"),
                     key=line,
+                    actor=self.actor,
                 )
                 for line, row in positionings.items()
             ],
@@ -288,7 +345,8 @@ class ResultsChecker(Checker):
                 self._record(row)
 
     def _user(self, row: Row) -> Any:
-        # The person who sent the file acts when they belong to the organisation; staff act as the assessor.
+        # The person who sent the file completes the task when they belong to the organisation; for staff who
+        # import on its behalf the assessor does (the step is theirs), and the staff member is the actor.
         organisation_id = row.data["case_file"].evaluation_site.organisation_id
         return self.actor if scope_of(self.actor).organisation_id == organisation_id else row.data["assessor"]
 
@@ -308,10 +366,18 @@ class ResultsChecker(Checker):
                     assessed_on=data["assessed_on"],
                     assessor=data["assessor"],
                     results=data["results"],
-                    actor=user,
+                    actor=self.actor,
                 ),
             )
         except (ValidationError, PermissionDenied) as error:
             # The file changed since the check: its savepoint is rolled back, the row counts as an error.
             row.fail("", " ".join(getattr(error, "messages", [str(error)])))
             row.action = INVALID
+
+
+def _same_results(
+    wanted: dict[str, bool], results: dict[str, bool], criteria: dict[str, bool], by_criteria: list[str]
+) -> bool:
+    """A row's results are those recorded: the same criteria, the same verdicts on the other sub-domains."""
+    verdicts = {code: acquired for code, acquired in results.items() if code not in by_criteria}
+    return wanted == verdicts | criteria

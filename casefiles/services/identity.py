@@ -1,0 +1,79 @@
+"""One person, one record: finding the person a record designates by the identity rule
+(casefiles/identity.py), for one opening, a batch of imported rows, or a rectification. Every path that
+could create or change a person goes through these."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from ..identity import identity_key
+from ..models import Candidate
+
+_LOCK_SPACE = 0x1D  # the advisory locks of identities (two-key form: space, key's checksum)
+
+
+def lock_identity(key: str) -> None:
+    """Serialise, until the transaction ends, whoever creates or renames a person of this identity (two
+    openings of one new person at once would otherwise both find nobody and create two records)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_SPACE, _lock_id(key)])
+
+
+def lock_identities(keys: Iterable[str]) -> None:
+    """`lock_identity` for many keys in one statement, in ascending lock order: two imports locking
+    overlapping sets wait for each other instead of deadlocking."""
+    if connection.vendor != "postgresql":
+        return
+    ids = sorted({_lock_id(key) for key in keys})
+    if ids:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, id) "
+                "FROM (SELECT unnest(%s::integer[]) AS id ORDER BY id) AS ids",
+                [_LOCK_SPACE, ids],
+            )
+
+
+def _lock_id(key: str) -> int:
+    return zlib.crc32(key.encode()) - 2**31
+
+
+def person_with_identity(key: str, *, exclude: int | None = None, lock: bool = False) -> Candidate | None:
+    """The person recorded under this identity key (the oldest record if history left two)."""
+    people = Candidate.objects.filter(identity_key=key).order_by("pk")
+    if exclude is not None:
+        people = people.exclude(pk=exclude)
+    if lock:
+        people = people.select_for_update()
+    return people.first()
+
+
+def people_with_identities(keys: Iterable[str]) -> dict[str, tuple[int, str]]:
+    """The people recorded under these keys, by key: (id, display name); one index lookup each."""
+    found: dict[str, tuple[int, str]] = {}
+    for pk, key, last, first in (
+        Candidate.objects.filter(identity_key__in=sorted(set(keys)))
+        .order_by("-pk")  # the oldest record wins when history left two
+        .values_list("pk", "identity_key", "last_name", "first_name")
+    ):
+        found[key] = (pk, Candidate.display_name(last, first))
+    return found
+
+
+def ensure_not_a_twin(candidate: Candidate) -> None:
+    """A correction must not make a person identical to another one: that would be two records of one
+    person, which only an administrator merges (nothing is merged silently)."""
+    key = identity_key(candidate.last_name, candidate.first_name, candidate.birth_date)
+    lock_identity(key)
+    twin = person_with_identity(key, exclude=candidate.pk)
+    if twin is not None:
+        raise ValidationError(
+            "Un·e autre candidat·e porte déjà ce nom, ce prénom et cette date de naissance (aux "
+            "majuscules, accents, tirets et espaces près) : la rectification en ferait deux dossiers "
+            "d'une même personne. Rien n'a été modifié ; signalez le doublon à un·e administrateur·rice."
+        )
