@@ -1,4 +1,5 @@
-"""Admin for reference data, organisations and accreditations; every change goes through a service."""
+"""Admin for reference data, organisations, accreditations and people's scopes; every change goes through a
+service."""
 
 from __future__ import annotations
 
@@ -9,10 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
 from import_export.admin import ExportMixin
 
-from backoffice.audit.events import record
-
-from . import services
-from .forms import (
+from accreditation.forms.admin import (
     AccreditationForm,
     DraftVersionForm,
     OrganisationForm,
@@ -20,6 +18,12 @@ from .forms import (
     SiteForm,
     UserScopeForm,
 )
+from backoffice.core.accounts.admin import UserAdmin
+from backoffice.core.accounts.models import User
+from backoffice.core.accounts.types import actor_of
+from backoffice.core.audit.events import record
+
+from . import services
 from .models import (
     Accreditation,
     AccreditationStatusChange,
@@ -59,7 +63,7 @@ class AuditedAdmin(admin.ModelAdmin):
         verb = f"{obj._meta.model_name}.{'updated' if change else 'created'}"
         record(
             verb,
-            actor=request.user,
+            actor=actor_of(request),
             subject=obj,
             summary="Modifié dans l'administration.",
             data={"champs": list(form.changed_data)},
@@ -77,11 +81,11 @@ class AuditedAdmin(admin.ModelAdmin):
     def save_formset(self, request: Any, form: Any, formset: Any, change: bool) -> None:
         super().save_formset(request, form, formset, change)
         for obj in formset.new_objects:
-            record(f"{obj._meta.model_name}.created", actor=request.user, subject=obj, summary="Ajouté.")
+            record(f"{obj._meta.model_name}.created", actor=actor_of(request), subject=obj, summary="Ajouté.")
         for obj, fields in formset.changed_objects:
             record(
                 f"{obj._meta.model_name}.updated",
-                actor=request.user,
+                actor=actor_of(request),
                 subject=obj,
                 summary="Modifié.",
                 data={"champs": list(fields)},
@@ -93,7 +97,7 @@ class AuditedAdmin(admin.ModelAdmin):
 def _record_deletion(request: Any, obj: Any) -> None:
     record(
         f"{obj._meta.model_name}.deleted",
-        actor=request.user,
+        actor=actor_of(request),
         subject=obj,
         summary="Supprimé dans l'administration.",
     )
@@ -185,7 +189,7 @@ class FrameworkVersionAdmin(FrameworkPartAdmin):
     def publish(self, request: Any, queryset: Any) -> None:
         for version in queryset:
             try:
-                services.publish_framework_version(version, actor=request.user)
+                services.publish_framework_version(version, actor=actor_of(request))
                 self.message_user(request, f"{version.label} publié.", messages.SUCCESS)
             except ValidationError as error:
                 self.message_user(request, f"{version.label} : " + " ".join(error.messages), messages.ERROR)
@@ -202,7 +206,9 @@ class FrameworkVersionAdmin(FrameworkPartAdmin):
                 self, request, form=form, objects=[source], title="Créer un nouveau brouillon"
             )
         try:
-            draft = services.draft_framework_version_from(source, actor=request.user, **form.cleaned_data)
+            draft = services.draft_framework_version_from(
+                source, actor=actor_of(request), **form.cleaned_data
+            )
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return None
@@ -275,9 +281,9 @@ class OrganisationAdmin(ExportMixin, NoDeleteAdmin):
     def save_model(self, request: Any, obj: Organisation, form: Any, change: bool) -> None:
         data = {name: form.cleaned_data[name] for name in ("siren", "legal_name", "nda")}
         if change:
-            services.update_organisation(Organisation.objects.get(pk=obj.pk), actor=request.user, **data)
+            services.update_organisation(Organisation.objects.get(pk=obj.pk), actor=actor_of(request), **data)
         else:
-            created = services.register_organisation(actor=request.user, **data)
+            created = services.register_organisation(actor=actor_of(request), **data)
             obj.pk, obj._state.adding = created.pk, False
 
 
@@ -295,9 +301,9 @@ class SiteAdmin(ExportMixin, NoDeleteAdmin):
         fields = ("siret", "name", "address", "postcode", "city", "department", "departments_covered")
         data = {name: form.cleaned_data[name] for name in fields}
         if change:
-            services.update_site(Site.objects.get(pk=obj.pk), actor=request.user, **data)
+            services.update_site(Site.objects.get(pk=obj.pk), actor=actor_of(request), **data)
         else:
-            created = services.add_site(form.cleaned_data["organisation"], actor=request.user, **data)
+            created = services.add_site(form.cleaned_data["organisation"], actor=actor_of(request), **data)
             obj.pk, obj._state.adding = created.pk, False
         obj.refresh_from_db()
 
@@ -318,7 +324,7 @@ def _status_action(service: Any, description: str) -> Any:
             return None
         for accreditation in queryset:
             try:
-                service(accreditation, reason=form.cleaned_data["reason"], actor=request.user)
+                service(accreditation, reason=form.cleaned_data["reason"], actor=actor_of(request))
             except ValidationError as error:
                 modeladmin.message_user(
                     request, f"{accreditation} : {' '.join(error.messages)}", messages.ERROR
@@ -390,7 +396,7 @@ class AccreditationAdmin(ExportMixin, NoDeleteAdmin):
                 role=data["role"],
                 valid_from=data["valid_from"],
                 valid_to=data.get("valid_to"),
-                actor=request.user,
+                actor=actor_of(request),
             )
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
@@ -417,5 +423,26 @@ class UserScopeAdmin(NoDeleteAdmin):
             national=data["national"],
             regions=data["regions"],
             organisation=data["organisation"],
-            actor=request.user,
+            actor=actor_of(request),
         )
+
+
+class UserScopeInline(admin.StackedInline):
+    model = UserScope
+    can_delete = False
+    extra = 0
+    fields = ("national", "regions", "organisation")
+    readonly_fields = fields
+    verbose_name = "périmètre (modifiable depuis « Périmètres »)"
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+# The user admin (accounts) shows each person's scope, which this domain owns.
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserWithScopeAdmin(UserAdmin):
+    inlines = [UserScopeInline]

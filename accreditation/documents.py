@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .models import AccreditationApplication
-from .services.organisations import default_valid_to
+from .rules import default_valid_to
 
 
 def render_decision_letter(application: AccreditationApplication) -> bytes:

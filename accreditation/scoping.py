@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from django.db.models import Model, Q, QuerySet
 
-from backoffice.accounts.roles import Role, has_role
+from backoffice.core.accounts.roles import Role, has_role
 
 M = TypeVar("M", bound=Model)
 

@@ -10,17 +10,20 @@ from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet,
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from backoffice.accounts.roles import Role, has_role
-from backoffice.audit.events import combined_timeline
-from backoffice.audit.models import AuditEvent
+from backoffice.core.accounts.roles import Role, has_role
+from backoffice.core.audit.events import combined_timeline
+from backoffice.core.audit.models import AuditEvent
 
 from .models import (
+    MANDATORY_DOCUMENTS,
     Accreditation,
     AccreditationApplication,
     AccreditationCampaign,
     AccreditationStatus,
     AccreditationStatusChange,
+    ApplicationDocumentCategory,
     ApplicationStatus,
+    CampaignAudience,
     CampaignStatus,
     Certification,
     FrameworkStatus,
@@ -287,3 +290,103 @@ def application_counts(user: Any, campaign: AccreditationCampaign) -> list[tuple
         applications_for(user).filter(campaign=campaign).values_list("status").annotate(n=Count("pk"))
     )
     return [(label, by_status[value]) for value, label in ApplicationStatus.choices if value in by_status]
+
+
+# An application's checks before submission and for the case officer: they read its documents and the
+# accreditations already held.
+
+
+def submission_problems(application: AccreditationApplication) -> list[str]:
+    """Why the application cannot be submitted yet (French messages), or an empty list."""
+    campaign, content = application.campaign, application.content
+    problems = []
+    if not campaign.accepts_applications():
+        problems.append(f"Les dépôts de cette campagne sont clos depuis le {campaign.deadline:%d/%m/%Y}.")
+    if not content:
+        problems.append("Complétez toutes les étapes du dossier avant de le déposer.")
+        return problems
+    return problems + content_problems(application)
+
+
+def content_problems(application: AccreditationApplication) -> list[str]:
+    """The submission's checks on the content and documents, as they stand at the deadline: run at submission
+    and again on every answer to a request for information."""
+    campaign, content = application.campaign, application.content
+    problems = []
+    qualiopi = content.get("qualiopi", {})
+    if qualiopi.get("expires_on", "") and qualiopi["expires_on"] < campaign.deadline.isoformat():
+        problems.append(
+            f"Le certificat Qualiopi expire avant la date limite de dépôt ({campaign.deadline:%d/%m/%Y})."
+        )
+    if qualiopi.get("issued_on", "") and qualiopi["issued_on"] > campaign.deadline.isoformat():
+        problems.append(
+            f"Le certificat Qualiopi n'était pas encore délivré à la date limite de dépôt "
+            f"({campaign.deadline:%d/%m/%Y})."
+        )
+    present = set(application.documents.values_list("category", flat=True))
+    problems += [
+        f"Pièce obligatoire manquante : {ApplicationDocumentCategory(c).label}."
+        for c in MANDATORY_DOCUMENTS
+        if c not in present
+    ]
+    problems += _already_accredited(application)
+    if campaign.audience == CampaignAudience.RENEWAL:
+        problems += _not_renewals(application)
+    return problems
+
+
+def _not_renewals(application: AccreditationApplication) -> list[str]:
+    """A renewal campaign accepts only the scopes an establishment holds (on the day of submission, or at
+    the deadline for an answer given after it)."""
+    day = min(timezone.localdate(), application.campaign.deadline)
+    return [
+        f"Campagne de renouvellement : le SIRET {site['siret']} n'est pas habilité le {day:%d/%m/%Y} "
+        f"({scope['certification']}, {scope['role_label']})."
+        for site in application.content.get("sites", [])
+        for scope in site.get("scopes", [])
+        if not Accreditation.objects.in_force(day)
+        .filter(site__siret=site["siret"], certification__code=scope["certification"], role=scope["role"])
+        .exists()
+    ]
+
+
+def _already_accredited(application: AccreditationApplication) -> list[str]:
+    """A SIRET asking for a scope it already holds beyond the board's decision date (not a renewal)."""
+    problems = []
+    board_on = application.campaign.board_on
+    for site in application.content.get("sites", []):
+        for scope in site.get("scopes", []):
+            # As Accreditation.overlapping(): any period not withdrawn that reaches the board's date.
+            held = Accreditation.objects.filter(
+                site__siret=site["siret"],
+                certification__code=scope["certification"],
+                role=scope["role"],
+                valid_to__gte=board_on,
+            ).exclude(status=AccreditationStatus.WITHDRAWN)
+            if held.exists():
+                problems.append(
+                    f"Le SIRET {site['siret']} est déjà habilité ({scope['certification']}, "
+                    f"{scope['role_label']}) à la date du conseil ({board_on:%d/%m/%Y})."
+                )
+    return problems
+
+
+def checklist(application: AccreditationApplication) -> list[tuple[str, bool]]:
+    """The case officer's automatic checks on the content and documents (label, passed)."""
+    content = application.content
+    present = set(application.documents.values_list("category", flat=True))
+    expires = content.get("qualiopi", {}).get("expires_on", "")
+    return [
+        ("Toutes les étapes du dossier sont complétées", bool(content)),
+        *[(f"{ApplicationDocumentCategory(c).label} joint", c in present) for c in MANDATORY_DOCUMENTS],
+        (
+            "Qualiopi valable à la date limite",
+            bool(expires) and expires >= application.campaign.deadline.isoformat(),
+        ),
+        ("Au moins un évaluateur ou formateur déclaré", bool(content.get("people"))),
+        ("Engagement signé", bool(content.get("commitment", {}).get("signatory"))),
+        (
+            "Aucun SIRET déjà habilité au-delà du conseil",
+            bool(content) and not _already_accredited(application),
+        ),
+    ]

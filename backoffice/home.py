@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
+from viewflow.urls import Application
+
 from accreditation import selectors
 from accreditation.models import AccreditationStatus, FrameworkStatus, FrameworkVersion, Organisation
 from accreditation.scoping import scope_of
-from backoffice.accounts.roles import Role, roles_of
+from backoffice.core.accounts.roles import Role, roles_of
 from casefiles.models import JurySessionStatus
 from casefiles.selectors import jury_sessions_for
 
@@ -45,3 +50,17 @@ def home_context(user: Any) -> dict[str, Any]:
         )
         context["is_administrator"] = True
     return context
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's home page: what waits for them in their scope."""
+    return TemplateResponse(request, "backoffice/home.html", home_context(request.user))
+
+
+class HomeApp(Application):
+    title = "Accueil"
+    icon = "home"
+    app_name = "accueil"
+    menu_template_name = None  # a single page: no sub-menu
+    base_template_name = "backoffice/base_page.html"
+    index_path = path("", home, name="index")

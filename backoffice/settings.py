@@ -13,7 +13,6 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -62,13 +61,13 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(8 * 3600)))
 # A shared office computer: the session ends with the browser, and after this many minutes without a request
-# (backoffice.security.middleware.IdleSessionMiddleware; 0 turns it off).
+# (backoffice.core.security.middleware.IdleSessionMiddleware; 0 turns it off).
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
 SESSION_IDLE_MINUTES = int(env("SESSION_IDLE_MINUTES", "60"))
 
 INSTALLED_APPS = [
-    "backoffice.accounts",
-    "backoffice.audit",
+    "backoffice.core.accounts",
+    "backoffice.core.audit",
     "backoffice.imports",
     "backoffice.exports",
     "backoffice.notifications",
@@ -77,14 +76,16 @@ INSTALLED_APPS = [
     "casefiles",
     "workflows",
     "fixtures",
+    "backoffice.core",
     "backoffice",
-    "backoffice.admin_site.BackofficeAdminConfig",
+    "backoffice.benchmarks",
+    "backoffice.core.admin_site.BackofficeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "backoffice.staticfiles.StaticFilesConfig",
+    "backoffice.core.staticfiles.StaticFilesConfig",
     "django.contrib.humanize",
     "django_dramatiq",
     "dramatiq_crontab",
@@ -96,7 +97,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "csp",
-    "backoffice.security",
+    "backoffice.core.security",
 ]
 
 MIDDLEWARE = [
@@ -104,15 +105,15 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "backoffice.middleware.ChosenLanguageMiddleware",
+    "backoffice.core.middleware.FrenchOnlyMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "backoffice.security.middleware.IdleSessionMiddleware",
-    "backoffice.security.middleware.TwoFactorMiddleware",
+    "backoffice.core.security.middleware.IdleSessionMiddleware",
+    "backoffice.core.security.middleware.TwoFactorMiddleware",
     "workflows.middleware.ProcessScopeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout noted during the login into the lockout page.
@@ -156,7 +157,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "index"  # the site index route (backoffice/urls.py)
 LOGOUT_REDIRECT_URL = "login"
 
 PASSWORD_MIN_LENGTH = int(env("PASSWORD_MIN_LENGTH", "12"))
@@ -168,7 +169,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-    {"NAME": "backoffice.security.passwords.FrenchCommonPasswordValidator"},
+    {"NAME": "backoffice.core.security.passwords.FrenchCommonPasswordValidator"},
 ]
 # django-axes counts failed logins per username and address; its backend must come first.
 AUTHENTICATION_BACKENDS = [
@@ -179,8 +180,8 @@ AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "backoffice.security.lockout.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "backoffice.security.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "backoffice.core.security.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "backoffice.core.security.client_ip.client_ip"
 AXES_VERBOSE = False
 # The link of the "mot de passe oublié" email is valid this many hours.
 PASSWORD_RESET_TIMEOUT = int(env("PASSWORD_RESET_HOURS", "24")) * 3600
@@ -203,9 +204,11 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# French is the only language of the UI (docs/architecture.md, "Language"): strings are French literals,
+# there is no message catalogue of our own and no language switch; USE_I18N stays on for Django's and
+# Viewflow's own French catalogues (forms, dates, the admin).
 LANGUAGE_CODE = "fr"
-LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGES = [("fr", "Français")]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True

@@ -3,38 +3,38 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 from viewflow.contrib.auth import AuthViewset
-from viewflow.urls import Application, Site
+from viewflow.urls import Site
 
-from accreditation.campaign_views import CampaignsApp
-from accreditation.views import OrganisationsApp, ReferenceApp
-from casefiles.views import (
+from accreditation.views.campaigns import CampaignsApp
+from accreditation.views.directory import OrganisationsApp, ReferenceApp
+from backoffice.core.health import health
+from backoffice.core.security import views as security_views
+from casefiles.views import juries
+from casefiles.views.certificates import CertificatesApp
+from casefiles.views.files import (
     CaseFilesApp,
     delete_document,
     download_document,
     statement_of_acquisitions,
     upload_document,
 )
-from workflows import approval_pages, file_views
+from workflows.approval import pages as approval_pages
+from workflows.approval.viewsets import ApprovalFlowAppViewset
 from workflows.flows import AccreditationApprovalFlow, CandidatePathwayFlow
-from workflows.viewsets import ApprovalFlowAppViewset, ScopedFlowAppViewset
+from workflows.pathway import pages as pathway_pages
+from workflows.pathway.viewsets import ScopedFlowAppViewset
 
-from . import views
-from .certificates import CertificatesApp
 from .dashboards.views import DashboardsApp
 from .exports.views import ExportsApp
+from .home import HomeApp
 from .imports.views import ImportsApp
-from .juries import JuriesApp
 from .notifications.views import NotificationsApp
-from .security import views as security_views
 
 
-class HomeApp(Application):
-    title = "Accueil"
-    icon = "home"
-    app_name = "accueil"
-    menu_template_name = None  # a single page: no sub-menu
-    base_template_name = "backoffice/base_page.html"
-    index_path = path("", views.home, name="index")
+class JuriesApp(juries.JuriesApp):
+    """The jury pages, and closing a session, which moves the pathways on (a page of the process)."""
+
+    close_path = path("<int:pk>/clore/", pathway_pages.close_session, name="close")
 
 
 site = Site(
@@ -73,19 +73,18 @@ urlpatterns = [
             pass_reset_confirm_view_class=security_views.PasswordResetConfirmView,
         ).urls,
     ),
-    path("sante/", views.health, name="health"),
-    path("langue/", include("django.conf.urls.i18n")),
+    path("sante/", health, name="health"),
     path(
         "dossiers/<int:pk>/attestation-des-acquis.pdf", statement_of_acquisitions, name="casefile_statement"
     ),
     path("dossiers/<int:pk>/pieces/", upload_document, name="casefile_document_upload"),
     path("dossiers/pieces/<int:pk>/", download_document, name="casefile_document"),
     path("dossiers/pieces/<int:pk>/retirer/", delete_document, name="casefile_document_delete"),
-    path("", include("backoffice.certificate_urls")),
+    path("", include("casefiles.urls")),
     # The organisation's submission and answer start and resume the approval process (workflows layer).
     path("campagnes/candidatures/<int:pk>/deposer/", approval_pages.submit, name="application_submit"),
     path("campagnes/candidatures/<int:pk>/repondre/", approval_pages.answer, name="application_answer"),
-    path("dossiers/<int:pk>/abandonner/", file_views.abandon, name="casefile_abandon"),
-    path("dossiers/<int:pk>/transferer/", file_views.transfer, name="casefile_transfer"),
+    path("dossiers/<int:pk>/abandonner/", pathway_pages.abandon, name="casefile_abandon"),
+    path("dossiers/<int:pk>/transferer/", pathway_pages.transfer, name="casefile_transfer"),
     path("", site.urls),
 ]

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.contrib import admin
 
-from backoffice.audit.events import record
+from backoffice.core.accounts.types import actor_of
+from backoffice.core.audit.events import record
 
 from .events import JuryEvent
 from .models import JuryRule
@@ -29,7 +30,7 @@ class JuryRuleAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)  # in the admin's transaction, with the event
         record(
             JuryEvent.RULE_CHANGED,
-            actor=request.user,
+            actor=actor_of(request),
             subject=obj,
             summary=f"Règle du jury {obj.region.name} : {obj.min_present} présents, "
             f"dont {obj.min_per_college} par collège ; {obj.get_majority_display().lower()}, "

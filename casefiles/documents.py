@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from .models import AgendaItem, CaseFile, Certificate, DomainAcquisition, DomainStatus, JurySession
@@ -32,7 +33,8 @@ def render_statement_of_acquisitions(case_file: CaseFile) -> bytes:
 
 def verification_url(number: str) -> str:
     """The public verification page of a certificate number (what its QR code points to)."""
-    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/verifier/{number}/"
+    path = reverse("certificate_verify_number", kwargs={"number": number})
+    return settings.PUBLIC_BASE_URL.rstrip("/") + path
 
 
 def render_certificate(certificate: Certificate) -> bytes:
@@ -57,7 +59,7 @@ def render_minutes(session: JurySession) -> bytes:
     """The session's procès-verbal: members and attendance, each file with its decision, votes and reason."""
     from weasyprint import HTML
 
-    from .services.sessions import rule_for
+    from .selectors import rule_for
 
     agenda = (
         AgendaItem.objects.filter(session=session)

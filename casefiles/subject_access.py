@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 
 from .events import CandidateEvent, CaseFileEvent, CertificateEvent, JuryEvent
 from .models import (

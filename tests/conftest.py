@@ -11,7 +11,7 @@ from pytest_django.plugin import blocking_manager_key
 import backoffice.urls  # noqa: F401  (Viewflow reverses need the root URLconf imported)
 from accreditation.models import Department, Region
 from accreditation.services import set_user_scope
-from backoffice.accounts.roles import Role
+from backoffice.core.accounts.roles import Role
 from fixtures.reference import load_reference_data
 from tests.factories import AccreditationFactory, OrganisationFactory, SiteFactory, UserFactory
 

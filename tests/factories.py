@@ -16,8 +16,8 @@ from accreditation.models import (
     Organisation,
     Site,
 )
-from backoffice.accounts.models import User
-from backoffice.accounts.roles import Role, group_name
+from backoffice.core.accounts.models import User
+from backoffice.core.accounts.roles import Role, group_name
 from fixtures.demo import make_postcode, make_siren, make_siret
 
 _rng = random.Random(7)

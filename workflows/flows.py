@@ -1,6 +1,6 @@
 """Viewflow finds flows (and creates their permissions) through this module."""
 
-from .accreditation_approval import AccreditationApprovalFlow
-from .candidate_pathway import CandidatePathwayFlow
+from workflows.approval.flow import AccreditationApprovalFlow
+from workflows.pathway.flow import CandidatePathwayFlow
 
 __all__ = ["AccreditationApprovalFlow", "CandidatePathwayFlow"]

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from viewflow.workflow.models import Task
 
 from accreditation.selectors import applications_for
-from backoffice.accounts.roles import Role, has_role
+from backoffice.core.accounts.roles import Role, has_role
 from casefiles.selectors import case_files_for
 
 

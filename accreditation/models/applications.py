@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
-from backoffice.uploads import StoredDocument
+from backoffice.core.uploads import StoredDocument
 
 from .campaigns import AccreditationCampaign, ReviewCriterion
 from .organisations import AccreditationRole, Organisation
@@ -92,6 +93,9 @@ class AccreditationApplication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.legal_name or self.organisation} — {self.campaign}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("campagnes:application", kwargs={"pk": self.pk})
 
 
 class ApplicationSection(models.TextChoices):

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from .reference import Certification
@@ -73,6 +74,9 @@ class AccreditationCampaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("campagnes:detail", kwargs={"pk": self.pk})
 
     def accepts_applications(self, on: object = None) -> bool:
         """Open, and the day is between the opening and the deadline (both included)."""

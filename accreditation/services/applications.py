@@ -11,37 +11,34 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accreditation.scoping import scope_of
-from backoffice.accounts.roles import Role, has_role
-from backoffice.audit.events import record
-from backoffice.uploads import read_checked_upload, store_document
+from backoffice.core.accounts.roles import Role, has_role
+from backoffice.core.accounts.types import Actor
+from backoffice.core.audit.events import record
+from backoffice.core.uploads import read_checked_upload, store_document
 
 from ..events import ApplicationEvent
 from ..models import (
-    MANDATORY_DOCUMENTS,
-    REQUESTABLE_SECTIONS,
-    Accreditation,
     AccreditationApplication,
     AccreditationCampaign,
-    AccreditationStatus,
     ApplicationDocument,
     ApplicationDocumentCategory,
-    ApplicationSection,
     ApplicationStatus,
-    CampaignAudience,
     Organisation,
 )
+from ..rules import frozen_changes, is_frozen, requested_documents
+from ..selectors import submission_problems
 
 ORGANISATION_ROLES = (Role.EVALUATOR_STAFF, Role.TRAINER_STAFF)
 
 
-def ensure_organisation_staff(actor: Any, organisation: Organisation) -> None:
+def ensure_organisation_staff(actor: Actor, organisation: Organisation) -> None:
     """Only the organisation's own staff prepare and submit its application."""
     if not has_role(actor, *ORGANISATION_ROLES) or scope_of(actor).organisation_id != organisation.pk:
         raise PermissionDenied("Seul le personnel de l'organisme prépare son dossier de candidature.")
 
 
 @transaction.atomic
-def start_application(campaign: AccreditationCampaign, *, actor: Any) -> AccreditationApplication:
+def start_application(campaign: AccreditationCampaign, *, actor: Actor) -> AccreditationApplication:
     """The organisation's draft for this campaign (created once; the same draft is resumed afterwards)."""
     organisation_id = scope_of(actor).organisation_id
     organisation = Organisation.objects.filter(pk=organisation_id).first() if organisation_id else None
@@ -72,7 +69,7 @@ def start_application(campaign: AccreditationCampaign, *, actor: Any) -> Accredi
     return application
 
 
-def _lock_draft(application: AccreditationApplication, actor: Any) -> AccreditationApplication:
+def _lock_draft(application: AccreditationApplication, actor: Actor) -> AccreditationApplication:
     locked = (
         AccreditationApplication.objects.select_for_update()
         .select_related("organisation", "campaign")
@@ -86,66 +83,15 @@ def _lock_draft(application: AccreditationApplication, actor: Any) -> Accreditat
 
 
 @transaction.atomic
-def save_draft(application: AccreditationApplication, *, draft: dict[str, Any], actor: Any) -> None:
+def save_draft(application: AccreditationApplication, *, draft: dict[str, Any], actor: Actor) -> None:
     """Keep the wizard's steps as typed, to resume later (the organisation's scratchpad: not audited)."""
     locked = _lock_draft(application, actor)
     locked.draft, locked.updated_at = draft, timezone.now()
     locked.save(update_fields=["draft", "updated_at"])
 
 
-def is_frozen(application: AccreditationApplication, on: dt.date | None = None) -> bool:
-    """A submitted application is frozen once its campaign's deadline has passed: a request for information
-    then reopens only what it names."""
-    day = on or timezone.localdate()
-    return application.status != ApplicationStatus.DRAFT and day > application.campaign.deadline
-
-
-def editable_sections(application: AccreditationApplication) -> list[str]:
-    """The parts of the content the organisation may change now: all of them in a draft or before the
-    deadline, after it only the sections the request names (never the commitment)."""
-    if not is_frozen(application):
-        return list(ApplicationSection.values)
-    asked = application.requested.get("sections", [])
-    return [s for s in REQUESTABLE_SECTIONS if s in asked]
-
-
-def requested_documents(application: AccreditationApplication) -> list[str]:
-    """The document categories the organisation may join now (all before the deadline)."""
-    if not is_frozen(application):
-        return list(ApplicationDocumentCategory.values)
-    return [c for c in ApplicationDocumentCategory.values if c in application.requested.get("documents", [])]
-
-
-def _scope_of(content: dict[str, Any]) -> set[tuple[str, str, str]]:
-    return {
-        (site.get("siret", ""), scope.get("certification", ""), scope.get("role", ""))
-        for site in content.get("sites", [])
-        for scope in site.get("scopes", [])
-    }
-
-
-def frozen_changes(application: AccreditationApplication, content: dict[str, Any]) -> list[str]:
-    """Why `content` may not replace the application's content after the deadline (French messages): the
-    scope asked and the commitment never change, other sections only when the request names them."""
-    before, editable = application.content, set(editable_sections(application))
-    passed = f"La date limite de dépôt est passée ({application.campaign.deadline:%d/%m/%Y})"
-    problems = []
-    if _scope_of(before) != _scope_of(content):
-        problems.append(f"{passed} : les établissements et les habilitations demandées ne changent plus.")
-    for key in sorted(set(before) | set(content)):
-        if key in editable or before.get(key) == content.get(key):
-            continue
-        if key == ApplicationSection.SITES and problems:
-            continue  # already refused as a change of scope
-        label = ApplicationSection(key).label if key in ApplicationSection.values else key
-        problems.append(
-            f"{passed} : la demande de complément ne porte pas sur « {label} », qui ne change plus."
-        )
-    return problems
-
-
 @transaction.atomic
-def save_content(application: AccreditationApplication, *, content: dict[str, Any], actor: Any) -> None:
+def save_content(application: AccreditationApplication, *, content: dict[str, Any], actor: Actor) -> None:
     """Record the validated content of every step (shown on the summary page before submission); after the
     deadline, only the sections a request names may change."""
     locked = _lock_draft(application, actor)
@@ -168,7 +114,7 @@ def save_content(application: AccreditationApplication, *, content: dict[str, An
 
 @transaction.atomic
 def attach_application_document(
-    application: AccreditationApplication, *, upload: Any, category: str, actor: Any
+    application: AccreditationApplication, *, upload: Any, category: str, actor: Actor
 ) -> ApplicationDocument:
     """Join a PDF or image (checked by content, size-limited) to a draft application."""
     locked = _lock_draft(application, actor)
@@ -190,83 +136,8 @@ def attach_application_document(
     return document
 
 
-def submission_problems(application: AccreditationApplication) -> list[str]:
-    """Why the application cannot be submitted yet (French messages), or an empty list."""
-    campaign, content = application.campaign, application.content
-    problems = []
-    if not campaign.accepts_applications():
-        problems.append(f"Les dépôts de cette campagne sont clos depuis le {campaign.deadline:%d/%m/%Y}.")
-    if not content:
-        problems.append("Complétez toutes les étapes du dossier avant de le déposer.")
-        return problems
-    return problems + content_problems(application)
-
-
-def content_problems(application: AccreditationApplication) -> list[str]:
-    """The submission's checks on the content and documents, as they stand at the deadline: run at submission
-    and again on every answer to a request for information."""
-    campaign, content = application.campaign, application.content
-    problems = []
-    qualiopi = content.get("qualiopi", {})
-    if qualiopi.get("expires_on", "") and qualiopi["expires_on"] < campaign.deadline.isoformat():
-        problems.append(
-            f"Le certificat Qualiopi expire avant la date limite de dépôt ({campaign.deadline:%d/%m/%Y})."
-        )
-    if qualiopi.get("issued_on", "") and qualiopi["issued_on"] > campaign.deadline.isoformat():
-        problems.append(
-            f"Le certificat Qualiopi n'était pas encore délivré à la date limite de dépôt "
-            f"({campaign.deadline:%d/%m/%Y})."
-        )
-    present = set(application.documents.values_list("category", flat=True))
-    problems += [
-        f"Pièce obligatoire manquante : {ApplicationDocumentCategory(c).label}."
-        for c in MANDATORY_DOCUMENTS
-        if c not in present
-    ]
-    problems += _already_accredited(application)
-    if campaign.audience == CampaignAudience.RENEWAL:
-        problems += _not_renewals(application)
-    return problems
-
-
-def _not_renewals(application: AccreditationApplication) -> list[str]:
-    """A renewal campaign accepts only the scopes an establishment holds (on the day of submission, or at
-    the deadline for an answer given after it)."""
-    day = min(timezone.localdate(), application.campaign.deadline)
-    return [
-        f"Campagne de renouvellement : le SIRET {site['siret']} n'est pas habilité le {day:%d/%m/%Y} "
-        f"({scope['certification']}, {scope['role_label']})."
-        for site in application.content.get("sites", [])
-        for scope in site.get("scopes", [])
-        if not Accreditation.objects.in_force(day)
-        .filter(site__siret=site["siret"], certification__code=scope["certification"], role=scope["role"])
-        .exists()
-    ]
-
-
-def _already_accredited(application: AccreditationApplication) -> list[str]:
-    """A SIRET asking for a scope it already holds beyond the board's decision date (not a renewal)."""
-    problems = []
-    board_on = application.campaign.board_on
-    for site in application.content.get("sites", []):
-        for scope in site.get("scopes", []):
-            # As Accreditation.overlapping(): any period not withdrawn that reaches the board's date.
-            held = Accreditation.objects.filter(
-                site__siret=site["siret"],
-                certification__code=scope["certification"],
-                role=scope["role"],
-                valid_to__gte=board_on,
-            ).exclude(status=AccreditationStatus.WITHDRAWN)
-            if held.exists():
-                problems.append(
-                    f"Le SIRET {site['siret']} est déjà habilité ({scope['certification']}, "
-                    f"{scope['role_label']}) à la date du conseil ({board_on:%d/%m/%Y})."
-                )
-    return problems
-
-
 @transaction.atomic
-def submit_application(application: AccreditationApplication, *, actor: Any) -> AccreditationApplication:
+def submit_application(application: AccreditationApplication, *, actor: Actor) -> AccreditationApplication:
     """Submit a complete application while the campaign is open; nothing changes if anything is missing."""
     locked = _lock_draft(application, actor)
     if locked.status != ApplicationStatus.DRAFT:  # during a request for information, one answers instead
@@ -279,24 +150,3 @@ def submit_application(application: AccreditationApplication, *, actor: Any) -> 
     locked.save(update_fields=["status", "submitted_at", "check_due_at"])
     record(ApplicationEvent.SUBMITTED, actor=actor, subject=locked, summary="Dossier de candidature déposé.")
     return locked
-
-
-def checklist(application: AccreditationApplication) -> list[tuple[str, bool]]:
-    """The case officer's automatic checks on the content and documents (label, passed)."""
-    content = application.content
-    present = set(application.documents.values_list("category", flat=True))
-    expires = content.get("qualiopi", {}).get("expires_on", "")
-    return [
-        ("Toutes les étapes du dossier sont complétées", bool(content)),
-        *[(f"{ApplicationDocumentCategory(c).label} joint", c in present) for c in MANDATORY_DOCUMENTS],
-        (
-            "Qualiopi valable à la date limite",
-            bool(expires) and expires >= application.campaign.deadline.isoformat(),
-        ),
-        ("Au moins un évaluateur ou formateur déclaré", bool(content.get("people"))),
-        ("Engagement signé", bool(content.get("commitment", {}).get("signatory"))),
-        (
-            "Aucun SIRET déjà habilité au-delà du conseil",
-            bool(content) and not _already_accredited(application),
-        ),
-    ]

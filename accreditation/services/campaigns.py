@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from backoffice.accounts.roles import Role, has_role
-from backoffice.audit.events import record
+from backoffice.core.accounts.roles import Role, has_role
+from backoffice.core.accounts.types import Actor
+from backoffice.core.audit.events import record
 
 from ..events import CampaignEvent
 from ..models import AccreditationCampaign, CampaignStatus, Certification, ReviewCriterion
@@ -28,7 +28,7 @@ TRANSITIONS = {
 }
 
 
-def ensure_campaign_staff(actor: Any) -> None:
+def ensure_campaign_staff(actor: Actor) -> None:
     """Campaigns are national: case officers and supervisors of Certif'Pro run them."""
     if actor is None or not has_role(actor, *STAFF_ROLES):
         raise PermissionDenied("Seul le personnel de Certif'Pro gère les campagnes d'habilitation.")
@@ -57,7 +57,7 @@ def create_campaign(
     fee_per_application: Decimal = Decimal("0"),
     fee_per_site: Decimal = Decimal("0"),
     criteria: Iterable[tuple[str, int]] = (),
-    actor: Any,
+    actor: Actor,
 ) -> AccreditationCampaign:
     """Prepare a campaign as a draft, with its review grid (label, maximum score)."""
     ensure_campaign_staff(actor)
@@ -93,7 +93,7 @@ def create_campaign(
 
 @transaction.atomic
 def add_criterion(
-    campaign: AccreditationCampaign, *, label: str, max_score: int, actor: Any
+    campaign: AccreditationCampaign, *, label: str, max_score: int, actor: Actor
 ) -> ReviewCriterion:
     """Add a line to a draft campaign's review grid."""
     ensure_campaign_staff(actor)
@@ -111,7 +111,7 @@ def add_criterion(
 
 
 @transaction.atomic
-def move_campaign(campaign: AccreditationCampaign, to: str, *, actor: Any) -> AccreditationCampaign:
+def move_campaign(campaign: AccreditationCampaign, to: str, *, actor: Actor) -> AccreditationCampaign:
     """Open, close, start the review, record the decision or archive a campaign, in that order only."""
     ensure_campaign_staff(actor)
     locked = AccreditationCampaign.objects.select_for_update().get(pk=campaign.pk)

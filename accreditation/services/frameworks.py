@@ -8,14 +8,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from backoffice.audit.events import record
+from backoffice.core.accounts.types import Actor, SystemActor
+from backoffice.core.audit.events import record
 
 from ..events import AccreditationEvent
 from ..models import Certification, Criterion, Domain, FrameworkStatus, FrameworkVersion, SubDomain
 
 
 @transaction.atomic
-def create_framework_version(spec: dict[str, Any], *, actor: Any) -> FrameworkVersion:
+def create_framework_version(spec: dict[str, Any], *, actor: SystemActor) -> FrameworkVersion:
     """Create a draft framework version from a nested spec (domains → sub-domains → criteria)."""
     certification = Certification.objects.get(code=spec["certification"])
     version = FrameworkVersion(certification=certification, version=spec["version"], label=spec["label"])
@@ -93,7 +94,7 @@ def structure_errors(version: FrameworkVersion) -> list[str]:
 
 
 @transaction.atomic
-def publish_framework_version(version: FrameworkVersion, *, actor: Any) -> FrameworkVersion:
+def publish_framework_version(version: FrameworkVersion, *, actor: SystemActor) -> FrameworkVersion:
     """Publish a complete draft; the previously published version of the certification is superseded."""
     version = FrameworkVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != FrameworkStatus.DRAFT:
@@ -121,7 +122,7 @@ def publish_framework_version(version: FrameworkVersion, *, actor: Any) -> Frame
 
 @transaction.atomic
 def draft_framework_version_from(
-    source: FrameworkVersion, *, version: str, label: str, actor: Any
+    source: FrameworkVersion, *, version: str, label: str, actor: Actor
 ) -> FrameworkVersion:
     """Copy a version into a new draft that an administrator can edit, then publish."""
     spec = {

@@ -13,8 +13,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from backoffice.accounts.roles import Role, has_role
-from backoffice.audit.events import record
+from backoffice.core.accounts.roles import Role, has_role
+from backoffice.core.accounts.types import Actor
+from backoffice.core.audit.events import record
 
 from ..events import ApplicationEvent
 from ..models import (
@@ -23,7 +24,6 @@ from ..models import (
     AccreditationRole,
     ApplicationDocumentCategory,
     ApplicationNote,
-    ApplicationSection,
     ApplicationStatus,
     Certification,
     Department,
@@ -31,13 +31,14 @@ from ..models import (
     ScopeDecision,
     Site,
 )
+from ..rules import ScopeKey, requested_labels, requested_scopes
+from ..selectors import content_problems
 from ..validators import department_of_postcode
-from .applications import content_problems, ensure_organisation_staff
+from .applications import ensure_organisation_staff
 from .organisations import add_site, grant_accreditation
 
 OFFICER_ROLES = (Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMINISTRATOR)
-ScopeKey = tuple[str, str, str]  # (SIRET, certification code, role)
 
 
 def _lock(application: AccreditationApplication, *statuses: str) -> AccreditationApplication:
@@ -53,7 +54,7 @@ def _lock(application: AccreditationApplication, *statuses: str) -> Accreditatio
     return locked
 
 
-def _ensure(actor: Any, roles: tuple[Role, ...], what: str) -> None:
+def _ensure(actor: Actor, roles: tuple[Role, ...], what: str) -> None:
     if actor is None or not has_role(actor, *roles):
         raise PermissionDenied(f"Vous ne pouvez pas {what}.")
 
@@ -68,7 +69,7 @@ def check_completeness(
     documents: Sequence[str] = (),
     sections: Sequence[str] = (),
     questions: Sequence[str] = (),
-    actor: Any,
+    actor: Actor,
 ) -> AccreditationApplication:
     """Complete → review; incomplete → the organisation is asked, by a date, for what the request names
     (documents, sections of the content, answers to questions); the check's clock is paused meanwhile."""
@@ -145,18 +146,6 @@ def _requested_items(
     return requested, errors
 
 
-def requested_labels(requested: Mapping[str, Any]) -> list[str]:
-    """What a request names, in French, one line per item."""
-    documents = [f"Pièce : {ApplicationDocumentCategory(c).label}" for c in requested.get("documents", [])]
-    if requested.get("documents_in_message"):  # a request made before requests named their items
-        documents = ["Pièces : celles qu'indique le message de la demande"]
-    return [
-        *documents,
-        *(f"À corriger : {ApplicationSection(s).label}" for s in requested.get("sections", [])),
-        *(f"Question : {q}" for q in requested.get("questions", [])),
-    ]
-
-
 def _check_due_at(application: AccreditationApplication) -> dt.datetime:
     """When the completeness check is due (applications submitted before the clock was stored: from their
     submission)."""
@@ -168,7 +157,7 @@ def _check_due_at(application: AccreditationApplication) -> dt.datetime:
 
 @transaction.atomic
 def answer_information_request(
-    application: AccreditationApplication, *, response: str, answers: Sequence[str] = (), actor: Any
+    application: AccreditationApplication, *, response: str, answers: Sequence[str] = (), actor: Actor
 ) -> AccreditationApplication:
     """The organisation answers what the request names (the documents joined, one answer per question); the
     submission's checks run again on the answer, and the check's clock resumes with the time that was left."""
@@ -246,7 +235,7 @@ def record_review(
     *,
     scores: Mapping[int, tuple[int, str]],
     recommendation: str,
-    actor: Any,
+    actor: Actor,
 ) -> AccreditationApplication:
     """Score every criterion of the campaign's grid (within its maximum) and give the officer's opinion."""
     _ensure(actor, OFFICER_ROLES, "instruire un dossier")
@@ -282,15 +271,6 @@ def record_review(
     return locked
 
 
-def requested_scopes(application: AccreditationApplication) -> list[ScopeKey]:
-    """Every SIRET × certification × role the application asks for."""
-    return [
-        (site["siret"], scope["certification"], scope["role"])
-        for site in application.content.get("sites", [])
-        for scope in site.get("scopes", [])
-    ]
-
-
 def _check_scope_choices(
     application: AccreditationApplication, choices: Mapping[ScopeKey, tuple[bool, str]]
 ) -> list[str]:
@@ -312,7 +292,7 @@ def _check_scope_choices(
 
 @transaction.atomic
 def propose_to_board(
-    application: AccreditationApplication, *, choices: Mapping[ScopeKey, tuple[bool, str]], actor: Any
+    application: AccreditationApplication, *, choices: Mapping[ScopeKey, tuple[bool, str]], actor: Actor
 ) -> AccreditationApplication:
     """A supervisor who did not review the application proposes the decision per scope (four eyes)."""
     _ensure(actor, SUPERVISOR_ROLES, "proposer une décision au conseil")
@@ -350,7 +330,7 @@ def propose_to_board(
 
 @transaction.atomic
 def record_board_decision(
-    application: AccreditationApplication, *, choices: Mapping[ScopeKey, tuple[bool, str]], actor: Any
+    application: AccreditationApplication, *, choices: Mapping[ScopeKey, tuple[bool, str]], actor: Actor
 ) -> list[Any]:
     """The board's decision per scope; each accepted scope becomes an accreditation from the board's date for
     the default validity (the establishment is created if new). Returns the accreditations granted."""
@@ -390,7 +370,7 @@ def record_board_decision(
     return granted
 
 
-def _site_for(application: AccreditationApplication, siret: str, actor: Any) -> Site:
+def _site_for(application: AccreditationApplication, siret: str, actor: Actor) -> Site:
     existing = Site.objects.filter(siret=siret).first()
     if existing is not None:
         return existing
@@ -431,7 +411,7 @@ def escalate(application: AccreditationApplication, *, step: str) -> None:
 
 
 @transaction.atomic
-def add_internal_note(application: AccreditationApplication, *, text: str, actor: Any) -> ApplicationNote:
+def add_internal_note(application: AccreditationApplication, *, text: str, actor: Actor) -> ApplicationNote:
     """An internal note on the application, for Certif'Pro staff only."""
     _ensure(actor, OFFICER_ROLES, "annoter un dossier")
     text = (text or "").strip()

@@ -6,13 +6,13 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from backoffice.accounts.roles import Role, has_role
-from backoffice.audit.events import record
+from backoffice.core.accounts.roles import Role, has_role
+from backoffice.core.accounts.types import Actor, SystemActor
+from backoffice.core.audit.events import record
 
 from ..events import AccreditationEvent
 from ..models import (
@@ -25,10 +25,11 @@ from ..models import (
     Organisation,
     Site,
 )
+from ..rules import default_valid_to
 
 
 @transaction.atomic
-def register_organisation(*, siren: str, legal_name: str, nda: str = "", actor: Any) -> Organisation:
+def register_organisation(*, siren: str, legal_name: str, nda: str = "", actor: SystemActor) -> Organisation:
     """Record a new organisation after checking its SIREN."""
     organisation = Organisation(siren=siren, legal_name=legal_name.strip(), nda=nda)
     organisation.full_clean()
@@ -43,7 +44,7 @@ def register_organisation(*, siren: str, legal_name: str, nda: str = "", actor: 
 
 
 @transaction.atomic
-def update_organisation(organisation: Organisation, *, actor: Any, **changes: Any) -> Organisation:
+def update_organisation(organisation: Organisation, *, actor: Actor, **changes: Any) -> Organisation:
     """Change an organisation's identity fields."""
     before = {name: getattr(organisation, name) for name in changes}
     for name, value in changes.items():
@@ -71,7 +72,7 @@ def add_site(
     city: str,
     department: Department,
     departments_covered: Iterable[Department] = (),
-    actor: Any,
+    actor: SystemActor,
 ) -> Site:
     """Add an establishment (SIRET) to an organisation; its region follows its department."""
     site = Site(  # the region follows the department (Site.clean)
@@ -98,7 +99,7 @@ def add_site(
 
 @transaction.atomic
 def update_site(
-    site: Site, *, actor: Any, departments_covered: Iterable[Department] | None = None, **changes: Any
+    site: Site, *, actor: Actor, departments_covered: Iterable[Department] | None = None, **changes: Any
 ) -> Site:
     """Change a site's address or coverage, keeping postcode and department coherent."""
     before = {name: str(getattr(site, name)) for name in changes}
@@ -129,7 +130,7 @@ def grant_accreditation(
     role: AccreditationRole | str,
     valid_from: dt.date,
     valid_to: dt.date | None = None,
-    actor: Any,
+    actor: SystemActor,
 ) -> Accreditation:
     """Accredit a site for a certification and role; periods of the same scope never overlap."""
     # Serialise grants on one site so two concurrent grants cannot both pass the overlap check.
@@ -181,7 +182,7 @@ def _change_status(
     target: AccreditationStatus,
     *,
     reason: str,
-    actor: Any,
+    actor: SystemActor,
     on: dt.date | None = None,
 ) -> Accreditation:
     allowed_from, verb, word = _TRANSITIONS[target]
@@ -215,7 +216,7 @@ def _change_status(
 
 
 def _record_status_change(
-    accreditation: Accreditation, status: str, *, on: dt.date, reason: str, actor: Any
+    accreditation: Accreditation, status: str, *, on: dt.date, reason: str, actor: SystemActor
 ) -> None:
     """Date the change, so that an act is later judged by the status of its own day."""
     AccreditationStatusChange.objects.create(
@@ -227,22 +228,24 @@ def _record_status_change(
     )
 
 
-def suspend_accreditation(accreditation: Accreditation, *, reason: str, actor: Any) -> Accreditation:
+def suspend_accreditation(accreditation: Accreditation, *, reason: str, actor: SystemActor) -> Accreditation:
     """Suspend an active accreditation: the site loses its rights until reinstated."""
     return _change_status(accreditation, AccreditationStatus.SUSPENDED, reason=reason, actor=actor)
 
 
-def reinstate_accreditation(accreditation: Accreditation, *, reason: str, actor: Any) -> Accreditation:
+def reinstate_accreditation(
+    accreditation: Accreditation, *, reason: str, actor: SystemActor
+) -> Accreditation:
     """Lift a suspension."""
     return _change_status(accreditation, AccreditationStatus.ACTIVE, reason=reason, actor=actor)
 
 
-def withdraw_accreditation(accreditation: Accreditation, *, reason: str, actor: Any) -> Accreditation:
+def withdraw_accreditation(accreditation: Accreditation, *, reason: str, actor: SystemActor) -> Accreditation:
     """Withdraw an accreditation for good."""
     return _change_status(accreditation, AccreditationStatus.WITHDRAWN, reason=reason, actor=actor)
 
 
-def expire_accreditations(*, today: dt.date | None = None, actor: Any = None) -> int:
+def expire_accreditations(*, today: dt.date | None = None, actor: SystemActor = None) -> int:
     """Mark as expired the accreditations whose validity has ended; safe to run twice."""
     today = today or timezone.localdate()
     due = Accreditation.objects.filter(
@@ -259,20 +262,6 @@ def expire_accreditations(*, today: dt.date | None = None, actor: Any = None) ->
         )
         count += 1
     return count
-
-
-def default_valid_to(valid_from: dt.date) -> dt.date:
-    """End of a new accreditation's default validity (3 years unless configured), inclusive."""
-    return _years_later(valid_from, settings.ACCREDITATION_DEFAULT_YEARS)
-
-
-def _years_later(day: dt.date, years: int) -> dt.date:
-    if day.year + years > dt.MAXYEAR:
-        raise ValidationError({"valid_from": "Cette date de début est invalide (année trop lointaine)."})
-    try:
-        return day.replace(year=day.year + years) - dt.timedelta(days=1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def _codes(departments: Iterable[Department]) -> str:

@@ -8,34 +8,12 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from backoffice.accounts.roles import Role, roles_of
-from backoffice.audit.events import record
+from backoffice.core.accounts.types import SystemActor
+from backoffice.core.audit.events import record
 
 from ..events import AccreditationEvent
 from ..models import Organisation, Region, UserScope
-
-REGIONAL_ROLES = {Role.CASE_OFFICER, Role.JURY_MEMBER, Role.SUPERVISOR}
-NATIONAL_ROLES = {Role.SUPERVISOR, Role.ADMINISTRATOR}
-ORGANISATION_ROLES = {Role.EVALUATOR_STAFF, Role.TRAINER_STAFF}
-
-
-def scope_errors(
-    user: Any, *, national: bool, regions: list[Region], organisation: Organisation | None
-) -> list[str]:
-    """Why a scope does not fit a person's roles, in French; empty when it fits."""
-    roles = roles_of(user)
-    errors = []
-    if organisation is not None and (national or regions):
-        errors.append("Un périmètre est soit un organisme, soit des régions ou le national, pas les deux.")
-    if national and not roles & NATIONAL_ROLES:
-        errors.append("Seuls les superviseur·es et administrateur·rices ont un périmètre national.")
-    if regions and not roles & REGIONAL_ROLES:
-        errors.append("Seuls les chargé·es d'instruction, membres de jury et superviseur·es ont des régions.")
-    if organisation is not None and not roles & ORGANISATION_ROLES:
-        errors.append(
-            "Seul le personnel d'un organisme évaluateur ou de formation est rattaché à un organisme."
-        )
-    return errors
+from ..rules import scope_errors
 
 
 @transaction.atomic
@@ -45,7 +23,7 @@ def set_user_scope(
     national: bool = False,
     regions: Iterable[Region] = (),
     organisation: Organisation | None = None,
-    actor: Any,
+    actor: SystemActor,
 ) -> UserScope:
     """Set what a person works on, consistent with their roles; replaces their previous scope."""
     region_list = list(regions)

@@ -23,8 +23,8 @@ from viewflow.workflow.status import STATUS
 
 from accreditation.models import Region
 from accreditation.services import set_user_scope
-from backoffice.accounts.models import User
-from backoffice.accounts.roles import Role, group_name
+from backoffice.core.accounts.models import User
+from backoffice.core.accounts.roles import Role, group_name
 from casefiles.models import CaseFile
 from workflows.flows import CandidatePathwayFlow
 from workflows.models import CandidatePathwayTask

@@ -33,17 +33,17 @@ from accreditation.models import (
     Site,
     SubDomain,
 )
-from backoffice.accounts.models import User
-from backoffice.audit.events import record
+from backoffice.core.accounts.models import User
+from backoffice.core.audit.events import record
 from backoffice.imports import services, tasks
 from backoffice.imports.contracts.candidates import REFERRERS, STATUSES
 from backoffice.imports.contracts.results import subdomain_codes as results_columns
 from backoffice.imports.models import ImportJob, ImportStatus
 from casefiles.events import CaseFileEvent
 from casefiles.models import Candidate, CaseFile, DomainAcquisition, DomainStatus
-from workflows.candidate_pathway import CandidatePathwayFlow
 from workflows.models import CandidatePathwayTask
-from workflows.pathway import start_pathway
+from workflows.pathway.commands import start_pathway
+from workflows.pathway.flow import CandidatePathwayFlow
 
 from .imports_world import HEADER, World
 

@@ -33,9 +33,9 @@ from accreditation.models import (
     UserScope,
 )
 from accreditation.services import add_site, grant_accreditation, register_organisation, set_user_scope
-from backoffice.accounts.models import User
-from backoffice.accounts.roles import Role, group_name
-from backoffice.audit.models import AuditEvent
+from backoffice.core.accounts.models import User
+from backoffice.core.accounts.roles import Role, group_name
+from backoffice.core.audit.models import AuditEvent
 from backoffice.imports.contracts.candidates import CandidatesContract
 from backoffice.imports.models import ImportJob, ImportRowError
 from casefiles.models import (

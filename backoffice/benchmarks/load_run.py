@@ -50,7 +50,7 @@ class Failure:
 def child_environment(folder: Path, *, port: int) -> dict[str, str]:
     """The environment of production minus HTTPS: DEBUG off, the database of this process (under pytest,
     the test database), Redis for the broker and the cache, static files served from the apps."""
-    from backoffice.management.commands.bench_imports import database_url
+    from backoffice.benchmarks.management.commands.bench_imports import database_url
 
     return {
         **os.environ,

@@ -15,8 +15,8 @@ from django.conf import settings
 
 from accreditation.models import Certification
 from accreditation.selectors import campaigns_for
-from backoffice.accounts.models import User
-from backoffice.accounts.roles import Role, group_name
+from backoffice.core.accounts.models import User
+from backoffice.core.accounts.roles import Role, group_name
 from casefiles.models import AgendaItem, CaseFileState
 from casefiles.selectors import case_files_for, jury_sessions_for
 

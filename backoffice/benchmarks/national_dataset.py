@@ -39,10 +39,9 @@ from accreditation.models import (
     Site,
     UserScope,
 )
-from backoffice.accounts.models import User
-from backoffice.accounts.roles import Role, group_name
-from backoffice.bulksql import _reserve_ids, insert_rows, refresh_statistics
-from casefiles.identity import identity_key
+from backoffice.core.accounts.models import User
+from backoffice.core.accounts.roles import Role, group_name
+from backoffice.core.bulksql import _reserve_ids, insert_rows, refresh_statistics
 from casefiles.models import (
     AgendaItem,
     Candidate,
@@ -53,8 +52,9 @@ from casefiles.models import (
     JurySession,
     TrainingPlan,
 )
+from casefiles.rules.identity import identity_key
 from fixtures.demo import ORG_PATTERNS, make_postcode, make_siren, make_siret
-from workflows.candidate_pathway import CandidatePathwayFlow
+from workflows.pathway.flow import CandidatePathwayFlow
 
 DAY = 86_400.0
 # Share of the population (INSEE, rounded): where organisations, sites and files are.

@@ -111,7 +111,7 @@ class Worker:
 @contextlib.contextmanager
 def running_worker(*, threads: int, smtp_port: int) -> Iterator[Worker]:
     """One worker process on the benchmark's queues, sending email through the sink; stopped afterwards."""
-    from backoffice.management.commands.bench_imports import database_url
+    from backoffice.benchmarks.management.commands.bench_imports import database_url
 
     env = {
         **os.environ,

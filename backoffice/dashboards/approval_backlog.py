@@ -23,7 +23,7 @@ from .tables import Table
 
 PERMISSION = "workflows.view_accreditationapprovalprocess"
 PREFIX = "instruction-"
-TASKS_URL = "/instruction/tasks/?"
+TASKS_ROUTE = "instruction:task_list"
 KEYS = {dimension: path for dimension, (path, _, _, _) in backlog.DIMENSIONS.items()}
 
 
@@ -155,13 +155,13 @@ def tables(user: Any, filters: Filters) -> list[Table]:
         nodes=steps(),
         key=f"{PREFIX}etapes",
         title=f"{APPROVAL} étape",
-        tasks_url=TASKS_URL,
+        tasks_route=TASKS_ROUTE,
     )
     return [
         step_table,
         *(
             backlog.by_dimension(
-                found[dimension], filters, dimension, prefix=PREFIX, title=TITLES[dimension], tasks_url=None
+                found[dimension], filters, dimension, prefix=PREFIX, title=TITLES[dimension], tasks_route=None
             )
             for dimension in KEYS
         ),

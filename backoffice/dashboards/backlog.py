@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.fields import get_task_ref, import_task_by_ref
 from viewflow.workflow.status import STATUS
@@ -135,6 +136,9 @@ def _sums(cells: list[dict[str, Any]], key: str) -> dict[Any, list[int]]:
     return totals
 
 
+TASKS_ROUTE = "parcours:task_list"  # the pathway's task list, filtered by the links' query
+
+
 def by_step(
     cells: list[dict[str, Any]],
     filters: Filters,
@@ -142,9 +146,10 @@ def by_step(
     nodes: list[Any] | None = None,
     key: str = "etapes",
     title: str = "Tâches ouvertes par étape",
-    tasks_url: str = "/parcours/tasks/?",
+    tasks_route: str = TASKS_ROUTE,
 ) -> Table:
-    """One row per step, in the flow's order, with a link to the step's filtered task list."""
+    """One row per step, in the flow's order, with a link to the step's filtered task list (`tasks_route`)."""
+    tasks_url = reverse(tasks_route) + "?"
     totals = _sums(cells, "flow_task")
     rows: list[list[Any]] = []
     links: list[str | None] = []
@@ -169,11 +174,12 @@ def by_dimension(
     *,
     prefix: str = "",
     title: str | None = None,
-    tasks_url: str | None = "/parcours/tasks/?",
+    tasks_route: str | None = TASKS_ROUTE,
 ) -> Table:
     """One row per region, certification, organisation or person (the 50 most loaded of these two: every
     person is on the workload page), most loaded first; a link to the filtered task list where that list
-    has the filter."""
+    has the filter (route `tasks_route`; None: no links)."""
+    tasks_url = reverse(tasks_route) + "?" if tasks_route is not None else None
     key, model, name_field, label = DIMENSIONS[dimension]
     totals = _sums(cells, key)
     names = dict(

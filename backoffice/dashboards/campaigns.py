@@ -21,7 +21,7 @@ from accreditation.models import (
     Certification,
 )
 from accreditation.selectors import accreditations_for, applications_for
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 
 from .filters import Filters, today
 from .tables import Table

@@ -30,6 +30,7 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.urls import reverse
 from django.utils import timezone
 
 from accreditation.scoping import scope_of
@@ -40,7 +41,7 @@ from .filters import Filters
 from .models import FileFact
 from .tables import Table
 
-URL = "/tableaux-de-bord/resultats/"
+ROUTE = "tableaux-de-bord:outcomes"
 UNKNOWN = "non renseigné"
 AGE_BANDS = (
     ("moins de 25 ans", None, 25),
@@ -190,9 +191,10 @@ def by_region(user: Any, filters: Filters) -> Table:
     )
     rows: list[list[Any]] = []
     links: list[str | None] = []
+    url = reverse(ROUTE)
     for values in counts:
         rows.append([values[name], values["p"], values["c"], percent(values["c"], values["p"])])
-        links.append(f"{URL}?" + filters.query(region=values[region]))
+        links.append(f"{url}?" + filters.query(region=values[region]))
     return Table(
         "regions",
         "Par région",

@@ -15,8 +15,9 @@ from viewflow.workflow import flow
 from viewflow.workflow.status import STATUS
 
 from accreditation.models import AccreditationApplication
-from backoffice.accounts.roles import Role, has_role
-from backoffice.audit.events import record
+from backoffice.core.accounts.roles import Role, has_role
+from backoffice.core.accounts.types import Actor
+from backoffice.core.audit.events import record
 from casefiles.models import CaseFile
 from workflows.models import (
     AccreditationApprovalProcess,
@@ -51,7 +52,7 @@ def assignable_steps() -> list[Any]:
     return [node for node in backlog.steps() if isinstance(node, flow.View)]
 
 
-def held_tasks(owner: Any, *, actor: Any) -> QuerySet[CandidatePathwayTask]:
+def held_tasks(owner: Any, *, actor: Actor) -> QuerySet[CandidatePathwayTask]:
     """The open pathway tasks `owner` holds, among those the actor may see."""
     return CandidatePathwayTask.objects.scoped_for(actor).filter(
         owner=owner, status__in=HELD, flow_task__in=assignable_steps()
@@ -63,7 +64,7 @@ def approval_steps() -> list[Any]:
     return [node for node in approval_backlog.steps() if isinstance(node, flow.View)]
 
 
-def held_approval_tasks(owner: Any, *, actor: Any) -> QuerySet[AccreditationApprovalTask]:
+def held_approval_tasks(owner: Any, *, actor: Actor) -> QuerySet[AccreditationApprovalTask]:
     """The open approval tasks `owner` holds, if the actor may see the applications (they are national)."""
     if not actor.has_perm(approval_backlog.PERMISSION):
         return AccreditationApprovalTask.objects.none()
@@ -81,7 +82,7 @@ def may_take(user: Any, task: CandidatePathwayTask) -> bool:
 
 
 def reassign_tasks(
-    *, from_user: Any, to_user: Any, actor: Any, task_ids: Iterable[int] | None = None
+    *, from_user: Any, to_user: Any, actor: Actor, task_ids: Iterable[int] | None = None
 ) -> Reassignment:
     """Move the open tasks `from_user` holds, within the actor's scope, to `to_user` wherever `to_user` may
     take them; the others stay with `from_user` and are counted. One audit event per task moved."""
@@ -108,7 +109,7 @@ def _lock(process_model: Any, held: QuerySet) -> list[Any]:
     return list(held.select_for_update(of=("self",)).order_by("pk"))
 
 
-def _move_pathway(held: QuerySet, *, from_user: Any, to_user: Any, actor: Any) -> tuple[int, int]:
+def _move_pathway(held: QuerySet, *, from_user: Any, to_user: Any, actor: Actor) -> tuple[int, int]:
     tasks = _lock(CandidatePathwayProcess, held)
     in_scope = set(
         CandidatePathwayTask.objects.scoped_for(to_user)
@@ -131,7 +132,7 @@ def _move_pathway(held: QuerySet, *, from_user: Any, to_user: Any, actor: Any) -
     return len(moving), len(tasks) - len(moving)
 
 
-def _move_approval(held: QuerySet, *, from_user: Any, to_user: Any, actor: Any) -> tuple[int, int]:
+def _move_approval(held: QuerySet, *, from_user: Any, to_user: Any, actor: Actor) -> tuple[int, int]:
     tasks = _lock(AccreditationApprovalProcess, held)
     moving = [task for task in tasks if may_take(to_user, task)]  # national: the step's permission only
     AccreditationApprovalTask.objects.filter(pk__in=[task.pk for task in moving]).update(owner=to_user)
@@ -143,7 +144,7 @@ def _move_approval(held: QuerySet, *, from_user: Any, to_user: Any, actor: Any) 
     return len(moving), len(tasks) - len(moving)
 
 
-def check_may_reassign(actor: Any) -> None:
+def check_may_reassign(actor: Actor) -> None:
     """Refuse, with the reason, anyone but a supervisor or an administrator."""
     if not may_reassign(actor):
         raise PermissionDenied(
@@ -151,7 +152,7 @@ def check_may_reassign(actor: Any) -> None:
         )
 
 
-def _check_request(*, from_user: Any, to_user: Any, actor: Any) -> None:
+def _check_request(*, from_user: Any, to_user: Any, actor: Actor) -> None:
     check_may_reassign(actor)
     if from_user.pk == to_user.pk:
         raise ValidationError("Choisissez une autre personne que celle qui détient les tâches.")
@@ -161,7 +162,7 @@ def _check_request(*, from_user: Any, to_user: Any, actor: Any) -> None:
         )
 
 
-def _record_move(task: Any, subject: Any, *, from_user: Any, to_user: Any, actor: Any) -> None:
+def _record_move(task: Any, subject: Any, *, from_user: Any, to_user: Any, actor: Actor) -> None:
     """The event on the file's (or the application's) timeline."""
     node = task.flow_task
     record(

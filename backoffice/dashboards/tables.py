@@ -11,7 +11,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils.text import slugify
 
-from backoffice.exports import formats
+from backoffice.core.exports import formats
 
 
 @dataclass

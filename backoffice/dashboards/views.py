@@ -13,7 +13,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 from viewflow.urls import Application
 
-from backoffice.accounts.roles import Role, has_role
+from backoffice.core.accounts.roles import Role, has_role
 
 from . import approval_backlog, backlog, campaigns, outcomes, throughput, workload
 from .filters import Filters, read_filters

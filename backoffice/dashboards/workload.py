@@ -13,10 +13,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from viewflow.workflow.status import STATUS
 
+from backoffice.core.accounts.types import Actor, actor_of
 from casefiles.models import JuryMember, JurySessionStatus
 from casefiles.selectors import jury_sessions_for
 from workflows.flows import AccreditationApprovalFlow
@@ -26,7 +28,7 @@ from . import backlog, services
 from .filters import Filters
 from .tables import Table
 
-URL = "/tableaux-de-bord/charge/"
+ROUTE = "tableaux-de-bord:workload"
 TITLE = "Charge de travail"
 INTRO = (
     "Tâches ouvertes du parcours candidat et de l'instruction des habilitations tenues par chaque personne, "
@@ -168,7 +170,7 @@ class ReassignForm(forms.Form):
         error_messages={"required": "Cochez la confirmation pour réassigner les tâches."},
     )
 
-    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         users = get_user_model().objects.order_by("last_name", "first_name", "username")
         holders = CandidatePathwayTask.objects.scoped_for(actor).filter(
@@ -193,29 +195,29 @@ def workload_page(request: HttpRequest) -> HttpResponse:
         response.template_name = "backoffice/dashboards/workload.html"
         if services.may_reassign(request.user):
             assert isinstance(response.context_data, dict)
-            response.context_data["reassign_form"] = ReassignForm(actor=request.user)
+            response.context_data["reassign_form"] = ReassignForm(actor=actor_of(request))
     return response
 
 
 @require_POST
 def reassign_view(request: HttpRequest) -> HttpResponse:
     """Move an absent person's tasks, then back to the page with the outcome (or why nothing changed)."""
-    actor = request.user
+    actor = actor_of(request)
     services.check_may_reassign(actor)
     form = ReassignForm(request.POST, actor=actor)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, f"Rien n'a été réassigné : {error}")
-        return HttpResponseRedirect(URL)
+        return HttpResponseRedirect(reverse(ROUTE))
     giver, taker = form.cleaned_data["from_user"], form.cleaned_data["to_user"]
     try:
         outcome = services.reassign_tasks(from_user=giver, to_user=taker, actor=actor)
     except ValidationError as error:
         messages.error(request, "Rien n'a été réassigné : " + " ".join(error.messages))
-        return HttpResponseRedirect(URL)
+        return HttpResponseRedirect(reverse(ROUTE))
     messages.success(request, _outcome_message(outcome, giver, taker))
-    return HttpResponseRedirect(URL)
+    return HttpResponseRedirect(reverse(ROUTE))
 
 
 def _outcome_message(outcome: services.Reassignment, giver: Any, taker: Any) -> str:

@@ -8,18 +8,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+# The kinds and formats are the ground floor's (the domain lists name them); the job stores their values.
+from backoffice.core.exports.kinds import ExportFormat, ExportKind
 
-class ExportKind(models.TextChoices):
-    CASE_FILES = "case_files", "Dossiers candidats"
-    ASSESSMENT_RESULTS = "assessment_results", "Résultats d'évaluation"
-    CERTIFICATES = "certificates", "Certificats"
-    JURY_DECISIONS = "jury_decisions", "Décisions de jury"
-    ACCREDITATIONS = "accreditations", "Habilitations"
-
-
-class ExportFormat(models.TextChoices):
-    CSV = "csv", "CSV"
-    XLSX = "xlsx", "XLSX (Excel)"
+__all__ = ["ExportFormat", "ExportJob", "ExportKind", "ExportStatus", "export_path"]
 
 
 class ExportStatus(models.TextChoices):

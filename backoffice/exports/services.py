@@ -22,11 +22,12 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
-from backoffice.audit.events import record
-from backoffice.worker import send_on_commit
+from backoffice.core.accounts.types import Actor
+from backoffice.core.audit.events import record
+from backoffice.core.exports import formats
+from backoffice.core.exports.kinds import KINDS, Kind
+from backoffice.core.worker import send_on_commit
 
-from . import formats
-from .kinds import KINDS, Kind
 from .models import ExportFormat, ExportJob, ExportStatus, export_path
 
 logger = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ def _prepared(batch: list[Any], before_batch: Any) -> list[Any]:
     return batch
 
 
-def request_export(*, actor: Any, kind: Kind, fmt: str, filters: QueryDict) -> InlineExport | ExportJob:
+def request_export(*, actor: Actor, kind: Kind, fmt: str, filters: QueryDict) -> InlineExport | ExportJob:
     """The export of a list as `actor` sees it: the file itself when small, else a job sent to the worker once
     the transaction commits."""
     if not kind.may_export(actor):
@@ -128,7 +129,7 @@ def request_export(*, actor: Any, kind: Kind, fmt: str, filters: QueryDict) -> I
     return _create_job(actor, kind, fmt, filters)
 
 
-def _create_job(actor: Any, kind: Kind, fmt: str, filters: QueryDict) -> ExportJob:
+def _create_job(actor: Actor, kind: Kind, fmt: str, filters: QueryDict) -> ExportJob:
     from .tasks import prepare_export_job
 
     with transaction.atomic():

@@ -9,15 +9,17 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 from viewflow.urls import Application
 
-from backoffice.uploads import serve_stored_file
+from backoffice.core.accounts.types import actor_of
+from backoffice.core.exports import formats
+from backoffice.core.exports.kinds import KINDS, by_slug
+from backoffice.core.exports.lists import list_filters
+from backoffice.core.uploads import serve_stored_file
 
-from . import formats, selectors, services
-from .kinds import BY_SLUG, KINDS
-from .lists import list_filters
+from . import selectors, services
 from .models import ExportFormat, ExportJob
 
 SHOWN_JOBS = 100
@@ -59,18 +61,18 @@ def describe_filters(filters: Any) -> str:
 def request_export(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     """Export the list as the user sees it with its filters (the query string): the file at once when small,
     else a job prepared in the background and a redirect to /exports/."""
-    chosen = BY_SLUG.get(kind)
+    chosen = by_slug(kind)
     if chosen is None or fmt not in ExportFormat.values:
         raise Http404("Cet export n'existe pas.")
     try:
         outcome = services.request_export(
-            actor=request.user, kind=chosen, fmt=fmt, filters=list_filters(request.GET)
+            actor=actor_of(request), kind=chosen, fmt=fmt, filters=list_filters(request.GET)
         )
     except PermissionDenied as refused:
         raise Http404("Cet export n'existe pas.") from refused
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return HttpResponseRedirect("/exports/")
+        return HttpResponseRedirect(reverse("exports:index"))
     if isinstance(outcome, ExportJob):
         messages.success(
             request,
@@ -78,7 +80,7 @@ def request_export(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
             "son export est préparé en arrière-plan. Il apparaîtra ci-dessous, prêt à télécharger, "
             "dans quelques instants.",
         )
-        return HttpResponseRedirect("/exports/")
+        return HttpResponseRedirect(reverse("exports:index"))
     response = HttpResponse(outcome.content, content_type=outcome.content_type)
     response["Content-Disposition"] = f'attachment; filename="{outcome.filename}"'
     response["X-Content-Type-Options"] = "nosniff"

@@ -9,8 +9,8 @@ from collections.abc import Iterable, Mapping
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from casefiles.identity import validate_person_name
-from casefiles.vocabulary import label_key
+from casefiles.rules.identity import validate_person_name
+from casefiles.rules.vocabulary import label_key
 
 
 class CellError(Exception):

@@ -26,12 +26,13 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from accreditation.scoping import scope_of
-from backoffice.accounts.roles import Role, has_role
-from backoffice.audit.events import record
-from backoffice.bulksql import refresh_statistics
-from backoffice.uploads import clean_file_name
-from backoffice.worker import send_on_commit
-from casefiles.acquisition import frameworks_cached
+from backoffice.core.accounts.roles import Role, has_role
+from backoffice.core.accounts.types import Actor
+from backoffice.core.audit.events import record
+from backoffice.core.bulksql import refresh_statistics
+from backoffice.core.uploads import clean_file_name
+from backoffice.core.worker import send_on_commit
+from casefiles.rules.acquisition import frameworks_cached
 
 from .contracts import contract_for
 from .contracts.base import INVALID, NEW, REASON_COLUMN, UNCHANGED, UPDATED, Checker, Row, rows_of
@@ -63,7 +64,7 @@ def contracts_for(user: Any) -> list[Contract]:
     return []
 
 
-def create_import(*, contract: str, upload: Any, actor: Any) -> ImportJob:
+def create_import(*, contract: str, upload: Any, actor: Actor) -> ImportJob:
     """Store the file and queue its dry run; an empty, oversized or wrongly headed file is refused at once."""
     if contract not in contracts_for(actor):
         raise PermissionDenied("Vous ne pouvez pas importer ce type de fichier.")
@@ -134,7 +135,7 @@ def check_import(job_id: int) -> None:
     )
 
 
-def confirm_import(job: ImportJob, *, skip_invalid: bool, actor: Any) -> ImportJob:
+def confirm_import(job: ImportJob, *, skip_invalid: bool, actor: Actor) -> ImportJob:
     """The user's go-ahead after the preview; the apply runs in a worker, all or nothing."""
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
@@ -162,7 +163,7 @@ def confirm_import(job: ImportJob, *, skip_invalid: bool, actor: Any) -> ImportJ
     return locked
 
 
-def cancel_import(job: ImportJob, *, actor: Any) -> ImportJob:
+def cancel_import(job: ImportJob, *, actor: Actor) -> ImportJob:
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
         _ensure_may_act(locked, actor)
@@ -347,7 +348,7 @@ def _end_not_applied(job_id: int, message: str) -> None:
         record(ImportEvent.NOT_APPLIED, actor=None, subject=job, summary=message)
 
 
-def _ensure_may_act(job: ImportJob, actor: Any) -> None:
+def _ensure_may_act(job: ImportJob, actor: Actor) -> None:
     from .selectors import imports_for
 
     if not imports_for(actor).filter(pk=job.pk).exists():

@@ -12,12 +12,13 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 from viewflow.urls import Application
 
-from backoffice.feedback import reported
-from backoffice.uploads import serve_stored_file
+from backoffice.core.accounts.types import actor_of
+from backoffice.core.feedback import reported
+from backoffice.core.uploads import serve_stored_file
 
 from . import selectors, services
 from .contracts import CONTRACTS, contract_for
@@ -48,11 +49,14 @@ def import_list(request: HttpRequest) -> HttpResponse:
 def upload(request: HttpRequest) -> HttpResponse:
     contract = request.POST.get("contract", "")
     try:
-        job = services.create_import(contract=contract, upload=request.FILES.get("file"), actor=request.user)
+        job = services.create_import(
+            contract=contract, upload=request.FILES.get("file"), actor=actor_of(request)
+        )
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-        return redirect(f"/imports/?type={contract}" if contract in Contract.values else "/imports/")
-    return redirect(f"/imports/{job.pk}/")
+        index = reverse("imports:index")
+        return redirect(f"{index}?type={contract}" if contract in Contract.values else index)
+    return redirect("imports:detail", pk=job.pk)
 
 
 @require_GET
@@ -91,16 +95,18 @@ def import_state(request: HttpRequest, pk: int) -> JsonResponse:
 def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     job = selectors.get_import_for(request.user, pk)
     with reported(request, "Import confirmé : il s'applique en arrière-plan."):
-        services.confirm_import(job, skip_invalid=request.POST.get("skip_invalid") == "1", actor=request.user)
-    return redirect(f"/imports/{pk}/")
+        services.confirm_import(
+            job, skip_invalid=request.POST.get("skip_invalid") == "1", actor=actor_of(request)
+        )
+    return redirect("imports:detail", pk=pk)
 
 
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     job = selectors.get_import_for(request.user, pk)
     with reported(request, "Import abandonné : rien n'a été écrit."):
-        services.cancel_import(job, actor=request.user)
-    return redirect(f"/imports/{pk}/")
+        services.cancel_import(job, actor=actor_of(request))
+    return redirect("imports:detail", pk=pk)
 
 
 @require_GET

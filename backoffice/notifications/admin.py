@@ -8,6 +8,8 @@ from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 
+from backoffice.core.accounts.types import actor_of
+
 from . import services
 from .models import Notification, Preference, Status
 
@@ -44,7 +46,9 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Renvoyer les courriels en échec sélectionnés", permissions=["view"])
     def resend_failed(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
-        resent = sum(services.resend(n, actor=request.user) for n in queryset.filter(status=Status.FAILED))
+        resent = sum(
+            services.resend(n, actor=actor_of(request)) for n in queryset.filter(status=Status.FAILED)
+        )
         skipped = queryset.count() - resent
         messages.success(request, f"{resent} courriel(s) renvoyé(s) à la file d'envoi.")
         if skipped:

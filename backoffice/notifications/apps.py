@@ -9,7 +9,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self) -> None:
-        from backoffice.audit.events import subscribe
+        from backoffice.core.audit.events import subscribe
 
         from .rules import on_event
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
@@ -23,9 +24,9 @@ from accreditation.models import (
     AccreditationStatus,
     ApplicationStatus,
 )
-from backoffice.accounts.roles import Role, group_name
-from casefiles.acquisition import still_acquiring
+from backoffice.core.accounts.roles import Role, group_name
 from casefiles.models import CaseFile, JurySession, JurySessionStatus
+from casefiles.rules.acquisition import still_acquiring
 from workflows.flows import CandidatePathwayFlow
 
 from .rules import case_file_link, organisation_staff
@@ -76,7 +77,7 @@ def remind_accreditations(today: dt.date) -> int:
                             "valid_to": f"{accreditation.valid_to:%d/%m/%Y}",
                             "months": months,
                         },
-                        link="/annuaire/habilitations/",
+                        link=reverse("annuaire:habilitations:index"),
                     ),
                     users=organisation_staff(accreditation.site.organisation_id),
                 )
@@ -105,7 +106,7 @@ def remind_qualiopi(today: dt.date) -> int:
                         "qualiopi_expiring",
                         f"Certificat Qualiopi : fin le {expires_on:%d/%m/%Y}",
                         {"expires_on": f"{expires_on:%d/%m/%Y}", "months": months},
-                        link=f"/campagnes/candidatures/{application.pk}/",
+                        link=application.get_absolute_url(),
                     ),
                     users=organisation_staff(organisation_id),
                 )
@@ -168,7 +169,7 @@ def convene_juries(today: dt.date) -> int:
                         "region": session.region.name,
                         "agenda": agenda,
                     },
-                    link=f"/jurys/{session.pk}/",
+                    link=session.get_absolute_url(),
                 ),
                 users=members,
             )
@@ -196,7 +197,7 @@ def remind_answers(today: dt.date) -> int:
                         "answer_by": f"{application.answer_by:%d/%m/%Y}",
                         "message": application.request_message,
                     },
-                    link=f"/campagnes/candidatures/{application.pk}/",
+                    link=application.get_absolute_url(),
                 ),
                 users=organisation_staff(application.organisation_id),
             )

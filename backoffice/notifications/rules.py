@@ -10,10 +10,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 
 from accreditation.events import ApplicationEvent
 from accreditation.models import AccreditationApplication
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 from casefiles.events import CaseFileEvent, CertificateEvent, JuryEvent
 from casefiles.models import CaseFile, JurySession
 
@@ -48,7 +49,7 @@ def _key(event: AuditEvent) -> str:
 
 
 def case_file_link(pk: Any) -> str:
-    return f"/candidats/dossiers/{pk}/detail/"
+    return reverse("candidats:dossiers:detail", kwargs={"pk": pk})
 
 
 # Accreditation applications: the organisation's people follow their application.
@@ -76,7 +77,7 @@ def application_changed(event: AuditEvent) -> None:
         "answer_by": application.answer_by.strftime("%d/%m/%Y") if application.answer_by else "",
     }
     notify(
-        Message(_key(event), template, subject, context, link=f"/campagnes/candidatures/{application.pk}/"),
+        Message(_key(event), template, subject, context, link=application.get_absolute_url()),
         users=organisation_staff(application.organisation_id) if application.organisation_id else (),
     )
 
@@ -130,7 +131,7 @@ def jury_closed(event: AuditEvent) -> None:
             "jury_closed",
             f"Session de jury du {session.held_on:%d/%m/%Y} close",
             {"session": str(session), "region": session.region.name},
-            link=f"/jurys/{session.pk}/",
+            link=session.get_absolute_url(),
         ),
         users=members,
     )

@@ -22,8 +22,9 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from backoffice.audit.events import record
-from backoffice.worker import send_on_commit
+from backoffice.core.accounts.types import Actor
+from backoffice.core.audit.events import record
+from backoffice.core.worker import send_on_commit
 
 from .models import Channel, EmailMode, Notification, Preference, Status
 
@@ -183,7 +184,7 @@ def absolute_url(path: str) -> str:
     return settings.PUBLIC_BASE_URL.rstrip("/") + path
 
 
-def resend(notification: Notification, *, actor: Any) -> bool:
+def resend(notification: Notification, *, actor: Actor) -> bool:
     """An admin sends a failed email again (from zero attempts), after commit."""
     with transaction.atomic():
         locked = Notification.objects.select_for_update().get(pk=notification.pk)

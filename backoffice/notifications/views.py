@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 from viewflow.urls import Application
 
@@ -18,7 +18,6 @@ from . import selectors, services
 from .models import EmailMode
 
 PAGE_SIZE = 50
-LIST_URL = "/notifications/"
 CONFIRMATIONS = {
     EmailMode.IMMEDIATE: "Préférence enregistrée : un courriel dès qu'il se passe quelque chose.",
     EmailMode.DIGEST: "Préférence enregistrée : un récapitulatif par jour par courriel.",
@@ -73,7 +72,8 @@ def save_preferences(request: HttpRequest) -> HttpResponse:
 def back_to_list(request: HttpRequest) -> HttpResponseRedirect:
     """Back to the page of the list the person was on."""
     page = request.POST.get("page", "")
-    return HttpResponseRedirect(f"{LIST_URL}?page={page}" if page.isdigit() and page != "1" else LIST_URL)
+    list_url = reverse("notifications:index")
+    return HttpResponseRedirect(f"{list_url}?page={page}" if page.isdigit() and page != "1" else list_url)
 
 
 class NotificationsApp(Application):

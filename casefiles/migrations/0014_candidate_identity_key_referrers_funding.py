@@ -2,7 +2,7 @@
 # list (the free texts are mapped to codes by 0015_funding_codes_identity_keys_data, which keeps what the code
 # does not say in the funding note added here, then shortened by 0016).
 
-import casefiles.identity
+import casefiles.rules.identity
 from django.db import migrations, models
 
 
@@ -21,12 +21,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='candidate',
             name='first_name',
-            field=models.CharField(max_length=100, validators=[casefiles.identity.validate_person_name], verbose_name='prénom'),
+            field=models.CharField(max_length=100, validators=[casefiles.rules.identity.validate_person_name], verbose_name='prénom'),
         ),
         migrations.AlterField(
             model_name='candidate',
             name='last_name',
-            field=models.CharField(max_length=100, validators=[casefiles.identity.validate_person_name], verbose_name='nom'),
+            field=models.CharField(max_length=100, validators=[casefiles.rules.identity.validate_person_name], verbose_name='nom'),
         ),
         migrations.AddField(
             model_name='casefile',

@@ -11,7 +11,7 @@ from django.db import migrations
 BATCH = 2000
 NOTE_LENGTH = 100
 
-# Frozen copy of casefiles.models.Funding and casefiles.vocabulary (0014/0016), code -> label and aliases.
+# Frozen copy of casefiles.models.Funding and casefiles.rules.vocabulary (0014/0016), code -> label and aliases.
 LABELS = {
     "cpf": "CPF (compte personnel de formation)",
     "pro_a": "Pro-A (reconversion ou promotion par alternance)",
@@ -115,7 +115,7 @@ DETAILS = {  # read as the code, the text kept as the note
 
 
 def label_key(value):
-    """Frozen copy of casefiles.vocabulary.label_key."""
+    """Frozen copy of casefiles.rules.vocabulary.label_key."""
     text = unicodedata.normalize("NFKD", value.strip().lower()).encode("ascii", "ignore").decode()
     return "_".join("".join(char if char.isalnum() else " " for char in text).split())
 
@@ -143,7 +143,7 @@ def funding_and_note(text):
 
 
 def forwards(apps, schema_editor):
-    from casefiles.identity import identity_key  # the live rule: the keys must match what is looked up
+    from casefiles.rules.identity import identity_key  # the live rule: the keys must match what is looked up
 
     Candidate = apps.get_model("casefiles", "Candidate")
     CaseFile = apps.get_model("casefiles", "CaseFile")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from accreditation.models import Certification, Region
@@ -71,6 +72,9 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("certificats:detail", kwargs={"pk": self.pk})
 
     @property
     def holder(self) -> str:

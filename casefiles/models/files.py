@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from accreditation.models import Certification, Domain, FrameworkVersion, Site
-from backoffice.uploads import StoredDocument
-
-from ..identity import identity_key, validate_person_name
+from backoffice.core.uploads import StoredDocument
+from casefiles.rules.identity import identity_key, validate_person_name
 
 
 class CandidateStatus(models.TextChoices):
@@ -52,11 +52,15 @@ class Funding(models.TextChoices):
     OTHER = "other", "Autre"
 
 
-IDENTITY_FIELDS = ("last_name", "first_name", "birth_date")
-
-
 class Candidate(models.Model):
     """A person seeking a certificate. Personal data: minimal, purged after the retention period."""
+
+    # The candidate's fields, listed once (opening form, bulk writers, import contract, rectification):
+    # who the person is (never updated by an import; kept in `identity_key`) …
+    IDENTITY_FIELDS: ClassVar[tuple[str, ...]] = ("last_name", "first_name", "birth_date")
+    # … and what may change about them (contact, situation, project).
+    PROFILE_FIELDS: ClassVar[tuple[str, ...]] = ("sex", "email", "phone", "postcode", "status", "sector")
+    FIELDS: ClassVar[tuple[str, ...]] = IDENTITY_FIELDS + PROFILE_FIELDS
 
     last_name = models.CharField("nom", max_length=100, validators=[validate_person_name])
     first_name = models.CharField("prénom", max_length=100, validators=[validate_person_name])
@@ -74,8 +78,8 @@ class Candidate(models.Model):
     created_at = models.DateTimeField("créé le", default=timezone.now, editable=False)
     # Set by the retention job (casefiles/services/privacy.py): identity and contact are gone for good.
     anonymised_on = models.DateField("anonymisé·e le", null=True, blank=True, editable=False)
-    # Name, first name and birth date as the identity rule compares them (casefiles/identity.py), kept by
-    # `save` and by the bulk writers: one person, one record, found by one exact index lookup.
+    # Name, first name and birth date as the identity rule compares them (casefiles/rules/identity.py),
+    # kept by `save` and by the bulk writers: one person, one record, found by one exact index lookup.
     identity_key = models.CharField("clé d'identité", max_length=250, blank=True, editable=False)
 
     class Meta:
@@ -93,7 +97,7 @@ class Candidate(models.Model):
         if self.last_name and self.first_name and isinstance(self.birth_date, dt.date):
             self.identity_key = identity_key(self.last_name, self.first_name, self.birth_date)
         fields = kwargs.get("update_fields")
-        if fields is not None and set(fields) & set(IDENTITY_FIELDS):
+        if fields is not None and set(fields) & set(self.IDENTITY_FIELDS):
             kwargs["update_fields"] = {*fields, "identity_key"}
         super().save(*args, **kwargs)
 
@@ -197,6 +201,9 @@ class CaseFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.candidate} – {self.certification}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("candidats:dossiers:detail", kwargs={"pk": self.pk})
 
     @property
     def is_open(self) -> bool:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from accreditation.models import Region
@@ -87,6 +88,13 @@ class JurySession(models.Model):
 
     def __str__(self) -> str:
         return f"Jury {self.region} du {self.held_on:%d/%m/%Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("jurys:session", kwargs={"pk": self.pk})
+
+    def minutes_url(self) -> str:
+        """The minutes PDF, as recorded in the audit trail at closing (append-only: its pattern must stay)."""
+        return reverse("jurys:minutes", kwargs={"pk": self.pk})
 
 
 class College(models.TextChoices):

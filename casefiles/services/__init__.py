@@ -8,20 +8,15 @@ from .certificates import (
     next_number,
     reissue_certificate,
     revoke_certificate,
-    verify,
 )
 from .decisions import (
     adjourn_item,
     attach_minutes,
     award_recommended,
     close_session,
-    conflict_of,
     decide,
     declare_interest,
-    jury_outcome,
     open_session,
-    vote_rounds,
-    voters_for,
 )
 from .documents import attach_document, remove_document
 from .jury import answer_jury_return, return_case_file_from_jury
@@ -31,7 +26,6 @@ from .plans import record_training_plan
 from .privacy import (
     anonymise_candidate,
     anonymise_candidates,
-    candidates_due,
     export_personal_data,
     record_consultation,
     rectify_candidate,
@@ -40,7 +34,6 @@ from .sessions import (
     add_to_agenda,
     build_agenda,
     check_agenda_item,
-    files_due,
     plan_session,
     remove_from_agenda,
 )
@@ -59,18 +52,14 @@ __all__ = [
     "attach_process",
     "award_recommended",
     "build_agenda",
-    "candidates_due",
     "check_agenda_item",
     "close_session",
-    "conflict_of",
     "decide",
     "declare_interest",
     "expire_case_file",
     "expire_case_files",
     "export_personal_data",
-    "files_due",
     "issue_certificate",
-    "jury_outcome",
     "mark_exported",
     "next_number",
     "open_case_file",
@@ -88,7 +77,4 @@ __all__ = [
     "revoke_certificate",
     "transfer_case_file",
     "undo_step",
-    "verify",
-    "vote_rounds",
-    "voters_for",
 ]

@@ -1,4 +1,4 @@
-"""Who may act on a case file, and shared checks on steps (state, dates, locking)."""
+"""Who may act on a case file, and shared checks on steps (state, locking)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from accreditation.models import AccreditationRole, Certification, Site
 from accreditation.scoping import scope_of
 from accreditation.selectors import accredited_on
-from backoffice.accounts.roles import Role, has_role
+from backoffice.core.accounts.roles import Role, has_role
+from backoffice.core.accounts.types import Actor
 
 from ..models import CaseFile, CaseFileState
 
@@ -41,7 +41,9 @@ def ensure_evaluator(
 STAFF_ENTERING = (Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
 
 
-def ensure_may_enter(actor: Any, site: Site, certification: Certification, on: dt.date, *, what: str) -> str:
+def ensure_may_enter(
+    actor: Actor, site: Site, certification: Certification, on: dt.date, *, what: str
+) -> str:
     """The organisation's own evaluator staff enter its acts; Certif'Pro staff whose scope covers the site may
     enter them on its behalf. Returns the organisation's name when entered on its behalf, else ""."""
     scope = scope_of(actor)
@@ -58,7 +60,7 @@ def ensure_may_enter(actor: Any, site: Site, certification: Certification, on: d
     return site.organisation.legal_name
 
 
-def entered_by(actor: Any, organisation: str) -> str:
+def entered_by(actor: Actor, organisation: str) -> str:
     """What the trail adds when Certif'Pro staff enter an act for an organisation (imports by staff)."""
     if not organisation:
         return ""
@@ -84,21 +86,3 @@ def lock_in_state(case_file: CaseFile, *states: CaseFileState) -> CaseFile:
             "(quelqu'un l'a peut-être déjà enregistrée)."
         )
     return locked
-
-
-def check_date(day: dt.date, *, not_before: dt.date | None, label: str, previous: str) -> None:
-    """A step's date is not in the future and does not precede the previous step."""
-    if day > timezone.localdate():
-        raise ValidationError(f"La date {label} ({day:%d/%m/%Y}) ne peut pas être dans le futur.")
-    if not_before and day < not_before:
-        raise ValidationError(
-            f"La date {label} ({day:%d/%m/%Y}) ne peut pas précéder {previous} ({not_before:%d/%m/%Y})."
-        )
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    """The same day `years` later (28 February for a 29 February)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)

@@ -9,9 +9,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from backoffice.audit.events import record
+from backoffice.core.accounts.types import Actor
+from backoffice.core.audit.events import record
+from casefiles.rules.acquisition import AssessmentOutcome, check_within_window, evaluate
+from casefiles.rules.dates import add_years, check_date
 
-from ..acquisition import AssessmentOutcome, check_within_window, evaluate
 from ..events import CaseFileEvent
 from ..models import (
     Assessment,
@@ -23,8 +25,6 @@ from ..models import (
     TrainingPlan,
 )
 from .access import (
-    add_years,
-    check_date,
     ensure_evaluator,
     ensure_may_enter,
     entered_by,
@@ -42,7 +42,7 @@ def record_positioning(
     assessed_on: dt.date,
     assessor: Any,
     results: Iterable[tuple[str, bool]],
-    actor: Any,
+    actor: Actor,
 ) -> CaseFile:
     """Record the preliminary assessment of every domain; all acquired → ready for jury, else training."""
     locked = lock_in_state(case_file, CaseFileState.POSITIONING)
@@ -72,7 +72,7 @@ def record_final_evaluation(
     assessed_on: dt.date,
     assessor: Any,
     results: Iterable[tuple[str, bool]],
-    actor: Any,
+    actor: Actor,
 ) -> CaseFile:
     """Record the final assessment of the plan's domains; gaps left → a new training plan."""
     locked = lock_in_state(case_file, CaseFileState.FINAL_EVALUATION)
@@ -108,7 +108,7 @@ def record_final_evaluation(
     return _move_on(locked, assessed_on, actor)
 
 
-def _check_people(case_file: CaseFile, actor: Any, assessor: Any, on: dt.date, *, what: str) -> str:
+def _check_people(case_file: CaseFile, actor: Actor, assessor: Any, on: dt.date, *, what: str) -> str:
     """The one entering may (the organisation's staff, or Certif'Pro staff for it: its name is returned) and
     the assessor is the organisation's evaluator."""
     on_behalf = ensure_may_enter(actor, case_file.evaluation_site, case_file.certification, on, what=what)
@@ -159,7 +159,7 @@ def domain_result(acquired: bool, assessed_on: dt.date) -> tuple[str, dt.date | 
     return (DomainStatus.ACQUIRED, assessed_on) if acquired else (DomainStatus.TO_TRAIN, None)
 
 
-def _move_on(case_file: CaseFile, on: dt.date, actor: Any) -> CaseFile:
+def _move_on(case_file: CaseFile, on: dt.date, actor: Actor) -> CaseFile:
     missing = case_file.domain_grid.exclude(status=DomainStatus.ACQUIRED).exists()
     if missing:
         case_file.state = CaseFileState.TRAINING

@@ -13,12 +13,14 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 
-from backoffice.audit.events import event, record_alike, record_many
-from backoffice.bulksql import index_lookups, insert_alike, insert_rows, update_matching, update_rows
+from backoffice.core.accounts.types import Actor
+from backoffice.core.audit.events import event, record_alike, record_many
+from backoffice.core.bulksql import index_lookups, insert_alike, insert_rows, update_matching, update_rows
+from casefiles.rules.acquisition import AssessmentOutcome
+from casefiles.rules.dates import add_years
+from casefiles.rules.identity import identity_key
 
-from ..acquisition import AssessmentOutcome
 from ..events import CaseFileEvent
-from ..identity import identity_key
 from ..models import (
     Assessment,
     AssessmentKind,
@@ -28,22 +30,11 @@ from ..models import (
     DomainAcquisition,
     DomainStatus,
 )
-from .access import add_years, entered_by, on_behalf_data
+from .access import entered_by, on_behalf_data
 from .assessments import ACQUISITION_YEARS, acquired_codes, assessment_summary, domain_result
 from .identity import lock_identities, people_with_identities
 
 BATCH_SIZE = 1000
-CANDIDATE_FIELDS = (
-    "last_name",
-    "first_name",
-    "birth_date",
-    "sex",
-    "email",
-    "phone",
-    "postcode",
-    "status",
-    "sector",
-)
 FILE_FIELDS = ("referrer", "funding", "funding_note", "opened_on")
 
 
@@ -76,12 +67,13 @@ def open_case_files_in_bulk(
     files: list[FileToOpen],
     *,
     process_ids: Sequence[int],
-    actor: Any,
+    actor: Actor,
     source: dict[str, Any],
     identities_locked: bool = False,
 ) -> list[int]:
     """Create the candidates not yet known, the files (each carried by its process, started by
-    `workflows.bulk.start_pathways`), their domain grids and their "opened" events; returns the files' ids.
+    `workflows.pathway.bulk.start_pathways`), their domain grids and their "opened" events; returns the
+    files' ids.
 
     `identities_locked`: the caller took the new people's identity locks (`lock_identities`) in this
     transaction before looking them up; otherwise they are taken and the people looked up again here.
@@ -96,7 +88,7 @@ def open_case_files_in_bulk(
             if key not in people:
                 people[key] = len(new)
                 new.append(item.candidate_data)
-    columns: dict[str, Any] = {name: [person[name] for person in new] for name in CANDIDATE_FIELDS}
+    columns: dict[str, Any] = {name: [person[name] for person in new] for name in Candidate.FIELDS}
     columns["identity_key"] = [_identity(person) for person in new]
     new_ids = insert_alike(Candidate(), len(new), **columns)
     candidate_ids = [item.candidate_id or new_ids[people[_identity(item.candidate_data)]] for item in files]
@@ -166,17 +158,17 @@ def _name(person: dict[str, Any]) -> str:
     return Candidate.display_name(person["last_name"], person["first_name"])
 
 
-def update_case_files_in_bulk(updates: list[FileUpdate], *, actor: Any, source: dict[str, Any]) -> None:
+def update_case_files_in_bulk(updates: list[FileUpdate], *, actor: Actor, source: dict[str, Any]) -> None:
     """Apply the changed fields of existing files and their candidates; the trail says what changed."""
     candidates = Candidate.objects.in_bulk([u.candidate_id for u in updates])
     files = CaseFile.objects.in_bulk([u.case_file_id for u in updates])
     for update in updates:
         for name, (_old, new) in update.changes.items():
             target = (
-                candidates[update.candidate_id] if name in CANDIDATE_FIELDS else files[update.case_file_id]
+                candidates[update.candidate_id] if name in Candidate.FIELDS else files[update.case_file_id]
             )
             setattr(target, name, new)
-    Candidate.objects.bulk_update(candidates.values(), CANDIDATE_FIELDS, batch_size=BATCH_SIZE)
+    Candidate.objects.bulk_update(candidates.values(), Candidate.FIELDS, batch_size=BATCH_SIZE)
     CaseFile.objects.bulk_update(files.values(), FILE_FIELDS, batch_size=BATCH_SIZE)
     content_type = ContentType.objects.get_for_model(CaseFile)
     record_many(
@@ -227,9 +219,9 @@ def _shown(value: Any) -> Any:
 def changes_text(changes: dict[str, tuple[Any, Any]]) -> str:
     """ "prescripteur : France Travail → Mission locale ; e-mail : (vide) → a@b.fr", fields in model order."""
     parts = []
-    for name in [*CANDIDATE_FIELDS, *FILE_FIELDS]:
+    for name in [*Candidate.FIELDS, *FILE_FIELDS]:
         if name in changes:
-            model = Candidate if name in CANDIDATE_FIELDS else CaseFile
+            model = Candidate if name in Candidate.FIELDS else CaseFile
             model_field = model._meta.get_field(name)
             old, new = (_label(model_field, value) for value in changes[name])
             parts.append(f"{getattr(model_field, 'verbose_name', name)} : {old} → {new}")
@@ -249,7 +241,7 @@ class PositioningToRecord:
     case_file: CaseFile  # locked by the caller, waiting for its positioning
     assessed_on: dt.date
     assessor: Any
-    actor: Any
+    actor: Actor
     outcome: AssessmentOutcome  # `evaluate` of the row's results against the file's framework
     on_behalf_of: str = ""  # the organisation Certif'Pro staff entered it for (`ensure_may_enter`)
 

@@ -1,11 +1,9 @@
-"""Outcomes of a closed jury session, and the certificates: numbering, issuance, duplicates, revocation,
-public verification and the holders' export for the national training-account system."""
+"""Outcomes of a closed jury session, and the certificates: numbering, issuance, duplicates, revocation
+and the holders' export for the national training-account system."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -13,8 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accreditation.scoping import scope_of
-from backoffice.accounts.roles import Role, has_role
-from backoffice.audit.events import record
+from backoffice.core.accounts.roles import Role, has_role
+from backoffice.core.accounts.types import Actor
+from backoffice.core.audit.events import record
+from casefiles.rules.numbering import format_number
 
 from ..events import CertificateEvent, JuryEvent
 from ..models import (
@@ -31,10 +31,6 @@ from ..models import (
 from .access import lock_in_state
 from .jury import return_case_file_from_jury
 
-NUMBER_PATTERN = re.compile(
-    r"^(?P<prefix>[A-Z]{2,10})-(?P<year>\d{4})-(?P<region>[A-Z]{2,5})-(?P<seq>\d{6})$"
-)
-
 
 def next_number(prefix: str, year: int, region_code: str) -> str:
     """The next number of the series, taken under the counter's row lock: no gap, no duplicate. The caller's
@@ -47,11 +43,11 @@ def next_number(prefix: str, year: int, region_code: str) -> str:
     )
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
-    return f"{prefix}-{year}-{region_code}-{counter.last_number:06d}"
+    return format_number(prefix, year, region_code, counter.last_number)
 
 
 @transaction.atomic
-def apply_session_outcomes(session: JurySession, *, actor: Any) -> list[Certificate]:
+def apply_session_outcomes(session: JurySession, *, actor: Actor) -> list[Certificate]:
     """After closing: award → a numbered certificate to issue; return → to the evaluator; refuse → closed.
     Returns the certificates to issue (their PDF job is enqueued by the caller after commit)."""
     locked = JurySession.objects.select_for_update().select_related("region").get(pk=session.pk)
@@ -79,7 +75,7 @@ def apply_session_outcomes(session: JurySession, *, actor: Any) -> list[Certific
     return certificates
 
 
-def _award(item: AgendaItem, session: JurySession, actor: Any) -> Certificate:
+def _award(item: AgendaItem, session: JurySession, actor: Actor) -> Certificate:
     case_file = lock_in_state(item.case_file, CaseFileState.READY_FOR_JURY)
     on = session.held_on
     number = next_number(case_file.certification.number_prefix, on.year, session.region.code)
@@ -106,7 +102,7 @@ def _award(item: AgendaItem, session: JurySession, actor: Any) -> Certificate:
     return certificate
 
 
-def _refuse(item: AgendaItem, session: JurySession, actor: Any) -> None:
+def _refuse(item: AgendaItem, session: JurySession, actor: Actor) -> None:
     case_file = lock_in_state(item.case_file, CaseFileState.READY_FOR_JURY)
     case_file.state, case_file.closed_on = CaseFileState.REFUSED, session.held_on
     case_file.closing_reason = item.reason
@@ -144,7 +140,7 @@ def issue_certificate(pk: int) -> bool:
 
 
 def _ensure_certificate_manager(
-    actor: Any, certificate: Certificate, *, supervisor_only: bool = False
+    actor: Actor, certificate: Certificate, *, supervisor_only: bool = False
 ) -> None:
     roles = (
         (Role.SUPERVISOR, Role.ADMINISTRATOR)
@@ -157,7 +153,7 @@ def _ensure_certificate_manager(
 
 
 @transaction.atomic
-def reissue_certificate(certificate: Certificate, *, actor: Any) -> Certificate:
+def reissue_certificate(certificate: Certificate, *, actor: Actor) -> Certificate:
     """Deliver a duplicate (same number, marked as such) of an issued certificate."""
     from ..documents import render_certificate
 
@@ -182,7 +178,7 @@ def reissue_certificate(certificate: Certificate, *, actor: Any) -> Certificate:
 
 
 @transaction.atomic
-def revoke_certificate(certificate: Certificate, *, reason: str, actor: Any) -> Certificate:
+def revoke_certificate(certificate: Certificate, *, reason: str, actor: Actor) -> Certificate:
     """Withdraw a certificate (fraud, error); the verification page then says so. A supervisor's decision."""
     _ensure_certificate_manager(actor, certificate, supervisor_only=True)
     reason = (reason or "").strip()
@@ -210,19 +206,8 @@ def revoke_certificate(certificate: Certificate, *, reason: str, actor: Any) -> 
     return locked
 
 
-def verify(raw: str) -> tuple[str, Certificate | None]:
-    """('valid' | 'revoked' | 'unknown', certificate) for a number as typed; a malformed number is refused."""
-    number = (raw or "").strip().upper()
-    if not NUMBER_PATTERN.match(number):
-        raise ValidationError("Numéro mal formé : il s'écrit par exemple CLEA-2026-IDF-000123.")
-    certificate = Certificate.objects.select_related("certification").filter(number=number).first()
-    if certificate is None or certificate.status == CertificateStatus.PENDING:
-        return "unknown", None
-    return ("revoked" if certificate.status == CertificateStatus.REVOKED else "valid"), certificate
-
-
 @transaction.atomic
-def mark_exported(certificates: list[Certificate], *, period: tuple[dt.date, dt.date], actor: Any) -> int:
+def mark_exported(certificates: list[Certificate], *, period: tuple[dt.date, dt.date], actor: Actor) -> int:
     """Record that these holders were sent to the national training-account system."""
     now = timezone.now()
     count = Certificate.objects.filter(pk__in=[c.pk for c in certificates], exported_at__isnull=True).update(

@@ -2,123 +2,33 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from backoffice.audit.events import record
-from backoffice.audit.models import AuditEvent
+from backoffice.core.accounts.types import Actor
+from backoffice.core.audit.events import record
+from casefiles.rules.juries import jury_outcome, quorum_problem, round_label, tally
 
 from ..events import JuryEvent
 from ..models import (
     AgendaItem,
-    CaseFile,
     ConflictDeclaration,
     Decision,
     JuryMember,
-    JuryRule,
     JurySession,
     JurySessionStatus,
-    Majority,
     Vote,
 )
-from .sessions import rule_for
-
-SHORT = {Decision.AWARD: "attribution", Decision.RETURN: "renvoi", Decision.REFUSE: "refus"}
-
-
-class JuryOutcome(NamedTuple):
-    """What a round of votes decides: the decision, or None when no choice has the required majority."""
-
-    decision: str | None
-    counts: dict[str, int]
-    casting_vote: bool = False
-
-
-def jury_outcome(votes: Iterable[str], *, president_vote: str | None, rule: JuryRule) -> JuryOutcome:
-    """The one rule of every jury decision: a choice needs the region's majority of the votes cast (members
-    present and not recused; by default more than half); the president's vote breaks an exact tie between two
-    choices only (2/2, not 1/1/1 nor 2/2/1), and only under the absolute majority; otherwise nothing is
-    decided."""
-    counts = dict(Counter(votes).most_common())
-    cast = sum(counts.values())
-    if not cast:
-        return JuryOutcome(None, counts)
-    choice, top = next(iter(counts.items()))
-    if (3 * top >= 2 * cast) if rule.majority == Majority.TWO_THIRDS else (2 * top > cast):
-        return JuryOutcome(choice, counts)
-    two_way_tie = len(counts) == 2 and len(set(counts.values())) == 1
-    casting = rule.president_casting_vote and rule.majority == Majority.ABSOLUTE  # a tie is half the votes
-    if casting and two_way_tie and president_vote in counts:
-        return JuryOutcome(president_vote, counts, casting_vote=True)
-    return JuryOutcome(None, counts)
-
-
-def tally(counts: Mapping[str, int]) -> str:
-    """A round's votes in French, e.g. « attribution 2, renvoi 1, refus 1 »."""
-    order = list(Decision.values)
-    ranked = sorted(counts.items(), key=lambda pair: (-pair[1], order.index(pair[0])))
-    return ", ".join(f"{SHORT[Decision(choice)]} {count}" for choice, count in ranked)
-
-
-def round_label(number: int) -> str:
-    return "1er tour" if number == 1 else f"{number}e tour"
-
-
-class VoteRound(NamedTuple):
-    number: int
-    label: str
-    votes: list[Vote]
-    tally: str
-    decisive: bool
-
-
-def member_of(session: JurySession, user: Any) -> JuryMember:
-    """The user's seat in the session; a non-member is refused."""
-    member = session.members.filter(user_id=user.pk).first() if user is not None else None
-    if member is None:
-        raise PermissionDenied("Vous n'êtes pas membre de cette session de jury.")
-    return member
-
-
-def quorum_problem(session: JurySession, voters: Iterable[JuryMember]) -> str | None:
-    """Why these members cannot decide (too few, or a college missing), or None when the quorum is met."""
-    voters = list(voters)
-    rule = rule_for(session.region)
-    if len(voters) < rule.min_present:
-        return f"Quorum non atteint : {len(voters)} membre(s) pour {rule.min_present} requis."
-    colleges = Counter(member.college for member in voters)
-    for college, label in (("employers", "employeurs"), ("employees", "salariés")):
-        if colleges[college] < rule.min_per_college:
-            return f"Quorum non atteint : le collège {label} n'est pas représenté."
-    return None
-
-
-def conflict_of(member: JuryMember, case_file: CaseFile) -> str | None:
-    """The other role the member played on the file (assessor, trainer, any recorded action), else None."""
-    user_id = member.user_id
-    if case_file.assessments.filter(assessor_id=user_id).exists():
-        return "évaluateur·rice de ce dossier"
-    if case_file.training_plans.filter(trainer_id=user_id).exists():
-        return "formateur·rice de ce dossier"
-    acted = (
-        AuditEvent.objects.for_subject(case_file)
-        .filter(actor_id=user_id)
-        .exclude(verb__startswith="casefile.jury")
-        .exclude(verb="casefile.returned_by_jury")
-    )
-    if acted.exists() or AgendaItem.objects.filter(case_file=case_file, checked_by_id=user_id).exists():
-        return "intervenu·e dans l'instruction de ce dossier"
-    return None
+from ..selectors import conflict_of, member_of, rule_for, voters_for
 
 
 @transaction.atomic
-def open_session(session: JurySession, *, present: Iterable[JuryMember], actor: Any) -> JurySession:
+def open_session(session: JurySession, *, present: Iterable[JuryMember], actor: Actor) -> JurySession:
     """Open a planned session with the members present; the quorum must be met and the agenda not empty."""
     locked = JurySession.objects.select_for_update().get(pk=session.pk)
     member_of(locked, actor)
@@ -132,7 +42,7 @@ def open_session(session: JurySession, *, present: Iterable[JuryMember], actor: 
     members = list(locked.members.all())
     if not present_ids <= {m.pk for m in members}:
         raise ValidationError("Seuls les membres de la session peuvent être présents.")
-    problem = quorum_problem(locked, [m for m in members if m.pk in present_ids])
+    problem = quorum_problem(rule_for(locked.region), [m for m in members if m.pk in present_ids])
     if problem:
         raise ValidationError(problem)
     if not locked.agenda.exists():
@@ -151,7 +61,7 @@ def open_session(session: JurySession, *, present: Iterable[JuryMember], actor: 
 
 
 @transaction.atomic
-def declare_interest(item: AgendaItem, *, recused: bool, actor: Any) -> ConflictDeclaration:
+def declare_interest(item: AgendaItem, *, recused: bool, actor: Actor) -> ConflictDeclaration:
     """Before opening a file a present member declares no conflict of interest, or recuses themselves."""
     session = _open_session_of(item)
     member = _present_member(session, actor)
@@ -166,20 +76,13 @@ def declare_interest(item: AgendaItem, *, recused: bool, actor: Any) -> Conflict
     return declaration
 
 
-def voters_for(item: AgendaItem) -> list[JuryMember]:
-    """Members present who may vote on the file: not recused, with no other role on it."""
-    recused = set(item.declarations.filter(recused=True).values_list("member_id", flat=True))
-    present = item.session.members.filter(present=True).select_related("user")
-    return [m for m in present if m.pk not in recused and conflict_of(m, item.case_file) is None]
-
-
 @transaction.atomic
 def decide(
     item: AgendaItem,
     *,
     votes: Mapping[int, str],
     reason: str,
-    actor: Any,
+    actor: Actor,
     stated_at_table: Iterable[int] = (),
 ) -> AgendaItem:
     """Record one round of votes of the members present and not recused (member id → decision) and, if a
@@ -244,7 +147,7 @@ def _checked_ballot(
     votes: Mapping[int, str],
     stated_at_table: set[int],
 ) -> dict[int, str]:
-    problem = quorum_problem(session, voters)
+    problem = quorum_problem(rule_for(session.region), voters)
     if problem:
         raise ValidationError(problem)
     ballot = {m.pk: votes.get(m.pk) for m in voters}
@@ -262,7 +165,7 @@ def _checked_ballot(
 
 
 @transaction.atomic
-def adjourn_item(item: AgendaItem, *, reason: str, actor: Any) -> AgendaItem:
+def adjourn_item(item: AgendaItem, *, reason: str, actor: Actor) -> AgendaItem:
     """Defer an undecided file to a later session (typically after a round without majority), with the reason:
     nothing is decided, the file stays ready for jury and goes on the region's next agenda."""
     locked = _undecided(item)
@@ -286,27 +189,9 @@ def adjourn_item(item: AgendaItem, *, reason: str, actor: Any) -> AgendaItem:
     return locked
 
 
-def vote_rounds(item: AgendaItem) -> list[VoteRound]:
-    """The rounds of votes on a file, in order; only the last one of a decided file is decisive."""
-    by_round: dict[int, list[Vote]] = {}
-    for vote in item.votes.select_related("member__user").order_by("round", "id"):
-        by_round.setdefault(vote.round, []).append(vote)
-    last = max(by_round, default=0)
-    return [
-        VoteRound(
-            number,
-            round_label(number),
-            votes,
-            tally(Counter(v.choice for v in votes)),
-            bool(item.decision) and number == last,
-        )
-        for number, votes in by_round.items()
-    ]
-
-
 @transaction.atomic
 def award_recommended(
-    session: JurySession, *, actor: Any, members_declared: bool = False
+    session: JurySession, *, actor: Actor, members_declared: bool = False
 ) -> tuple[int, list[str]]:
     """Award, unanimously, every file still to decide that the officer recommended, once the members present
     have stated they have no conflict of interest with any of them; files the panel cannot decide that way
@@ -346,7 +231,7 @@ def award_recommended(
 
 
 @transaction.atomic
-def close_session(session: JurySession, *, actor: Any) -> JurySession:
+def close_session(session: JurySession, *, actor: Actor) -> JurySession:
     """Close an open session once every file on the agenda is decided or adjourned, with the quorum present;
     an adjourned file waits, ready for jury, for a later session."""
     locked = JurySession.objects.select_for_update().get(pk=session.pk)
@@ -358,7 +243,7 @@ def close_session(session: JurySession, *, actor: Any) -> JurySession:
             f"{undecided} dossier(s) de l'ordre du jour attendent encore une décision "
             "(un nouveau tour de vote, ou un ajournement motivé)."
         )
-    problem = quorum_problem(locked, locked.members.filter(present=True))
+    problem = quorum_problem(rule_for(locked.region), locked.members.filter(present=True))
     if problem:
         raise ValidationError(problem)
     locked.status, locked.closed_at = JurySessionStatus.CLOSED, timezone.now()
@@ -413,7 +298,7 @@ def _ensure_open(session: JurySession) -> None:
         raise ValidationError("La session est close : plus aucune décision n'est possible.")
 
 
-def _present_member(session: JurySession, actor: Any) -> JuryMember:
+def _present_member(session: JurySession, actor: Actor) -> JuryMember:
     member = member_of(session, actor)
     if not member.present:
         raise PermissionDenied("Seul·e un·e membre présent·e à la session peut agir.")
@@ -421,7 +306,7 @@ def _present_member(session: JurySession, actor: Any) -> JuryMember:
 
 
 @transaction.atomic
-def attach_minutes(session: JurySession, *, actor: Any) -> JurySession:
+def attach_minutes(session: JurySession, *, actor: Actor) -> JurySession:
     """Render and store the closed session's procès-verbal once, and link it from every file's timeline."""
     from ..documents import render_minutes
 
@@ -442,6 +327,6 @@ def attach_minutes(session: JurySession, *, actor: Any) -> JurySession:
             actor=actor,
             subject=item.case_file,
             summary=f"Procès-verbal du {locked} : {outcome}.",
-            data={"url": f"/jurys/{locked.pk}/proces-verbal.pdf"},
+            data={"url": locked.minutes_url()},
         )
     return locked

@@ -10,8 +10,9 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from backoffice.audit.events import record
-from backoffice.uploads import read_checked_upload, store_document
+from backoffice.core.accounts.types import Actor
+from backoffice.core.audit.events import record
+from backoffice.core.uploads import read_checked_upload, store_document
 
 from ..events import CaseFileEvent
 from ..models import OPEN_STATES, CaseFile, CaseFileDocument, DocumentCategory
@@ -19,7 +20,7 @@ from .access import ensure_evaluator, lock_in_state
 
 
 @transaction.atomic
-def attach_document(case_file: CaseFile, *, upload: Any, category: str, actor: Any) -> CaseFileDocument:
+def attach_document(case_file: CaseFile, *, upload: Any, category: str, actor: Actor) -> CaseFileDocument:
     """Join a PDF or image to an open file; refused when too large, of another type or already joined."""
     locked = lock_in_state(case_file, *OPEN_STATES)
     _ensure_evaluator_staff(actor, locked, what="ajouter une pièce")
@@ -31,7 +32,7 @@ def attach_document(case_file: CaseFile, *, upload: Any, category: str, actor: A
 
 
 @transaction.atomic
-def remove_document(document: CaseFileDocument, *, actor: Any) -> None:
+def remove_document(document: CaseFileDocument, *, actor: Actor) -> None:
     """Withdraw a document joined by mistake while the file is open; the timeline keeps the trace."""
     locked = lock_in_state(document.case_file, *OPEN_STATES)
     _ensure_evaluator_staff(actor, locked, what="retirer une pièce")
@@ -51,7 +52,7 @@ def remove_document(document: CaseFileDocument, *, actor: Any) -> None:
     transaction.on_commit(lambda: storage.delete(name))
 
 
-def _ensure_evaluator_staff(actor: Any, case_file: CaseFile, *, what: str) -> None:
+def _ensure_evaluator_staff(actor: Actor, case_file: CaseFile, *, what: str) -> None:
     if actor is None:
         raise PermissionDenied(f"Impossible d'{what} sans utilisateur identifié.")
     ensure_evaluator(
@@ -65,7 +66,7 @@ def _read_checked(upload: Any, category: str) -> bytes:
     return read_checked_upload(upload, limit=settings.CASEFILE_DOCUMENT_MAX_BYTES)
 
 
-def _record_added(document: CaseFileDocument, actor: Any) -> None:
+def _record_added(document: CaseFileDocument, actor: Actor) -> None:
     record(
         CaseFileEvent.DOCUMENT_ADDED,
         actor=actor,

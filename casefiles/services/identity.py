@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from ..identity import identity_key
+from casefiles.rules.identity import identity_key
+
 from ..models import Candidate
 
 _LOCK_SPACE = 0x1D  # the advisory locks of identities (two-key form: space, key's checksum)

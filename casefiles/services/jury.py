@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -12,17 +11,19 @@ from django.utils import timezone
 
 from accreditation.models import Domain
 from accreditation.scoping import scope_of
-from backoffice.accounts.roles import Role, has_role
-from backoffice.audit.events import record
+from backoffice.core.accounts.roles import Role, has_role
+from backoffice.core.accounts.types import Actor
+from backoffice.core.audit.events import record
+from casefiles.rules.dates import check_date
 
 from ..events import CaseFileEvent
 from ..models import CaseFile, CaseFileState, DomainAcquisition, DomainStatus
-from .access import check_date, ensure_evaluator, lock_in_state
+from .access import ensure_evaluator, lock_in_state
 
 JURY_ROLES = (Role.JURY_MEMBER, Role.SUPERVISOR, Role.ADMINISTRATOR)
 
 
-def _ensure_jury_of_region(actor: Any, case_file: CaseFile) -> None:
+def _ensure_jury_of_region(actor: Actor, case_file: CaseFile) -> None:
     """Only the jury of the file's region (or a national supervisor) decides on it."""
     in_region = scope_of(actor).filter(
         CaseFile.objects.filter(pk=case_file.pk), region="evaluation_site__region_id"
@@ -33,7 +34,7 @@ def _ensure_jury_of_region(actor: Any, case_file: CaseFile) -> None:
 
 @transaction.atomic
 def return_case_file_from_jury(
-    case_file: CaseFile, *, reason: str, actor: Any, on: dt.date | None = None
+    case_file: CaseFile, *, reason: str, actor: Actor, on: dt.date | None = None
 ) -> CaseFile:
     """Send a file ready for jury back to its evaluation organisation for completion; reason required."""
     _ensure_jury_of_region(actor, case_file)
@@ -61,7 +62,7 @@ def answer_jury_return(
     *,
     response: str,
     reopened_domains: Iterable[Domain] = (),
-    actor: Any,
+    actor: Actor,
     on: dt.date | None = None,
 ) -> CaseFile:
     """The evaluator answers the jury: the file goes back to the jury completed, or the domains the jury

@@ -1,20 +1,20 @@
 """Abandon, transfer to another evaluation organisation, and the 5-year expiry (the rule is
-`casefiles.acquisition.lapsing_files`)."""
+`casefiles.rules.acquisition.lapsing_files`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accreditation.models import Site
-from backoffice.accounts.roles import Role, has_role
-from backoffice.audit.events import record
+from backoffice.core.accounts.roles import Role, has_role
+from backoffice.core.accounts.types import SystemActor
+from backoffice.core.audit.events import record
+from casefiles.rules.acquisition import lapsing_files
 
-from ..acquisition import lapsing_files
 from ..events import CaseFileEvent
 from ..models import (
     OPEN_STATES,
@@ -31,7 +31,7 @@ from .access import ensure_evaluator, lock_in_state
 MANAGING_ROLES = (Role.EVALUATOR_STAFF, Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
 
 
-def _ensure_manager(actor: Any, case_file: CaseFile, *, what: str) -> None:
+def _ensure_manager(actor: SystemActor, case_file: CaseFile, *, what: str) -> None:
     """The file's evaluation organisation or a Certif'Pro officer of its region manages it."""
     if actor is None:
         return
@@ -40,7 +40,9 @@ def _ensure_manager(actor: Any, case_file: CaseFile, *, what: str) -> None:
 
 
 @transaction.atomic
-def abandon_case_file(case_file: CaseFile, *, reason: str, actor: Any, on: dt.date | None = None) -> CaseFile:
+def abandon_case_file(
+    case_file: CaseFile, *, reason: str, actor: SystemActor, on: dt.date | None = None
+) -> CaseFile:
     """Close an open file at the candidate's request or for lack of news; the reason is required."""
     _ensure_manager(actor, case_file, what="abandonner")
     reason = (reason or "").strip()
@@ -56,7 +58,7 @@ def abandon_case_file(case_file: CaseFile, *, reason: str, actor: Any, on: dt.da
 
 
 @transaction.atomic
-def transfer_case_file(case_file: CaseFile, *, to_site: Site, reason: str, actor: Any) -> CaseFile:
+def transfer_case_file(case_file: CaseFile, *, to_site: Site, reason: str, actor: SystemActor) -> CaseFile:
     """Move a file to another accredited evaluation organisation; the previous one loses access."""
     _ensure_manager(actor, case_file, what="transférer")
     locked = lock_in_state(case_file, *OPEN_STATES)

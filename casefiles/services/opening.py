@@ -10,12 +10,14 @@ from django.db import IntegrityError, transaction
 
 from accreditation.models import Certification, Site
 from accreditation.selectors import published_framework
-from backoffice.audit.events import record
+from backoffice.core.accounts.types import SystemActor
+from backoffice.core.audit.events import record
+from casefiles.rules.dates import check_date
+from casefiles.rules.identity import identity_key
 
 from ..events import CaseFileEvent
-from ..identity import identity_key
 from ..models import OPEN_STATES, Candidate, CaseFile, DomainAcquisition
-from .access import check_date, ensure_evaluator
+from .access import ensure_evaluator
 from .identity import lock_identity, person_with_identity
 
 
@@ -31,7 +33,7 @@ def open_case_file(
     funding: str = "",
     funding_note: str = "",
     reference: str = "",
-    actor: Any,
+    actor: SystemActor,
 ) -> CaseFile:
     """Open a file for a new or known candidate; at most one open file per certification."""
     ensure_evaluator(actor, site, certification, opened_on, what="ouvrir un dossier")

@@ -13,8 +13,9 @@ from django.utils import timezone
 from accreditation.models import AccreditationRole, Domain, Site
 from accreditation.scoping import scope_of
 from accreditation.selectors import accredited_throughout
-from backoffice.accounts.roles import Role, has_role
-from backoffice.audit.events import record
+from backoffice.core.accounts.roles import Role, has_role
+from backoffice.core.accounts.types import Actor
+from backoffice.core.audit.events import record
 
 from ..events import CaseFileEvent
 from ..models import CaseFile, CaseFileState, DomainStatus, TrainingPlan
@@ -34,7 +35,7 @@ def record_training_plan(
     hours: int,
     starts_on: dt.date,
     ends_on: dt.date,
-    actor: Any,
+    actor: Actor,
 ) -> TrainingPlan:
     """Record the plan on missing domains only, with a trainer of the training organisation."""
     locked = lock_in_state(case_file, CaseFileState.TRAINING)

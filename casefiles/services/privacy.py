@@ -10,43 +10,34 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count
 from django.utils import timezone
 
-from backoffice.accounts.roles import has_role
-from backoffice.audit.events import record
-from backoffice.audit.models import AuditEvent
+from backoffice.core.accounts.roles import has_role
+from backoffice.core.accounts.types import Actor, SystemActor
+from backoffice.core.audit.events import record
+from backoffice.core.audit.models import AuditEvent
+from casefiles.rules.privacy import coarse_birth_date, coarse_postcode, retention_years, years_before
 
 from ..events import CandidateEvent, CaseFileEvent
-from ..models import OPEN_STATES, AgendaItem, Candidate, CaseFile, CaseFileDocument
+from ..models import AgendaItem, Candidate, CaseFile, CaseFileDocument
 from ..personal_data import AtExpiry, fields_at_expiry
-from ..selectors import EXPORTING_ROLES, RECTIFYING_ROLES, candidates_for, files_outside_scope
+from ..selectors import EXPORTING_ROLES, RECTIFYING_ROLES, candidates_due, candidates_for, files_outside_scope
 from ..subject_access import subject_access_data
 from .identity import ensure_not_a_twin
 
 logger = logging.getLogger(__name__)
-RECTIFIABLE = (
-    "last_name",
-    "first_name",
-    "birth_date",
-    "sex",
-    "email",
-    "phone",
-    "postcode",
-    "status",
-    "sector",
-)
+RECTIFIABLE = Candidate.FIELDS  # a rectification may correct every field the person gave
 ANONYMOUS_LAST_NAME = "Anonymisé·e"
 
 
 # Rectification (GDPR art. 16).
 
 
-def _ensure_in_scope(actor: Any, candidate: Candidate, roles: tuple[Any, ...], *, what: str) -> None:
+def _ensure_in_scope(actor: SystemActor, candidate: Candidate, roles: tuple[Any, ...], *, what: str) -> None:
     if actor is None:
         return
     if not has_role(actor, *roles) or not candidates_for(actor).filter(pk=candidate.pk).exists():
@@ -54,7 +45,7 @@ def _ensure_in_scope(actor: Any, candidate: Candidate, roles: tuple[Any, ...], *
 
 
 @transaction.atomic
-def rectify_candidate(candidate: Candidate, *, changes: dict[str, Any], actor: Any) -> Candidate:
+def rectify_candidate(candidate: Candidate, *, changes: dict[str, Any], actor: SystemActor) -> Candidate:
     """Correct a candidate's identity or contact; the trail names the fields changed, never the values."""
     _ensure_in_scope(actor, candidate, RECTIFYING_ROLES, what="rectifier les données")
     locked = Candidate.objects.select_for_update().get(pk=candidate.pk)
@@ -90,7 +81,7 @@ def rectify_candidate(candidate: Candidate, *, changes: dict[str, Any], actor: A
 
 
 @transaction.atomic
-def export_personal_data(candidate: Candidate, *, actor: Any, file_format: str) -> dict[str, Any]:
+def export_personal_data(candidate: Candidate, *, actor: SystemActor, file_format: str) -> dict[str, Any]:
     """Everything held about the candidate, for a person allowed to see all of it; the export is recorded."""
     _ensure_in_scope(actor, candidate, EXPORTING_ROLES, what="exporter les données personnelles")
     if actor is not None and files_outside_scope(actor, candidate):
@@ -109,7 +100,7 @@ def export_personal_data(candidate: Candidate, *, actor: Any, file_format: str) 
 
 
 def record_consultation(
-    case_file: CaseFile, *, actor: Any, seen: Iterable[AuditEvent] | None = None
+    case_file: CaseFile, *, actor: Actor, seen: Iterable[AuditEvent] | None = None
 ) -> AuditEvent | None:
     """Note that `actor` opened the file, once a day per person and file. `seen`: the file's events
     already read for its page, which spares a query (the page's count stays the same)."""
@@ -132,52 +123,6 @@ def record_consultation(
 
 
 # Retention: anonymisation of candidates whose files are all closed for longer than the period.
-
-
-def retention_years() -> int:
-    years = int(getattr(settings, "CANDIDATE_RETENTION_YEARS", 5))
-    if years < 1:  # 0 would anonymise every closed file at once
-        raise ImproperlyConfigured("CANDIDATE_RETENTION_YEARS doit valoir au moins 1 (an).")
-    return years
-
-
-def years_before(day: dt.date, years: int) -> dt.date:
-    """The same day `years` earlier (28 February for a 29 February in a common year)."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
-
-
-def age_on(day: dt.date, birth_date: dt.date) -> int:
-    """Whole years reached on `day`, as PostgreSQL's `age()` counts them for the outcome facts."""
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
-
-
-def coarse_birth_date(birth_date: dt.date, openings: Iterable[dt.date]) -> dt.date:
-    """The earliest date giving the same age on each day a file was opened: the age at opening, which the
-    outcome statistics count, survives; the day of birth does not (1 January when no file was opened)."""
-    bounds = [years_before(day, age_on(day, birth_date) + 1) + dt.timedelta(days=1) for day in openings]
-    return max(bounds) if bounds else birth_date.replace(month=1, day=1)
-
-
-def coarse_postcode(postcode: str) -> str:
-    """The department only: 93200 → 93000, 97411 → 97400."""
-    digits = 3 if postcode[:2] in ("97", "98") else 2
-    return postcode[:digits].ljust(5, "0") if len(postcode) == 5 else ""
-
-
-def candidates_due(*, today: dt.date | None = None, years: int | None = None) -> QuerySet[Candidate]:
-    """Candidates not yet anonymised whose files are all closed, the last one before the cut-off (a file
-    closed without a date keeps the candidate: nobody can tell when the period ends)."""
-    cutoff = years_before(today or timezone.localdate(), retention_years() if years is None else years)
-    unfinished = Q(case_files__state__in=OPEN_STATES) | Q(case_files__closed_on__isnull=True)
-    return (
-        Candidate.objects.filter(anonymised_on__isnull=True)
-        .annotate(last_closed=Max("case_files__closed_on"), unfinished=Count("case_files", filter=unfinished))
-        .filter(unfinished=0, last_closed__lt=cutoff)
-        .order_by("pk")
-    )
 
 
 @dataclass

@@ -11,8 +11,10 @@ from django.db import transaction
 
 from accreditation.models import Region
 from accreditation.scoping import scope_of
-from backoffice.accounts.roles import Role, has_role
-from backoffice.audit.events import record
+from backoffice.core.accounts.roles import Role, has_role
+from backoffice.core.accounts.types import Actor
+from backoffice.core.audit.events import record
+from casefiles.rules.juries import working_days_before
 
 from ..events import JuryEvent
 from ..models import (
@@ -21,29 +23,15 @@ from ..models import (
     CaseFileState,
     College,
     JuryMember,
-    JuryRule,
     JurySession,
     JurySessionStatus,
 )
+from ..selectors import files_due, pending_agenda_items, rule_for
 
 OFFICER_ROLES = (Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
 
 
-def rule_for(region: Region) -> JuryRule:
-    """The region's quorum, majority and cut-off (the defaults when the region has no rule of its own)."""
-    return JuryRule.objects.filter(region=region).first() or JuryRule(region=region)
-
-
-def working_days_before(day: dt.date, count: int) -> dt.date:
-    """`count` working days (Monday to Friday) before `day`."""
-    while count > 0:
-        day -= dt.timedelta(days=1)
-        if day.weekday() < 5:
-            count -= 1
-    return day
-
-
-def ensure_officer_of_region(actor: Any, region_id: int) -> None:
+def ensure_officer_of_region(actor: Actor, region_id: int) -> None:
     """A case officer or supervisor whose scope covers the region."""
     scope = scope_of(actor)
     if not has_role(actor, *OFFICER_ROLES) or not (scope.national or region_id in scope.region_ids):
@@ -64,7 +52,7 @@ def plan_session(
     remote: bool,
     members: Iterable[tuple[Any, str]],
     president: Any,
-    actor: Any,
+    actor: Actor,
 ) -> JurySession:
     """Plan a session with its members (user, college) and president, and put the files due on its agenda."""
     ensure_officer_of_region(actor, region.pk)
@@ -108,20 +96,8 @@ def plan_session(
     return session
 
 
-def files_due(session: JurySession, *, by_cutoff: bool = True) -> Any:
-    """The region's files ready for jury (by the cut-off, unless a late one is being added), not on the agenda
-    of a session still to hold (a file adjourned there is due again)."""
-    pending = _on_pending_agenda()
-    files = CaseFile.objects.filter(
-        state=CaseFileState.READY_FOR_JURY, evaluation_site__region_id=session.region_id
-    )
-    if by_cutoff:
-        files = files.filter(ready_for_jury_on__lte=session.cutoff_on)
-    return files.exclude(pk__in=pending.values("case_file_id")).order_by("ready_for_jury_on", "pk")
-
-
 @transaction.atomic
-def build_agenda(session: JurySession, *, actor: Any) -> int:
+def build_agenda(session: JurySession, *, actor: Actor) -> int:
     """Add every file due by the cut-off to a planned session's agenda; returns how many were added."""
     locked = _lock_planned(session, actor)
     items = [AgendaItem(session=locked, case_file=case_file) for case_file in files_due(locked)]
@@ -130,7 +106,7 @@ def build_agenda(session: JurySession, *, actor: Any) -> int:
 
 
 @transaction.atomic
-def add_to_agenda(session: JurySession, case_file: CaseFile, *, actor: Any) -> AgendaItem:
+def add_to_agenda(session: JurySession, case_file: CaseFile, *, actor: Actor) -> AgendaItem:
     """Put one more file of the region, ready for jury, on a planned session's agenda (even late)."""
     locked = _lock_planned(session, actor)
     file = CaseFile.objects.select_for_update().get(pk=case_file.pk)
@@ -138,7 +114,7 @@ def add_to_agenda(session: JurySession, case_file: CaseFile, *, actor: Any) -> A
         raise ValidationError("Seul un dossier prêt pour le jury peut être inscrit à l'ordre du jour.")
     if file.evaluation_site.region_id != locked.region_id:
         raise ValidationError("Ce dossier relève du jury d'une autre région.")
-    if _on_pending_agenda().filter(case_file=file).exists():
+    if pending_agenda_items().filter(case_file=file).exists():
         raise ValidationError("Ce dossier est déjà inscrit à l'ordre du jour d'une session.")
     item = AgendaItem.objects.create(session=locked, case_file=file)
     record(JuryEvent.AGENDA_CHANGED, actor=actor, subject=locked, summary=f"Dossier ajouté : {file}.")
@@ -146,7 +122,7 @@ def add_to_agenda(session: JurySession, case_file: CaseFile, *, actor: Any) -> A
 
 
 @transaction.atomic
-def remove_from_agenda(item: AgendaItem, *, actor: Any) -> None:
+def remove_from_agenda(item: AgendaItem, *, actor: Actor) -> None:
     """Take a file off a planned session's agenda; it waits for a later session."""
     locked = _lock_planned(item.session, actor)
     label = str(item.case_file)
@@ -155,7 +131,7 @@ def remove_from_agenda(item: AgendaItem, *, actor: Any) -> None:
 
 
 @transaction.atomic
-def check_agenda_item(item: AgendaItem, *, recommended: bool, note: str, actor: Any) -> AgendaItem:
+def check_agenda_item(item: AgendaItem, *, recommended: bool, note: str, actor: Actor) -> AgendaItem:
     """The officer's check of a file before the session: whether the award is recommended, and a note."""
     _lock_planned(item.session, actor)
     if not recommended and not note.strip():
@@ -172,14 +148,7 @@ def check_agenda_item(item: AgendaItem, *, recommended: bool, note: str, actor: 
     return item
 
 
-def _on_pending_agenda() -> Any:
-    """Agenda items still in a session's hands: of a session planned or open, and not adjourned."""
-    return AgendaItem.objects.filter(
-        session__status__in=[JurySessionStatus.PLANNED, JurySessionStatus.OPEN], adjourned_at=None
-    )
-
-
-def _lock_planned(session: JurySession, actor: Any) -> JurySession:
+def _lock_planned(session: JurySession, actor: Actor) -> JurySession:
     ensure_officer_of_region(actor, session.region_id)
     locked = JurySession.objects.select_for_update().get(pk=session.pk)
     if locked.status != JurySessionStatus.PLANNED:

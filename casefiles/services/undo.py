@@ -8,8 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from accreditation.models import SubDomain
-from backoffice.accounts.roles import Role, has_role
-from backoffice.audit.events import record
+from backoffice.core.accounts.roles import Role, has_role
+from backoffice.core.accounts.types import SystemActor
+from backoffice.core.audit.events import record
+from casefiles.rules.dates import add_years
 
 from ..events import CaseFileEvent
 from ..models import (
@@ -21,7 +23,6 @@ from ..models import (
     DomainStatus,
 )
 from ..selectors import case_files_for
-from .access import add_years
 from .assessments import ACQUISITION_YEARS, set_domain_result
 
 STEP_LABELS = {
@@ -32,7 +33,7 @@ STEP_LABELS = {
 
 
 @transaction.atomic
-def undo_step(case_file: CaseFile, step: str, *, actor: Any) -> CaseFile:
+def undo_step(case_file: CaseFile, step: str, *, actor: SystemActor) -> CaseFile:
     """Remove the last record of a step (assessment or plan) so that it can be done again."""
     if actor is None or not has_role(actor, Role.SUPERVISOR, Role.ADMINISTRATOR):
         raise PermissionDenied("Seul·e un·e superviseur·e peut annuler une étape close.")

@@ -13,12 +13,10 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from accreditation.models import ApplicationDocumentCategory, ApplicationStatus
+from accreditation.rules import editable_sections, requested_documents, requested_labels
 from accreditation.services import (
     answer_information_request,
     attach_application_document,
-    editable_sections,
-    requested_documents,
-    requested_labels,
     save_content,
     submit_application,
 )

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accreditation.models import Accreditation, AccreditationRole, AccreditationStatus, Certification
 from accreditation.selectors import accredited_on
 from accreditation.services import grant_accreditation, reinstate_accreditation, suspend_accreditation
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 from tests.factories import AccreditationFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from accreditation.models import (
 from accreditation.selectors import published_framework
 from accreditation.services import draft_framework_version_from, publish_framework_version
 from accreditation.services.frameworks import create_framework_version
-from backoffice.audit.events import timeline
+from backoffice.core.audit.events import timeline
 from fixtures.reference import load_reference_data
 
 pytestmark = pytest.mark.django_db

@@ -24,7 +24,7 @@ from accreditation.services import (
     suspend_accreditation,
     withdraw_accreditation,
 )
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 from tests.factories import AccreditationFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db

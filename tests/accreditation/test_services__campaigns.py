@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from accreditation.models import AccreditationCampaign, CampaignStatus, Certification
 from accreditation.selectors import campaigns_for
 from accreditation.services import add_criterion, create_campaign, move_campaign
-from backoffice.audit.events import timeline
+from backoffice.core.audit.events import timeline
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date.today()

@@ -30,7 +30,7 @@ from accreditation.services import (
     start_application,
     submit_application,
 )
-from backoffice.audit.events import timeline
+from backoffice.core.audit.events import timeline
 from fixtures.demo import make_siret
 from tests.accreditation.test_services__campaigns import draft
 from tests.accreditation.test_services__instruction import content_for, ready_to_submit

@@ -25,8 +25,8 @@ from accreditation.services import (
     submit_application,
 )
 from accreditation.services.scopes import set_user_scope
-from backoffice.accounts.roles import Role
-from backoffice.audit.events import timeline
+from backoffice.core.accounts.roles import Role
+from backoffice.core.audit.events import timeline
 from fixtures.demo import make_siret
 from tests.accreditation.test_services__campaigns import draft
 from tests.factories import UserFactory
@@ -233,7 +233,7 @@ def test_the_accreditation_starts_at_the_boards_date_for_the_candidate_pathway(
 
 def test_a_renewal_campaign_accepts_only_scopes_held_today(officer, evaluator):
     from accreditation.models import AccreditationCampaign
-    from accreditation.services import submission_problems
+    from accreditation.selectors import submission_problems
 
     application = ready_to_submit(officer, evaluator)
     AccreditationCampaign.objects.filter(pk=application.campaign_id).update(audience="renewal")

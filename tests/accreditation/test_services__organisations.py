@@ -32,8 +32,8 @@ from accreditation.services import (
     suspend_accreditation,
     withdraw_accreditation,
 )
-from backoffice.audit.events import record, timeline
-from backoffice.audit.models import AppendOnlyError, AuditEvent
+from backoffice.core.audit.events import record, timeline
+from backoffice.core.audit.models import AppendOnlyError, AuditEvent
 from fixtures.demo import make_siren, make_siret
 from tests.factories import AccreditationFactory, OrganisationFactory, SiteFactory, UserFactory
 

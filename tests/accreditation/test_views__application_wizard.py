@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accreditation.models import AccreditationApplication, ApplicationStatus, CampaignStatus
 from accreditation.services import move_campaign
-from backoffice.audit.events import timeline
+from backoffice.core.audit.events import timeline
 from fixtures.demo import make_siret
 from tests.accreditation.test_services__campaigns import draft
 from tests.factories import AccreditationFactory, SiteFactory
@@ -179,7 +179,7 @@ def test_submission_after_the_deadline_is_refused_and_nothing_changes(staff, cam
 def problems_with_the_site_accredited(staff, campaign, *, valid_from, valid_to) -> list[str]:
     """Fill every step, then accredit the new site's SIRET for CLEA_NUM over the given period."""
     from accreditation.models import Certification
-    from accreditation.services import submission_problems
+    from accreditation.selectors import submission_problems
 
     application = start(staff, campaign)
     siren = application.organisation.siren

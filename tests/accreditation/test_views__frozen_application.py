@@ -10,12 +10,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accreditation.models import AccreditationApplication, AccreditationCampaign, ApplicationStatus
-from backoffice.audit.events import timeline
+from backoffice.core.audit.events import timeline
 from fixtures.demo import make_siret
 from tests.accreditation.test_services__instruction import ready_to_submit
 from tests.accreditation.test_views__application_wizard import step_data
 from tests.workflows.test_flow__approval_http import do
-from workflows.approval import submit_and_start
+from workflows.approval.commands import submit_and_start
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date.today()

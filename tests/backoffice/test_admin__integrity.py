@@ -21,7 +21,7 @@ from accreditation.models import (
     UserScope,
 )
 from accreditation.services import draft_framework_version_from, set_user_scope
-from backoffice.audit.events import timeline
+from backoffice.core.audit.events import timeline
 from tests.factories import SiteFactory
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from accreditation.models import (
     Organisation,
 )
 from accreditation.services.frameworks import create_framework_version
-from backoffice.audit.events import timeline
+from backoffice.core.audit.events import timeline
 from tests.factories import SiteFactory
 
 pytestmark = pytest.mark.django_db

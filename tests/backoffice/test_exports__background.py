@@ -14,7 +14,7 @@ from dramatiq.middleware.time_limit import TimeLimitExceeded
 
 from accreditation.models import Department
 from accreditation.services import set_user_scope
-from backoffice.accounts.roles import Role
+from backoffice.core.accounts.roles import Role
 from backoffice.exports import services
 from backoffice.exports.models import ExportJob, ExportKind, ExportStatus
 from backoffice.exports.tasks import prepare_export_job, purge_expired_exports_due
@@ -90,7 +90,7 @@ class TestRequest:
 
 
 def _kind(kind: ExportKind):
-    from backoffice.exports.kinds import KINDS
+    from backoffice.core.exports.kinds import KINDS
 
     return KINDS[kind]
 

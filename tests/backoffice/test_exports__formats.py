@@ -10,7 +10,7 @@ import zoneinfo
 import pytest
 from openpyxl import load_workbook
 
-from backoffice.exports.formats import neutralise, write_csv, write_xlsx
+from backoffice.core.exports.formats import neutralise, write_csv, write_xlsx
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 DANGEROUS = ['=HYPERLINK("http://x")', "+33 1 02", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]

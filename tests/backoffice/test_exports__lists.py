@@ -209,7 +209,7 @@ def test_officer_exports_the_case_files_of_the_region_as_csv(client_for, officer
 
 
 def test_an_export_is_in_the_audit_trail_with_who_what_and_the_filters(client_for, officer, world):
-    from backoffice.audit.models import AuditEvent
+    from backoffice.core.audit.models import AuditEvent
 
     export(client_for(officer), "dossiers", query="state=ready_for_jury")
 

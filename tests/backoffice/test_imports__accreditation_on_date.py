@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accreditation.models import AccreditationRole, Certification, Department
 from accreditation.services import expire_accreditations, grant_accreditation, suspend_accreditation
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 from backoffice.imports.models import ImportStatus
 from casefiles.models import Assessment, CaseFile
 from tests.backoffice.imports_helpers import candidate_row, checked, csv_bytes, imported

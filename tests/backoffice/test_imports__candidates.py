@@ -10,7 +10,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 from backoffice.imports import services
 from backoffice.imports.models import ImportJob, ImportStatus
 from casefiles.models import Candidate, CaseFile, CaseFileState
@@ -208,7 +208,7 @@ def test_apply_is_all_or_nothing(evaluator, idf_site, monkeypatch):
     job = checked(csv_bytes(rows), actor=evaluator)
     services.confirm_import(job, skip_invalid=False, actor=evaluator)
     monkeypatch.setattr(services, "BATCH_ROWS", 1)
-    from workflows import bulk
+    from workflows.pathway import bulk
 
     calls = []
     real = bulk.start_pathways

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from accreditation.models import Organisation
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 from backoffice.imports.models import ImportStatus
 from casefiles.models import Candidate, CaseFile, CaseFileState
 from tests.backoffice.imports_helpers import CANDIDATE_HEADER, candidate_row, checked, csv_bytes, imported

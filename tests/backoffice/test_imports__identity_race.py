@@ -13,11 +13,11 @@ from django.test.utils import CaptureQueriesContext
 
 from accreditation.models import Certification, Department
 from accreditation.services import set_user_scope
-from backoffice.accounts.roles import Role
+from backoffice.core.accounts.roles import Role
 from backoffice.imports import services
 from backoffice.imports.models import ImportStatus
-from casefiles.identity import identity_key
 from casefiles.models import Candidate, CaseFile
+from casefiles.rules.identity import identity_key
 from casefiles.services import open_case_file
 from fixtures.reference import load_reference_data
 from tests.backoffice.imports_helpers import candidate_row, checked, csv_bytes

@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accreditation.scoping import scope_of
-from backoffice.accounts.models import User
-from backoffice.accounts.roles import Role, roles_of
-from backoffice.audit.models import AuditEvent
+from backoffice.core.accounts.models import User
+from backoffice.core.accounts.roles import Role, roles_of
+from backoffice.core.audit.models import AuditEvent
 from backoffice.imports import services
 from backoffice.imports.models import ImportStatus
 from tests.backoffice.imports_helpers import checked, csv_bytes, imported, xlsx_bytes

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from accreditation.models import Organisation, Site
 from accreditation.validators import luhn_check_digit
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 from backoffice.imports import services
 from backoffice.imports.models import ImportStatus
 from fixtures.demo import make_siret

@@ -9,7 +9,7 @@ from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
 from accreditation.models import SubDomain
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 from backoffice.imports.contracts.results import subdomain_codes
 from backoffice.imports.models import ImportStatus
 from casefiles.models import Assessment, CaseFile, CaseFileState

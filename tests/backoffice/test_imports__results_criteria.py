@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from accreditation.models import Criterion, Domain
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 from backoffice.imports.contracts.results import criterion_codes, subdomain_codes
 from backoffice.imports.models import ImportStatus
 from casefiles.models import Assessment, AssessmentKind, CaseFile, CaseFileState, DomainStatus

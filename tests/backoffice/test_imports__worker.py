@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from accreditation.models import Department
 from accreditation.services import set_user_scope
-from backoffice.accounts.roles import Role
-from backoffice.audit.models import AuditEvent
+from backoffice.core.accounts.roles import Role
+from backoffice.core.audit.models import AuditEvent
 from backoffice.imports import services, tasks
 from backoffice.imports.models import ImportJob, ImportStatus
 from casefiles.models import CaseFile

@@ -147,7 +147,7 @@ def test_a_person_chooses_a_daily_digest_and_is_told_so(client_for, evaluator):
         "Préférence enregistrée : un récapitulatif par jour par courriel."
     ]
     assert 'value="digest" id="id_email_mode_1" required checked' in client.get(PAGE).content.decode()
-    from backoffice.audit.models import AuditEvent
+    from backoffice.core.audit.models import AuditEvent
 
     changed = AuditEvent.objects.get(verb="notification.preference_changed")
     assert changed.actor == evaluator and changed.summary == "Courriels : Un récapitulatif par jour."
@@ -157,7 +157,7 @@ def test_an_unknown_email_mode_is_refused(client_for, evaluator):
     response = client_for(evaluator).post("/notifications/preferences/", {"email_mode": "jamais"})
     assert response.status_code == 302
     assert not Preference.objects.filter(user=evaluator).exists()
-    from backoffice.audit.models import AuditEvent
+    from backoffice.core.audit.models import AuditEvent
 
     assert not AuditEvent.objects.filter(verb="notification.preference_changed").exists()
 

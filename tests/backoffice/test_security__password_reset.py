@@ -8,7 +8,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 
 NEW_PASSWORD = "cheval-agrafe-Batterie-correcte"
 

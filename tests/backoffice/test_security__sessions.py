@@ -9,7 +9,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from backoffice.security.sessions import LAST_ACTIVITY
+from backoffice.core.security.sessions import LAST_ACTIVITY
 
 PASSWORD = "motdepasse-de-test-42"
 

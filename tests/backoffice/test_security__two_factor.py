@@ -11,8 +11,8 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from backoffice.audit.models import AuditEvent
-from backoffice.security.services import enrol_totp_device
+from backoffice.core.audit.models import AuditEvent
+from backoffice.core.security.services import enrol_totp_device
 
 PASSWORD = "motdepasse-de-test-42"
 

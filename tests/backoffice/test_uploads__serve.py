@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.http import Http404
 
-from backoffice.uploads import serve_stored_file
+from backoffice.core.uploads import serve_stored_file
 
 PDF = b"%PDF-1.4\n% attestation\n%%EOF\n"
 

@@ -15,7 +15,7 @@ from accreditation.models import Certification
 from casefiles.models import Certificate, CertificateStatus, Decision
 from casefiles.services import decide, declare_interest, issue_certificate, open_session, revoke_certificate
 from tests.casefiles.conftest import TODAY
-from workflows.juries import close_jury_session
+from workflows.pathway.commands import close_jury_session
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from accreditation.services import set_user_scope
-from backoffice.accounts.roles import Role
+from backoffice.core.accounts.roles import Role
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +113,7 @@ def test_health_answers_without_login(client):
 def test_every_role_has_a_group_with_permissions(role):
     from django.contrib.auth.models import Group
 
-    from backoffice.accounts.roles import group_name
+    from backoffice.core.accounts.roles import group_name
 
     assert Group.objects.get(name=group_name(role)).permissions.exists()
 

@@ -7,7 +7,7 @@ from html import unescape
 import pytest
 
 from accreditation.services import set_user_scope
-from backoffice.accounts.roles import Role
+from backoffice.core.accounts.roles import Role
 from casefiles.models import CaseFileState, Certificate, Decision, JurySession, JurySessionStatus
 from tests.casefiles.conftest import TODAY, ready_file
 from tests.factories import UserFactory

@@ -11,7 +11,7 @@ from dramatiq.brokers.stub import StubBroker
 
 from accreditation.models import Accreditation, AccreditationStatus, Department
 from accreditation.tasks import expire_accreditations_due
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 from fixtures.reference import load_reference_data
 from tests.factories import AccreditationFactory, SiteFactory
 

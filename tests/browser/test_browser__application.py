@@ -17,7 +17,7 @@ from accreditation.models import (
 )
 from accreditation.services import move_campaign
 from accreditation.services.scopes import set_user_scope
-from backoffice.accounts.roles import Role
+from backoffice.core.accounts.roles import Role
 from fixtures.demo import make_siret
 from fixtures.reference import load_reference_data
 from tests.accreditation.test_services__campaigns import draft

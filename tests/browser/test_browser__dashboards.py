@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accreditation.models import Certification, Department
 from accreditation.services import set_user_scope
-from backoffice.accounts.roles import Role
+from backoffice.core.accounts.roles import Role
 from casefiles.services import open_case_file
 from fixtures.reference import load_reference_data
 from tests.browser.test_browser__login import sign_in

@@ -7,7 +7,7 @@ from playwright.sync_api import Browser, Page
 
 from accreditation.models import Department
 from accreditation.services import set_user_scope
-from backoffice.accounts.roles import Role
+from backoffice.core.accounts.roles import Role
 from fixtures.reference import load_reference_data
 from tests.factories import AccreditationFactory, SiteFactory, UserFactory
 

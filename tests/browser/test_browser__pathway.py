@@ -9,7 +9,7 @@ from playwright.sync_api import Page
 
 from accreditation.models import AccreditationRole, Certification, Department, Region, SubDomain
 from accreditation.services import set_user_scope
-from backoffice.accounts.roles import Role
+from backoffice.core.accounts.roles import Role
 from casefiles.models import CaseFile, CaseFileState
 from fixtures.reference import load_reference_data
 from tests.browser.test_browser__login import sign_in

@@ -6,7 +6,7 @@ import pytest
 
 from accreditation.models import AccreditationRole, Certification, Department, FrameworkVersion, SubDomain
 from accreditation.services import set_user_scope
-from backoffice.accounts.roles import Role
+from backoffice.core.accounts.roles import Role
 from casefiles.models import CaseFile, CaseFileState
 from casefiles.services import open_case_file, plan_session, record_positioning
 from tests.factories import AccreditationFactory, SiteFactory, UserFactory
@@ -103,7 +103,7 @@ def ready_file(
     site, certification, framework, evaluator, assessor, *, last_name: str, days_ago: int = 30
 ) -> CaseFile:
     """A file opened and positioned with every domain acquired, ready for jury `days_ago` days ago."""
-    from workflows.pathway import complete_step, start_pathway
+    from workflows.pathway.commands import complete_step, start_pathway
 
     case_file = open_case_file(
         site=site,

@@ -10,9 +10,9 @@ from html import unescape
 import pytest
 
 from accreditation.models import FrameworkVersion, SubDomain
-from backoffice.audit.models import AuditEvent
-from casefiles.acquisition import subdomain_acquired
+from backoffice.core.audit.models import AuditEvent
 from casefiles.models import CaseFile, CaseFileState, DomainStatus
+from casefiles.rules.acquisition import subdomain_acquired
 from casefiles.selectors import domain_grid
 from casefiles.services import record_positioning
 from tests.casefiles.conftest import TODAY, plan_today, results_for
@@ -130,7 +130,7 @@ def test_the_grid_shows_which_sub_domains_the_criteria_decided_and_which_the_ass
 def test_the_file_page_and_the_jury_show_the_source_of_each_sub_domain(
     client_for, case_file, framework, evaluator, assessor, officer, idf, jury_member, employee_member
 ):
-    from workflows.pathway import complete_step, start_pathway
+    from workflows.pathway.commands import complete_step, start_pathway
 
     start_pathway(case_file)
     case_file.refresh_from_db()

@@ -9,9 +9,9 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-import casefiles.vocabulary
-from casefiles.identity import identity_key
+import casefiles.rules.vocabulary
 from casefiles.models import Candidate, CaseFile
+from casefiles.rules.identity import identity_key
 
 pytestmark = pytest.mark.django_db
 
@@ -76,8 +76,8 @@ def test_the_migration_reads_fundings_with_its_own_frozen_alias_table(case_file,
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     ids = _files_with_fundings(case_file)
     # Today's vocabulary changes (here: it recognises nothing): what the migration does must not.
-    monkeypatch.setattr(casefiles.vocabulary, "FUNDINGS", {})
-    monkeypatch.setattr(casefiles.vocabulary, "funding_from", lambda text: None)
+    monkeypatch.setattr(casefiles.rules.vocabulary, "FUNDINGS", {})
+    monkeypatch.setattr(casefiles.rules.vocabulary, "funding_from", lambda text: None)
 
     _migrate(leaves)
 

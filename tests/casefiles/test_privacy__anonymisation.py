@@ -15,7 +15,7 @@ from django.forms.models import model_to_dict
 from django.http import QueryDict
 
 from accreditation.models import Certification, FrameworkVersion
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 from backoffice.dashboards.facts import refresh_facts
 from backoffice.dashboards.filters import read_filters
 from backoffice.dashboards.models import FileFact
@@ -35,8 +35,8 @@ from casefiles.models import (
     TrainingPlan,
 )
 from casefiles.personal_data import AtExpiry, fields_at_expiry
+from casefiles.rules.privacy import coarse_birth_date, coarse_postcode
 from casefiles.services import anonymise_candidates
-from casefiles.services.privacy import coarse_birth_date, coarse_postcode
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date.today()
@@ -379,7 +379,7 @@ def test_the_monthly_actor_is_scheduled_and_anonymises(world):
 
 
 def test_the_audit_trail_keeps_its_events_but_loses_the_names(world, evaluator):
-    from backoffice.audit.events import record
+    from backoffice.core.audit.events import record
 
     people, files, _ = world
     arnaud = people["A"]

@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from pypdf import PdfReader
 
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 from casefiles.events import CandidateEvent
 from casefiles.models import Candidate, CaseFile
 from casefiles.services import attach_document, open_case_file, rectify_candidate
@@ -148,7 +148,7 @@ def test_an_anonymised_candidate_exports_what_is_left(client_for, supervisor, he
 
 def _evaluator_of(site):  # type: ignore[no-untyped-def]
     from accreditation.services import set_user_scope
-    from backoffice.accounts.roles import Role
+    from backoffice.core.accounts.roles import Role
     from tests.factories import UserFactory
 
     user = UserFactory(username="evaluator.ara", role=Role.EVALUATOR_STAFF)

@@ -10,7 +10,7 @@ from html import unescape
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 from casefiles.events import CandidateEvent
 from casefiles.models import Candidate
 from casefiles.services import rectify_candidate

@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from backoffice.audit.events import record
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.events import record
+from backoffice.core.audit.models import AuditEvent
 from casefiles.events import CaseFileEvent
 from casefiles.services import record_consultation
 

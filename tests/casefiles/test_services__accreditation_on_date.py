@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 
 from accreditation.models import Department
 from accreditation.services import expire_accreditations, suspend_accreditation
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 from casefiles.models import Assessment, CaseFileState
 from casefiles.services import open_case_file, record_positioning
 from tests.casefiles.conftest import TODAY, results_for

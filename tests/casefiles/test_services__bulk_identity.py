@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from accreditation.models import Domain
 from casefiles.models import Candidate, CaseFile
 from casefiles.services.bulk import FileToOpen, open_case_files_in_bulk
-from workflows.bulk import start_pathways
+from workflows.pathway.bulk import start_pathways
 
 pytestmark = pytest.mark.django_db
 OPENED = dt.date.today() - dt.timedelta(days=3)

@@ -11,7 +11,7 @@ from django.db import connection
 
 from accreditation.models import Department
 from accreditation.services import set_user_scope
-from backoffice.accounts.roles import Role
+from backoffice.core.accounts.roles import Role
 from casefiles.models import Assessment, CaseFileState
 from casefiles.services import open_case_file, record_positioning
 from fixtures.reference import load_reference_data

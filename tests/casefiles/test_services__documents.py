@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from backoffice.audit.events import timeline
+from backoffice.core.audit.events import timeline
 from casefiles.models import CaseFileDocument
 from casefiles.services import abandon_case_file, attach_document, remove_document
 

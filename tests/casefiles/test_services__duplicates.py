@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from backoffice.audit.models import AuditEvent
-from casefiles.identity import identity_key, same_identity
+from backoffice.core.audit.models import AuditEvent
 from casefiles.models import Candidate, CaseFile, CaseFileState
+from casefiles.rules.identity import identity_key, same_identity
 from casefiles.services import open_case_file, rectify_candidate
 from tests.casefiles.conftest import TODAY
 

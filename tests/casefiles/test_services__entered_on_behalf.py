@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from accreditation.models import Domain
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 from casefiles.models import Assessment, AssessmentKind, CaseFileState
 from casefiles.services import record_final_evaluation, record_positioning, record_training_plan
 from tests.casefiles.conftest import plan_results, results_for

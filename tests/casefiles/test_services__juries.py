@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from pypdf import PdfReader
 from viewflow.workflow.status import PROCESS, STATUS
 
-from backoffice.audit.events import timeline
+from backoffice.core.audit.events import timeline
 from casefiles.models import (
     AgendaItem,
     CaseFileState,
@@ -30,8 +30,8 @@ from casefiles.services import (
     remove_from_agenda,
 )
 from tests.casefiles.conftest import TODAY, plan_today, ready_file
-from workflows.juries import close_jury_session, finish_issuance
 from workflows.models import CandidatePathwayTask
+from workflows.pathway.commands import close_jury_session, finish_issuance
 
 pytestmark = pytest.mark.django_db
 
@@ -287,7 +287,7 @@ def test_a_regional_rule_changes_the_quorum_and_is_audited(
         },  # the casting-vote box left unticked
     )
     assert response.status_code == 302
-    from backoffice.audit.models import AuditEvent
+    from backoffice.core.audit.models import AuditEvent
     from casefiles.models import JuryRule
 
     rule = JuryRule.objects.get(region=idf)
@@ -299,7 +299,7 @@ def test_a_regional_rule_changes_the_quorum_and_is_audited(
 
 
 def test_a_file_abandoned_while_on_the_agenda_does_not_block_the_close(session, jury_member, evaluator):
-    from workflows.actions import abandon_pathway
+    from workflows.pathway.commands import abandon_pathway
 
     open_with_everyone(session, jury_member)
     first, second = session.agenda.order_by("id")

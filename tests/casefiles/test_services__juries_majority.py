@@ -10,8 +10,8 @@ from pypdf import PdfReader
 from viewflow.workflow.status import STATUS
 
 from accreditation.services import set_user_scope
-from backoffice.accounts.roles import Role
-from backoffice.audit.events import timeline
+from backoffice.core.accounts.roles import Role
+from backoffice.core.audit.events import timeline
 from casefiles.models import (
     CaseFileState,
     Decision,
@@ -20,22 +20,20 @@ from casefiles.models import (
     Majority,
     TrainingPlan,
 )
+from casefiles.rules.juries import jury_outcome
+from casefiles.selectors import conflict_of, files_due, voters_for
 from casefiles.services import (
     adjourn_item,
     award_recommended,
-    conflict_of,
     decide,
     declare_interest,
-    files_due,
-    jury_outcome,
     open_session,
     plan_session,
-    voters_for,
 )
 from tests.casefiles.conftest import TODAY, plan_today
 from tests.factories import UserFactory
-from workflows.juries import close_jury_session
 from workflows.models import CandidatePathwayTask
+from workflows.pathway.commands import close_jury_session
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accreditation.models import Domain
-from backoffice.audit.events import timeline
+from backoffice.core.audit.events import timeline
 from casefiles.models import CaseFile, CaseFileState, DomainStatus
 from casefiles.services import answer_jury_return, record_positioning, return_case_file_from_jury
 from tests.casefiles.conftest import TODAY, results_for
@@ -68,7 +68,7 @@ def test_a_return_without_reason_is_refused_and_nothing_changes(ready_file, jury
 def test_only_the_jury_of_the_files_region_can_return_it(request, ready_file, ara, who):
     if who == "jury_member_of_other_region":
         from accreditation.services import set_user_scope
-        from backoffice.accounts.roles import Role
+        from backoffice.core.accounts.roles import Role
         from tests.factories import UserFactory
 
         actor = UserFactory(username="jury.ara", role=Role.JURY_MEMBER)

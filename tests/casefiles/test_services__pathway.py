@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accreditation.models import Department, Domain
-from backoffice.audit.events import timeline
+from backoffice.core.audit.events import timeline
 from casefiles.models import CaseFile, CaseFileState, DomainStatus, TrainingPlan
 from casefiles.selectors import case_files_for, expiry_warning
 from casefiles.services import (

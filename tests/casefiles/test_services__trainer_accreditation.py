@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 
 from accreditation.models import AccreditationRole, Certification, Department, Domain, FrameworkVersion
 from accreditation.services import set_user_scope
-from backoffice.accounts.roles import Role
-from backoffice.audit.models import AuditEvent
+from backoffice.core.accounts.roles import Role
+from backoffice.core.audit.models import AuditEvent
 from casefiles.models import CaseFileState, TrainingPlan
 from casefiles.services import open_case_file, record_positioning, record_training_plan
 from tests.casefiles.conftest import TODAY, results_for

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from viewflow.workflow.status import STATUS
 
 from accreditation.models import Domain
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 from backoffice.notifications.models import Notification
 from backoffice.notifications.reminders import remind_windows
 from casefiles.models import AssessmentKind, CaseFile, CaseFileState, DomainStatus

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from viewflow.workflow.status import STATUS
 
 from accreditation.services import set_user_scope
-from backoffice.accounts.roles import Role
+from backoffice.core.accounts.roles import Role
 from tests.dashboards.helpers import open_tasks, table
 from tests.factories import UserFactory
 

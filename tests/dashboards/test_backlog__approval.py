@@ -15,12 +15,12 @@ from viewflow.workflow.status import STATUS
 from accreditation.models import Certification, Department
 from accreditation.services import attach_application_document, move_campaign, save_content, start_application
 from accreditation.services.scopes import set_user_scope
-from backoffice.accounts.roles import Role
+from backoffice.core.accounts.roles import Role
 from fixtures.demo import make_siret
 from tests.accreditation.test_services__campaigns import draft
 from tests.dashboards.helpers import table
 from tests.factories import OrganisationFactory, SiteFactory, UserFactory
-from workflows.approval import submit_and_start
+from workflows.approval.commands import submit_and_start
 from workflows.flows import AccreditationApprovalFlow
 from workflows.models import AccreditationApprovalTask
 
@@ -143,7 +143,7 @@ def test_the_escalated_steps_are_late_and_the_step_links_to_its_task_list(client
         "0",
         "1",
     ]
-    link = "/instruction/tasks/?flow_task=workflows%2Faccreditation_approval.AccreditationApprovalFlow"
+    link = "/instruction/tasks/?flow_task=workflows%2Fapproval.flow.AccreditationApprovalFlow"
     link += ".completeness_check_escalated"
     assert f'href="{link}"' in response.content.decode()
     listed = client_for(supervisor).get(link)

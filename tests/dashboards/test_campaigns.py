@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accreditation.models import AccreditationRole, Certification
 from accreditation.services import answer_information_request, check_completeness, submit_application
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 from backoffice.dashboards.campaigns import states_table
 from backoffice.dashboards.filters import Filters
 from tests.accreditation.test_services__instruction import ready_to_submit

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accreditation.models import Certification, FrameworkVersion
 from accreditation.services import set_user_scope
-from backoffice.accounts.roles import Role
+from backoffice.core.accounts.roles import Role
 from backoffice.dashboards.facts import refresh_facts
 from backoffice.dashboards.filters import read_filters
 from backoffice.dashboards.outcomes import outcome_tables

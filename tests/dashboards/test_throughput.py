@@ -8,7 +8,7 @@ import pytest
 
 from accreditation.models import Certification
 from accreditation.services import set_user_scope
-from backoffice.accounts.roles import Role
+from backoffice.core.accounts.roles import Role
 from casefiles.models import AgendaItem, CaseFile, Certificate, JurySession, JurySessionStatus
 from casefiles.services import open_case_file
 from tests.dashboards.helpers import table

@@ -18,8 +18,8 @@ from django.test.utils import CaptureQueriesContext
 from viewflow.workflow.status import STATUS
 
 from accreditation.services import set_user_scope
-from backoffice.accounts.roles import Role
-from backoffice.audit.models import AuditEvent
+from backoffice.core.accounts.roles import Role
+from backoffice.core.audit.models import AuditEvent
 from backoffice.dashboards.services import reassign_tasks
 from casefiles.models import AgendaItem, College, JuryMember, JurySession, JurySessionStatus
 from tests.dashboards.helpers import open_tasks
@@ -372,7 +372,7 @@ def officer_holds_approval_tasks(officer, evaluator):  # type: ignore[no-untyped
     check, one escalated past its deadline (a supervisors' step)."""
     from tests.accreditation.test_services__instruction import ready_to_submit
     from tests.dashboards.test_backlog__approval import FLOW, application
-    from workflows.approval import submit_and_start
+    from workflows.approval.commands import submit_and_start
     from workflows.models import AccreditationApprovalTask
 
     first = submit_and_start(ready_to_submit(officer, evaluator), actor=evaluator)

@@ -27,7 +27,7 @@ from django.db.models import Model
 from django_dramatiq.utils import load_middleware
 from dramatiq.brokers.redis import MAINTENANCE_SCALE, RedisBroker
 
-from backoffice.management.commands.bench_imports import database_url
+from backoffice.benchmarks.management.commands.bench_imports import database_url
 
 ROOT = Path(settings.BASE_DIR)
 READY = "Worker process is ready for action."

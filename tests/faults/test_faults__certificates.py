@@ -10,14 +10,14 @@ from unittest import mock
 from django.utils import timezone
 from viewflow.workflow.status import PROCESS
 
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 from casefiles.models import CaseFile, Certificate, CertificateStatus, Decision
 from casefiles.services import decide, declare_interest, open_session
 from tests.casefiles.conftest import committed_jury_world
 from tests.factories import letters
 from tests.faults.harness import redeliver_messages_of_dead_workers, wait_until
-from workflows.juries import close_jury_session
-from workflows.tasks import issue_certificate_job, issue_pending_certificates
+from workflows.pathway.commands import close_jury_session
+from workflows.pathway.tasks import issue_certificate_job, issue_pending_certificates
 
 FILES = 24
 

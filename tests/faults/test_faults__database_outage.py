@@ -15,7 +15,7 @@ import redis
 import requests
 from django.db import connection
 
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 from backoffice.imports import services
 from backoffice.imports.models import ImportJob, ImportStatus
 from backoffice.notifications.models import EmailMode, Preference

@@ -11,7 +11,7 @@ import redis
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 from backoffice.imports import services, tasks
 from backoffice.imports.models import ImportJob, ImportStatus
 from casefiles.models import Candidate, CaseFile

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accreditation.models import Department
 from accreditation.services import set_user_scope
-from backoffice.accounts.roles import Role
+from backoffice.core.accounts.roles import Role
 from casefiles.models import CandidateStatus
 from fixtures.reference import load_reference_data
 from tests.backoffice.imports_helpers import candidate_row, csv_bytes

@@ -13,7 +13,7 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from accreditation.models import Accreditation, Organisation, Site
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 from backoffice.imports.models import ImportStatus
 from backoffice.imports.reading import ImportFileError, Table, open_table
 from casefiles.models import Candidate, CaseFile, DomainAcquisition

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 from backoffice.notifications import services
 from backoffice.notifications.models import Channel, Notification, Status
 from tests.factories import UserFactory

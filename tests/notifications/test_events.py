@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from dramatiq_crontab import scheduler
 
-from backoffice.audit.events import record
+from backoffice.core.audit.events import record
 from backoffice.notifications import reminders, services, tasks
 from backoffice.notifications.models import Channel, Notification, Status
 from casefiles.events import CertificateEvent

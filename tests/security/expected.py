@@ -201,7 +201,6 @@ _ROWS: dict[str, str] = {
     "password_reset_confirm": "200/act    200/act    200/act    200/act    200/act    200/act    200/act    200/act    200/act",
     "password_reset_complete": "200/405    200/405    200/405    200/405    200/405    200/405    200/405    200/405    200/405",
     "health": "200/405    200/405    200/405    200/405    200/405    200/405    200/405    200/405    200/405",
-    "set_language": "login/login 302/act    302/act    302/act    302/act    302/act    302/act    302/act    302/act",
     "casefile_statement": "login/login 200/405    404/405    200/405    404/405    404/405    404/405    200/405    200/405",
     "casefile_document_upload": "login/login 405/act    405/404    405/act    405/404    405/404    405/404    405/act    405/act",
     "casefile_document": "login/login 200/405    404/405    200/405    404/405    404/405    404/405    200/405    200/405",

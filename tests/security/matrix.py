@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from viewflow.workflow.models import Task
 
 from accreditation.models import FrameworkVersion, Organisation
-from backoffice.exports.kinds import KINDS
+from backoffice.core.exports.kinds import KINDS
 from backoffice.exports.models import ExportKind
 
 from .world import World

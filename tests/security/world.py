@@ -18,9 +18,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accreditation.models import Accreditation, CampaignStatus, Department, FrameworkVersion, Region
 from accreditation.services import attach_application_document, move_campaign, save_content, start_application
 from accreditation.services.scopes import set_user_scope
-from backoffice.accounts.roles import Role
+from backoffice.core.accounts.roles import Role
+from backoffice.core.exports.kinds import KINDS
 from backoffice.exports import services as exports
-from backoffice.exports.kinds import KINDS
 from backoffice.exports.models import ExportKind
 from backoffice.notifications.models import Notification
 from casefiles.models import AgendaItem, CaseFile
@@ -31,8 +31,8 @@ from tests.backoffice.imports_helpers import candidate_row, checked, csv_bytes
 from tests.backoffice.test_views__certificates import award_everyone
 from tests.casefiles.conftest import plan_today, ready_file
 from tests.factories import AccreditationFactory, SiteFactory, UserFactory
-from workflows.approval import submit_and_start
-from workflows.pathway import start_pathway
+from workflows.approval.commands import submit_and_start
+from workflows.pathway.commands import start_pathway
 
 TODAY = dt.date.today()
 

@@ -7,7 +7,7 @@ from tests.casefiles.conftest import (  # noqa: F401
     trainer_person,
     training_site,
 )
-from workflows.bulk import start_pathways
+from workflows.pathway.bulk import start_pathways
 
 
 def start_in_bulk(case_files: list[CaseFile]) -> None:

@@ -7,13 +7,13 @@ import datetime as dt
 import pytest
 from django.forms.models import model_to_dict
 
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 from casefiles.models import CaseFile
 from casefiles.services import open_case_file, record_positioning
 from tests.casefiles.conftest import results_for
-from workflows.bulk import Positioning, record_positionings
 from workflows.models import CandidatePathwayTask
-from workflows.pathway import complete_step
+from workflows.pathway.bulk import Positioning, record_positionings
+from workflows.pathway.commands import complete_step
 
 from .conftest import start_in_bulk
 

@@ -9,7 +9,7 @@ from django.forms.models import model_to_dict
 
 from casefiles.services import open_case_file
 from workflows.models import CandidatePathwayProcess, CandidatePathwayTask
-from workflows.pathway import start_pathway
+from workflows.pathway.commands import start_pathway
 
 from .conftest import start_in_bulk
 

@@ -13,15 +13,15 @@ from viewflow.workflow.timers import fire_due_timers
 
 from accreditation.models import Accreditation, ApplicationStatus
 from accreditation.services.scopes import set_user_scope
-from backoffice.accounts.roles import Role
-from backoffice.audit.events import timeline
+from backoffice.core.accounts.roles import Role
+from backoffice.core.audit.events import timeline
 from tests.accreditation.test_services__instruction import ready_to_submit
 from tests.factories import UserFactory
 from workflows.models import AccreditationApprovalTask
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date.today()
-FLOW = "workflows/accreditation_approval.AccreditationApprovalFlow"
+FLOW = "workflows/approval.flow.AccreditationApprovalFlow"
 
 
 @pytest.fixture

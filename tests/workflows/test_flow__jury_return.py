@@ -14,7 +14,7 @@ from accreditation.models import Domain
 from casefiles.models import CaseFileState, DomainStatus
 from tests.workflows.test_flow__pathway_http import do_task, open_and_position, results
 from workflows.models import CandidatePathwayTask
-from workflows.pathway import return_from_jury
+from workflows.pathway.commands import return_from_jury
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date.today()
@@ -142,7 +142,7 @@ def test_the_answer_to_the_jury_cannot_be_undone_and_nothing_changes(client_for,
     gate = CandidatePathwayTask.objects.filter(
         process=returned.process,
         status=STATUS.DONE,
-        flow_task="workflows/candidate_pathway.CandidatePathwayFlow.all_domains_acquired",
+        flow_task="workflows/pathway.flow.CandidatePathwayFlow.all_domains_acquired",
     ).latest("pk")
     jury_step = CandidatePathwayTask.objects.get(
         process=returned.process, flow_task_type="FUNCTION", status=STATUS.NEW
@@ -152,7 +152,7 @@ def test_the_answer_to_the_jury_cannot_be_undone_and_nothing_changes(client_for,
     answered = CandidatePathwayTask.objects.get(
         process=returned.process,
         status=STATUS.DONE,
-        flow_task="workflows/candidate_pathway.CandidatePathwayFlow.jury_return",
+        flow_task="workflows/pathway.flow.CandidatePathwayFlow.jury_return",
     )
 
     response = client.post(f"{base}/jury_return/{answered.pk}/undo/", {}, follow=True)
@@ -172,11 +172,11 @@ def test_the_jury_step_cannot_be_undone_by_hand(client_for, returned, supervisor
     )
     assert client.post(f"{base}/jury_return/{answer.pk}/cancel/", {}).status_code == 302
     gate = CandidatePathwayTask.objects.get(
-        process=returned.process, flow_task="workflows/candidate_pathway.CandidatePathwayFlow.jury_outcome"
+        process=returned.process, flow_task="workflows/pathway.flow.CandidatePathwayFlow.jury_outcome"
     )
     assert client.post(f"{base}/jury_outcome/{gate.pk}/undo/", {}).status_code == 302
     jury_step = CandidatePathwayTask.objects.get(
-        process=returned.process, flow_task="workflows/candidate_pathway.CandidatePathwayFlow.ready_for_jury"
+        process=returned.process, flow_task="workflows/pathway.flow.CandidatePathwayFlow.ready_for_jury"
     )
 
     response = client.post(f"{base}/ready_for_jury/{jury_step.pk}/undo/", {}, follow=True)

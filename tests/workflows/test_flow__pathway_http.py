@@ -43,7 +43,7 @@ def do_task(client: Client, case_file: CaseFile, node: str, data: dict) -> objec
         process=case_file.process,
         flow_task_type="HUMAN",
         status=STATUS.NEW,
-        flow_task=f"workflows/candidate_pathway.CandidatePathwayFlow.{node}",
+        flow_task=f"workflows/pathway.flow.CandidatePathwayFlow.{node}",
     )
     base = f"/parcours/{case_file.process_id}/{node}/{task.pk}"
     assert client.post(f"{base}/assign/", {}).status_code == 302

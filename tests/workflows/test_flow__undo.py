@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from viewflow.workflow.status import STATUS
 
-from backoffice.audit.events import timeline
+from backoffice.core.audit.events import timeline
 from casefiles.models import CaseFileState, DomainStatus
 from casefiles.services import undo_step
 from tests.workflows.test_flow__pathway_http import open_and_position
@@ -29,7 +29,7 @@ def task_of(case_file, node: str, status: str) -> CandidatePathwayTask:
     return CandidatePathwayTask.objects.get(
         process=case_file.process,
         status=status,
-        flow_task=f"workflows/candidate_pathway.CandidatePathwayFlow.{node}",
+        flow_task=f"workflows/pathway.flow.CandidatePathwayFlow.{node}",
     )
 
 

@@ -10,7 +10,7 @@ from casefiles.models import CaseFileState
 from casefiles.services import open_case_file, record_positioning
 from tests.casefiles.conftest import results_for
 from workflows.models import CandidatePathwayTask
-from workflows.pathway import complete_step, start_pathway
+from workflows.pathway.commands import complete_step, start_pathway
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date.today()

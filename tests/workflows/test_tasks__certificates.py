@@ -9,13 +9,13 @@ import dramatiq
 import pytest
 from viewflow.workflow.status import PROCESS, STATUS
 
-from backoffice.audit.models import AuditEvent
+from backoffice.core.audit.models import AuditEvent
 from casefiles.models import Certificate, CertificateStatus, Decision
 from casefiles.services import decide, declare_interest, open_session
 from tests.casefiles.conftest import committed_jury_world
-from workflows.juries import close_jury_session
 from workflows.models import CandidatePathwayTask
-from workflows.tasks import issue_certificate_job
+from workflows.pathway.commands import close_jury_session
+from workflows.pathway.tasks import issue_certificate_job
 
 TODAY = dt.date.today()
 
@@ -61,6 +61,6 @@ def test_the_worker_issues_the_pdf_once_and_the_pathway_ends(closed_session, med
     assert case_file.process.status == PROCESS.DONE
     issued = CandidatePathwayTask.objects.get(
         process=case_file.process,
-        flow_task="workflows/candidate_pathway.CandidatePathwayFlow.certificate_issued",
+        flow_task="workflows/pathway.flow.CandidatePathwayFlow.certificate_issued",
     )
     assert issued.status == STATUS.DONE

@@ -12,7 +12,8 @@ from accreditation.tasks import expire_accreditations_due
 from casefiles.models import CaseFileState
 from tests.workflows.test_flow__expiry_timer import position, timer_of
 from workflows.models import CandidatePathwayTask
-from workflows.tasks import expire_pathways_due, fire_workflow_timers
+from workflows.pathway.tasks import expire_pathways_due
+from workflows.tasks import fire_workflow_timers
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date.today()

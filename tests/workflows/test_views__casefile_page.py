@@ -12,8 +12,8 @@ from accreditation.models import Department
 from casefiles.models import CaseFile, CaseFileState
 from tests.factories import AccreditationFactory, SiteFactory, letters
 from tests.workflows.test_flow__pathway_http import do_task, open_file, results
-from workflows.actions import expire_pathways
 from workflows.models import CandidatePathwayTask
+from workflows.pathway.commands import expire_pathways
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date.today()

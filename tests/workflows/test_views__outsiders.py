@@ -10,7 +10,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from accreditation.models import Department
 from accreditation.services import set_user_scope
-from backoffice.accounts.roles import Role
+from backoffice.core.accounts.roles import Role
 from tests.factories import AccreditationFactory, SiteFactory, UserFactory
 from tests.workflows.test_flow__pathway_http import open_and_position, open_file
 from workflows.models import CandidatePathwayTask

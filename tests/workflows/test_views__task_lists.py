@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from casefiles.services import open_case_file
 from tests.factories import letters
-from workflows.pathway import start_pathway
+from workflows.pathway.commands import start_pathway
 
 pytestmark = pytest.mark.django_db
 LISTS = [

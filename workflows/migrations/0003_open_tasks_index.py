@@ -5,7 +5,7 @@ Viewflow's table belongs to Viewflow's app: the index is created here, by SQL.""
 
 from django.db import migrations
 
-from backoffice.migration_ops import partial_index
+from backoffice.core.migration_ops import partial_index
 
 
 class Migration(migrations.Migration):

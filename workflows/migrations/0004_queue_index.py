@@ -4,7 +4,7 @@ queue and inbox count them on every page, and with ten years of tasks read 55,00
 
 from django.db import migrations
 
-from backoffice.migration_ops import partial_index
+from backoffice.core.migration_ops import partial_index
 
 
 class Migration(migrations.Migration):

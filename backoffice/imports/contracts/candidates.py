@@ -19,9 +19,9 @@ from accreditation.models import (
 )
 from accreditation.scoping import scope_of
 from accreditation.selectors import AccreditedOnDays, sites_for
-from backoffice.audit.models import AuditEvent
-from backoffice.bulksql import index_lookups
-from casefiles.identity import born, identity_key, same_identity
+from backoffice.core.accounts.types import Actor
+from backoffice.core.audit.models import AuditEvent
+from backoffice.core.bulksql import index_lookups
 from casefiles.models import (
     OPEN_STATES,
     Candidate,
@@ -31,17 +31,17 @@ from casefiles.models import (
     DomainAcquisition,
     Sex,
 )
+from casefiles.rules.identity import born, identity_key, same_identity
+from casefiles.rules.vocabulary import FUNDINGS, REFERRERS, funding_note_from
 from casefiles.services.bulk import (
-    CANDIDATE_FIELDS,
     FileToOpen,
     FileUpdate,
     open_case_files_in_bulk,
     update_case_files_in_bulk,
 )
 from casefiles.services.identity import lock_identities, people_with_identities
-from casefiles.vocabulary import FUNDINGS, REFERRERS, funding_note_from
-from workflows.bulk import start_pathways
 from workflows.models import CandidatePathwayProcess, CandidatePathwayTask
+from workflows.pathway.bulk import start_pathways
 
 from .. import cells
 from .base import INVALID, NEW, UNCHANGED, UPDATED, Checker, Column, Contract, Row
@@ -59,7 +59,7 @@ REFERRER_CODES = (
 )
 FUNDING_CODES = "cpf, pro_a, plan_employeur, opco, region, france_travail (AIF) ou autre"
 # Updated by a new import of a known reference; the identity (name, first name, birth date) never is.
-UPDATABLE = ("sex", "email", "phone", "postcode", "status", "sector")
+UPDATABLE = Candidate.PROFILE_FIELDS
 
 
 class CandidatesContract(Contract):
@@ -108,7 +108,7 @@ class CandidatesContract(Contract):
 
 
 class CandidatesChecker(Checker):
-    def __init__(self, actor: Any, *, source: dict[str, Any], lock: bool = False) -> None:
+    def __init__(self, actor: Actor, *, source: dict[str, Any], lock: bool = False) -> None:
         self.actor, self.source, self.today = actor, source, timezone.localdate()
         self.my_sites = {site.siret: site for site in sites_for(actor).select_related(None)}
         self.known_sirets = set(Site.objects.values_list("siret", flat=True))
@@ -258,7 +258,7 @@ class CandidatesChecker(Checker):
         if organisation_id not in self.existing:
             if self.lock:
                 Organisation.objects.select_for_update().filter(pk=organisation_id).first()
-            fields = [f"candidate__{name}" for name in CANDIDATE_FIELDS]
+            fields = [f"candidate__{name}" for name in Candidate.FIELDS]
             files = CaseFile.objects.filter(evaluation_site__organisation_id=organisation_id).exclude(
                 reference=""
             )

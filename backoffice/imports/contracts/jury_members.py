@@ -17,8 +17,9 @@ from django.db.models.functions import Lower
 from accreditation.models import Region
 from accreditation.scoping import scope_of
 from accreditation.services import set_user_scope
-from backoffice.accounts.roles import Role, group_name
-from backoffice.audit.events import record
+from backoffice.core.accounts.roles import Role, group_name
+from backoffice.core.accounts.types import Actor
+from backoffice.core.audit.events import record
 from casefiles.models import College
 
 from .. import cells
@@ -31,7 +32,7 @@ COLLEGES: dict[str, str] = {
     "salaries": College.EMPLOYEES,
     "salarie": College.EMPLOYEES,
 }
-# The verbs the user admin writes (backoffice/admin.py): one trail for accounts, whoever opens them.
+# The verbs the user admin writes (core/accounts/admin.py): one trail for accounts, whoever opens them.
 USER_CREATED, USER_UPDATED, USER_ROLES_CHANGED = "user.created", "user.updated", "user.roles_changed"
 NAME_FIELDS = ("last_name", "first_name", "email")
 
@@ -62,7 +63,7 @@ class JuryMembersContract(Contract):
 
 
 class JuryMembersChecker(Checker):
-    def __init__(self, actor: Any, *, source: dict[str, Any], lock: bool = False) -> None:
+    def __init__(self, actor: Actor, *, source: dict[str, Any], lock: bool = False) -> None:
         self.actor, self.source, self.lock, self.scope = actor, source, lock, scope_of(actor)
         self.regions = {region.code.upper(): region for region in Region.objects.all()}
         self.role_group = group_name(Role.JURY_MEMBER)
@@ -177,7 +178,7 @@ class JuryMembersChecker(Checker):
 
 
 @transaction.atomic
-def open_jury_member_account(data: dict[str, Any], *, actor: Any, source: dict[str, Any]) -> Any:
+def open_jury_member_account(data: dict[str, Any], *, actor: Actor, source: dict[str, Any]) -> Any:
     """An active account without a usable password, with the jury member role and its region."""
     user = get_user_model()(username=data["email"], is_active=True, **data["person"])
     user.set_unusable_password()
@@ -205,7 +206,7 @@ def open_jury_member_account(data: dict[str, Any], *, actor: Any, source: dict[s
 
 @transaction.atomic
 def update_jury_member_account(
-    data: dict[str, Any], changes: dict[str, tuple[Any, Any]], *, actor: Any, source: dict[str, Any]
+    data: dict[str, Any], changes: dict[str, tuple[Any, Any]], *, actor: Actor, source: dict[str, Any]
 ) -> Any:
     """The account's name, address and region as the file gives them."""
     user = data["user"]

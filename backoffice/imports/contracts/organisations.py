@@ -20,6 +20,7 @@ from accreditation.validators import (
     validate_siren,
     validate_siret,
 )
+from backoffice.core.accounts.types import Actor
 
 from .. import cells
 from ..cells import CellError
@@ -69,7 +70,7 @@ class OrganisationsContract(Contract):
 
 
 class OrganisationsChecker(Checker):
-    def __init__(self, actor: Any, *, lock: bool = False) -> None:
+    def __init__(self, actor: Actor, *, lock: bool = False) -> None:
         self.actor, self.lock, self.scope = actor, lock, scope_of(actor)
         self.departments = {d.code: d for d in Department.objects.select_related("region")}
         self.visible: set[int] | None = (

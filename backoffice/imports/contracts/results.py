@@ -13,10 +13,10 @@ from django.utils import timezone
 from accreditation.models import AccreditationRole, Criterion, FrameworkVersion, Site, SubDomain
 from accreditation.scoping import scope_of
 from accreditation.selectors import AccreditedOnDays, sites_for
-from backoffice.accounts.roles import Role, has_role
-from backoffice.audit.models import AuditEvent
-from backoffice.bulksql import ids_matching, index_lookups
-from casefiles.acquisition import check_within_window, evaluate
+from backoffice.core.accounts.roles import Role, has_role
+from backoffice.core.accounts.types import Actor
+from backoffice.core.audit.models import AuditEvent
+from backoffice.core.bulksql import ids_matching, index_lookups
 from casefiles.models import (
     Assessment,
     AssessmentKind,
@@ -25,10 +25,11 @@ from casefiles.models import (
     DomainAcquisition,
     TrainingPlan,
 )
+from casefiles.rules.acquisition import check_within_window, evaluate
 from casefiles.services import record_final_evaluation, record_positioning
-from workflows.bulk import Positioning, PositioningChecks, record_positionings
 from workflows.models import CandidatePathwayTask
-from workflows.pathway import complete_step
+from workflows.pathway.bulk import Positioning, PositioningChecks, record_positionings
+from workflows.pathway.commands import complete_step
 
 from .. import cells
 from .base import INVALID, NEW, UNCHANGED, Checker, Column, Contract, Row
@@ -115,7 +116,7 @@ class ResultsContract(Contract):
 
 
 class ResultsChecker(Checker):
-    def __init__(self, actor: Any, *, source: dict[str, Any]) -> None:
+    def __init__(self, actor: Actor, *, source: dict[str, Any]) -> None:
         self.actor, self.source, self.today = actor, source, timezone.localdate()
         self.my_sites = {site.siret: site for site in sites_for(actor).select_related(None)}
         self.known_sirets = set(Site.objects.values_list("siret", flat=True))

@@ -14,7 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
         if settings.INPROCESS_WORKER:
-            from backoffice.worker import start_inprocess_scheduler, start_inprocess_worker
+            from backoffice.core.worker import start_inprocess_scheduler, start_inprocess_worker
 
             start_inprocess_worker()
             start_inprocess_scheduler()

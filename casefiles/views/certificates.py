@@ -1,0 +1,235 @@
+"""Certificate pages: the scoped list with the holders' export, a certificate's page, its PDF, the duplicate
+and the withdrawal; and the public verification page the certificate's QR code points to."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.views.decorators.http import require_GET, require_POST
+from viewflow.urls import Application
+
+from accreditation.scoping import scope_of
+from backoffice.core.accounts.roles import Role, has_role
+from backoffice.core.accounts.types import actor_of
+from backoffice.core.exports.kinds import ExportKind
+from backoffice.core.exports.lists import export_links
+from backoffice.core.feedback import reported
+from backoffice.core.ratelimit import allow
+from backoffice.core.uploads import serve_stored_file
+from casefiles import selectors, services
+from casefiles.models import Certificate, CertificateStatus
+
+PAGE_SIZE = 50
+# Holders must reach the national training-account system within 3 months of the award: warn at 80 days.
+TRANSMISSION_WARNING_DAYS = 80
+MANAGERS = (Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
+REVOKERS = (Role.SUPERVISOR, Role.ADMINISTRATOR)
+VERIFY_LIMIT, VERIFY_WINDOW_S = 20, 10 * 60
+HOLDER_COLUMNS = (
+    "numero_certificat",
+    "code_certification",
+    "code_rs",
+    "intitule_certification",
+    "nom",
+    "prenom",
+    "date_naissance",
+    "date_obtention",
+    "region",
+    "siret_organisme_evaluateur",
+    "date_session_jury",
+)
+
+
+def may_act_on(user: Any, certificate: Certificate, roles: tuple[Role, ...]) -> bool:
+    """The same test as the services, to show a button only to who may press it."""
+    scope = scope_of(user)
+    return has_role(user, *roles) and (scope.national or certificate.region_id in scope.region_ids)
+
+
+@require_GET
+def certificate_list(request: HttpRequest) -> HttpResponse:
+    """Certificates of the user's scope, newest first, with what remains to transmit."""
+    certificates = selectors.certificates_for(request.user)
+    page = Paginator(selectors.filter_certificates(certificates, request.GET), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context: dict[str, Any] = {
+        "page": page,
+        "statuses": CertificateStatus.choices,
+        "status": request.GET.get("statut", ""),
+        "not_transmitted_only": request.GET.get("non_transmis") == "1",
+        "may_export": has_role(request.user, *MANAGERS),
+        "warning_days": TRANSMISSION_WARNING_DAYS,
+        "exports": export_links(request.GET, ExportKind.CERTIFICATES),
+    }
+    if context["may_export"]:
+        context["backlog"] = selectors.transmission_backlog(
+            certificates, warning_days=TRANSMISSION_WARNING_DAYS
+        )
+    return TemplateResponse(request, "casefiles/certificates/list.html", context)
+
+
+@require_GET
+def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One certificate of the user's scope (404 outside it), with the actions the user may take."""
+    certificate = selectors.get_certificate_for(request.user, pk)
+    context = {
+        "certificate": certificate,
+        "may_reissue": certificate.status == CertificateStatus.ISSUED
+        and may_act_on(request.user, certificate, MANAGERS),
+        "may_revoke": certificate.status != CertificateStatus.REVOKED
+        and may_act_on(request.user, certificate, REVOKERS),
+    }
+    return TemplateResponse(request, "casefiles/certificates/detail.html", context)
+
+
+@require_GET
+def certificate_pdf(request: HttpRequest, pk: int) -> FileResponse:
+    """The stored PDF (the latest duplicate), once issued; 404 outside scope or while being edited."""
+    certificate = selectors.get_certificate_for(request.user, pk)
+    if certificate.status == CertificateStatus.PENDING or not certificate.pdf:
+        raise Http404("Le certificat est en cours d'édition.")
+    return serve_stored_file(
+        certificate.pdf,
+        filename=f"{certificate.number}.pdf",
+        content_type="application/pdf",
+        missing="Le fichier de ce certificat est introuvable.",
+    )
+
+
+@require_POST
+def reissue(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = selectors.get_certificate_for(request.user, pk)
+    with reported(request, f"Un duplicata du certificat {certificate.number} est édité."):
+        services.reissue_certificate(certificate, actor=actor_of(request))
+    return redirect(certificate)
+
+
+@require_POST
+def revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = selectors.get_certificate_for(request.user, pk)
+    with reported(request, f"Le certificat {certificate.number} est retiré."):
+        services.revoke_certificate(
+            certificate, reason=request.POST.get("reason", ""), actor=actor_of(request)
+        )
+    return redirect(certificate)
+
+
+class ExportPeriodForm(forms.Form):
+    du = forms.DateField(label="Du")
+    au = forms.DateField(label="Au")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            raise ValidationError("Indiquez une période valide : une date de début et une date de fin.")
+        if data["du"] > data["au"]:
+            raise ValidationError("La date de début de la période doit précéder sa date de fin.")
+        return data
+
+
+@require_POST
+def export_holders(request: HttpRequest) -> HttpResponse:
+    """The issued certificates awarded in the period, as the CSV of the national training-account system
+    ("accrochage certificateur"); they are then marked as transmitted. Posted: it changes state."""
+    if not has_role(request.user, *MANAGERS):
+        raise Http404
+    form = ExportPeriodForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(error) for error in form.non_field_errors()))
+        return redirect("certificats:index")
+    start, end = form.cleaned_data["du"], form.cleaned_data["au"]
+    certificates = list(selectors.issued_between(request.user, start, end))
+    content = holders_csv(certificates)
+    services.mark_exported(certificates, period=(start, end), actor=actor_of(request))
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="titulaires-{start:%Y%m%d}-{end:%Y%m%d}.csv"'
+    return response
+
+
+def holders_csv(certificates: list[Certificate]) -> str:
+    """UTF-8 with a BOM (Excel reads the accents) and ';' as separator, one holder a line."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(HOLDER_COLUMNS)
+    for certificate in certificates:
+        writer.writerow(_holder_row(certificate))
+    return "\ufeff" + out.getvalue()
+
+
+def _holder_row(certificate: Certificate) -> list[str]:
+    case_file = certificate.case_file
+    return [
+        certificate.number,
+        certificate.certification.code,
+        certificate.certification.rs_code,
+        certificate.certification.name,
+        certificate.holder_last_name,
+        certificate.holder_first_name,
+        f"{case_file.candidate.birth_date:%d/%m/%Y}",
+        f"{certificate.awarded_on:%d/%m/%Y}",
+        certificate.region.name,
+        case_file.evaluation_site.siret,
+        f"{certificate.session.held_on:%d/%m/%Y}",
+    ]
+
+
+@login_not_required
+@require_GET
+def verify_certificate(request: HttpRequest, number: str | None = None) -> HttpResponse:
+    """Public: is this number a valid certificate? Only the holder's name, the certification and the date
+    are shown; lookups are limited per address against the enumeration of holders."""
+    number = (request.GET.get("numero", "") if number is None else number).strip()
+    context: dict[str, Any] = {"number": number}
+    status = 200
+    if number and not allow(
+        f"verifier:{request.META.get('REMOTE_ADDR', '')}", limit=VERIFY_LIMIT, window_s=VERIFY_WINDOW_S
+    ):
+        context["error"] = "Trop de vérifications depuis votre adresse. Réessayez dans quelques minutes."
+        status = 429
+    elif number:
+        context.update(_public_answer(number))
+    return TemplateResponse(request, "casefiles/certificates/verify.html", context, status=status)
+
+
+def _public_answer(number: str) -> dict[str, Any]:
+    try:
+        outcome, certificate = selectors.verify(number)
+    except ValidationError as error:
+        return {"error": " ".join(error.messages)}
+    if certificate is None:
+        return {"outcome": outcome}
+    # Nothing else of the certificate reaches the template: no birth date, no reason, no file.
+    answer: dict[str, Any] = {"holder": certificate.holder, "certification": certificate.certification.name}
+    if outcome == "valid":
+        answer["awarded_on"] = certificate.awarded_on
+    return {"outcome": outcome, "answer": answer}
+
+
+class CertificatesApp(Application):
+    title = "Certificats"
+    icon = "workspace_premium"
+    app_name = "certificats"
+    menu_template_name = None
+    base_template_name = "backoffice/base_page.html"
+
+    index_path = path("", certificate_list, name="index")
+    export_path = path("export.csv", export_holders, name="export")
+    detail_path = path("<int:pk>/", certificate_detail, name="detail")
+    pdf_path = path("<int:pk>/certificat.pdf", certificate_pdf, name="pdf")
+    reissue_path = path("<int:pk>/duplicata/", reissue, name="reissue")
+    revoke_path = path("<int:pk>/retirer/", revoke, name="revoke")
+
+    def has_view_permission(self, user: Any, obj: Any = None) -> bool:
+        return has_role(user, *selectors.CERTIFICATE_ROLES)

@@ -1,0 +1,142 @@
+"""The commands that move the candidate pathway, the only entry points other code uses: start a file's
+process, complete a step as its task view does, take the jury's return, abandon, transfer or lapse a
+file, close a jury session and finish the certificates' issuance."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import ExitStack
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from viewflow.fsm.base import TransitionNotAllowed
+from viewflow.workflow.status import STATUS
+
+from accreditation.models import Site
+from accreditation.scoping import scope_of
+from backoffice.core.accounts.types import Actor
+from backoffice.core.worker import send_on_commit
+from casefiles import services
+from casefiles.models import CaseFile, Certificate, JurySession
+from workflows.models import CandidatePathwayTask
+from workflows.pathway.flow import CandidatePathwayFlow
+
+
+def start_pathway(case_file: CaseFile) -> Any:
+    """Start the process of a file opened by a service (bulk import)."""
+    return CandidatePathwayFlow.start_from_code.run(case_file=case_file)
+
+
+def complete_step(case_file: CaseFile, node_name: str, *, user: Any, run: Callable[[], Any]) -> Any:
+    """Take the file's open task of that step, run the domain service, and move the flow on."""
+    node = getattr(CandidatePathwayFlow, node_name)
+    with transaction.atomic(), CandidatePathwayFlow.lock(case_file.process_id):
+        task = CandidatePathwayTask.objects.filter(
+            process_id=case_file.process_id, flow_task=node, status__in=[STATUS.NEW, STATUS.ASSIGNED]
+        ).first()
+        if task is None:
+            raise ValidationError("Cette étape n'est pas en attente pour ce dossier.")
+        activation = node.activation_class(task)
+        # Transitions called from code do not check permissions: check them here.
+        if task.status == STATUS.NEW:
+            if not activation.assign.has_perm(user):
+                raise PermissionDenied("Vous ne pouvez pas prendre cette tâche.")
+            activation.assign(user)
+        if not activation.start.has_perm(user):
+            raise PermissionDenied("Cette tâche est attribuée à quelqu'un d'autre.")
+        activation.start(None)
+        result = run()
+        activation.execute()
+        return result
+
+
+def return_from_jury(case_file: CaseFile, *, reason: str, actor: Actor) -> CaseFile:
+    """The jury sends the file back to its evaluator: the jury step ends, the evaluator's task opens."""
+    # The process lock first, as task views and timers take it: the same order everywhere, no deadlock.
+    with transaction.atomic(), CandidatePathwayFlow.lock(case_file.process_id):
+        task = CandidatePathwayTask.objects.filter(
+            process_id=case_file.process_id, flow_task=CandidatePathwayFlow.ready_for_jury, status=STATUS.NEW
+        ).first()
+        if task is None:
+            raise ValidationError("Ce dossier n'attend pas de décision du jury.")
+        returned = services.return_case_file_from_jury(case_file, reason=reason, actor=actor)
+        CandidatePathwayFlow.ready_for_jury.run(task)
+        return returned
+
+
+@transaction.atomic
+def abandon_pathway(case_file: CaseFile, *, reason: str, actor: Actor) -> CaseFile:
+    """Abandon the file and cancel its open tasks."""
+    case_file = services.abandon_case_file(case_file, reason=reason, actor=actor)
+    if case_file.process_id:
+        CandidatePathwayFlow.instance.cancel(case_file.process)
+    return case_file
+
+
+@transaction.atomic
+def transfer_pathway(case_file: CaseFile, *, to_site: Site, reason: str, actor: Actor) -> CaseFile:
+    """Transfer the file; tasks held by the previous organisation's staff go back to the queue."""
+    case_file = services.transfer_case_file(case_file, to_site=to_site, reason=reason, actor=actor)
+    if case_file.process is not None:
+        for task in case_file.process.task_set.filter(status=STATUS.ASSIGNED).select_related("owner"):
+            if scope_of(task.owner).organisation_id != to_site.organisation_id:
+                task.flow_task.activation_class(task).unassign()
+    return case_file
+
+
+def expire_pathways() -> int:
+    """Close the files past their 5-year window and cancel their processes (safe to run twice)."""
+    count = services.expire_case_files()
+    for case_file in CaseFile.objects.filter(state="expired", process__status__in=["NEW", "STARTED"]):
+        CandidatePathwayFlow.instance.cancel(case_file.process)
+    return count
+
+
+def _waiting(process_id: int | None, node: Any) -> CandidatePathwayTask | None:
+    return CandidatePathwayTask.objects.filter(
+        process_id=process_id, flow_task=node, status=STATUS.NEW
+    ).first()
+
+
+def close_jury_session(session: JurySession, *, actor: Actor) -> list[Certificate]:
+    """Close the session (every file decided or adjourned, quorum), apply the decisions, store the minutes,
+    move the flows of the decided files, and enqueue each certificate's PDF job once the transaction
+    commits."""
+    with transaction.atomic(), ExitStack() as stack:
+        return _close(session, actor, stack)
+
+
+def _close(session: JurySession, actor: Actor, stack: ExitStack) -> list[Certificate]:
+    from workflows.pathway.tasks import issue_certificate_job
+
+    process_ids = sorted(
+        session.agenda.exclude(case_file__process=None).values_list("case_file__process_id", flat=True)
+    )
+    for process_id in process_ids:  # the process locks first, in a fixed order (as task views take them)
+        stack.enter_context(CandidatePathwayFlow.lock(process_id))
+    services.close_session(session, actor=actor)
+    certificates = services.apply_session_outcomes(session, actor=actor)
+    for item in session.agenda.exclude(decision="").select_related("case_file"):
+        # An adjourned file's jury step keeps waiting, for the session that will decide on it.
+        task = _waiting(item.case_file.process_id, CandidatePathwayFlow.ready_for_jury)
+        if task is not None:  # None: the file left the jury's hands while on the agenda (abandon, expiry)
+            CandidatePathwayFlow.ready_for_jury.run(task)
+    services.attach_minutes(session, actor=actor)
+    for certificate in certificates:
+        send_on_commit(issue_certificate_job.send, certificate.pk)
+    return certificates
+
+
+def finish_issuance(certificate_id: int) -> bool:
+    """Move the pathway past 'certificate issuance' once the PDF exists; False if it already moved on."""
+    certificate = Certificate.objects.select_related("case_file").get(pk=certificate_id)
+    with transaction.atomic():
+        task = _waiting(certificate.case_file.process_id, CandidatePathwayFlow.certificate_issued)
+        if task is None:
+            return False
+        try:
+            CandidatePathwayFlow.certificate_issued.run(task)
+        except TransitionNotAllowed:  # a redelivered job got there first
+            return False
+    return True
