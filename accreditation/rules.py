@@ -1,11 +1,11 @@
 """The accreditation domain's rules, pure: which scope fits a person's roles, an accreditation's default
-validity, what of an application may change after its campaign's deadline, and what a request for
-information names."""
+validity, what of an application may change after its campaign's deadline, what a request for
+information names, the order of a campaign's statuses, and what a framework version needs to be published."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -14,12 +14,15 @@ from django.utils import timezone
 
 from backoffice.core.accounts.roles import Role, roles_of
 
+from .events import CampaignEvent
 from .models import (
     REQUESTABLE_SECTIONS,
     AccreditationApplication,
     ApplicationDocumentCategory,
     ApplicationSection,
     ApplicationStatus,
+    CampaignStatus,
+    Domain,
     Organisation,
     Region,
 )
@@ -133,3 +136,37 @@ def requested_labels(requested: Mapping[str, Any]) -> list[str]:
         *(f"À corriger : {ApplicationSection(s).label}" for s in requested.get("sections", [])),
         *(f"Question : {q}" for q in requested.get("questions", [])),
     ]
+
+
+# Each status a campaign may move to: the statuses it moves from, the verb of the audit event, and its label.
+CAMPAIGN_TRANSITIONS = {
+    CampaignStatus.OPEN: ({CampaignStatus.DRAFT}, CampaignEvent.OPENED, "ouverte aux dépôts"),
+    CampaignStatus.CLOSED: ({CampaignStatus.OPEN}, CampaignEvent.CLOSED, "close aux dépôts"),
+    CampaignStatus.IN_REVIEW: ({CampaignStatus.CLOSED}, CampaignEvent.REVIEW_STARTED, "en instruction"),
+    CampaignStatus.DECIDED: ({CampaignStatus.IN_REVIEW}, CampaignEvent.DECIDED, "décidée"),
+    CampaignStatus.ARCHIVED: ({CampaignStatus.DECIDED}, CampaignEvent.ARCHIVED, "archivée"),
+}
+
+
+def structure_errors(domains: Iterable[Domain]) -> list[str]:
+    """What prevents a framework version from being published, in French, empty when it is complete;
+    `domains` are the version's, loaded with their sub-domains and criteria."""
+    errors = []
+    domains = list(domains)
+    if not domains:
+        errors.append("Le référentiel ne contient aucun domaine.")
+    for domain in domains:
+        subdomains = list(domain.subdomains.all())
+        if not subdomains:
+            errors.append(f"Le domaine {domain.code} ne contient aucun sous-domaine.")
+        for subdomain in subdomains:
+            criteria = list(subdomain.criteria.all())
+            if not criteria:
+                errors.append(f"Le sous-domaine {subdomain.code} ne contient aucun critère.")
+            if subdomain.mandatory_criterion_id and subdomain.mandatory_criterion_id not in {
+                c.pk for c in criteria
+            }:
+                errors.append(
+                    f"Le critère obligatoire du sous-domaine {subdomain.code} n'en fait pas partie."
+                )
+    return errors

@@ -6,11 +6,12 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, DateField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from backoffice.core.accounts.roles import Role, has_role
+from backoffice.core.accounts.models import User
+from backoffice.core.accounts.roles import Role, group_name, has_role
 from backoffice.core.audit.events import combined_timeline
 from backoffice.core.audit.models import AuditEvent
 
@@ -19,18 +20,23 @@ from .models import (
     Accreditation,
     AccreditationApplication,
     AccreditationCampaign,
+    AccreditationRole,
     AccreditationStatus,
     AccreditationStatusChange,
+    ApplicationDocument,
     ApplicationDocumentCategory,
     ApplicationStatus,
     CampaignAudience,
     CampaignStatus,
     Certification,
+    Criterion,
+    Domain,
     FrameworkStatus,
     FrameworkVersion,
     Organisation,
     Region,
     Site,
+    SubDomain,
 )
 from .scoping import scope_of
 
@@ -390,3 +396,66 @@ def checklist(application: AccreditationApplication) -> list[tuple[str, bool]]:
             bool(content) and not _already_accredited(application),
         ),
     ]
+
+
+def get_application_document_for(user: Any, pk: int) -> ApplicationDocument:
+    """A document of an application the user may see (their organisation's, or any for staff), else 404."""
+    documents = ApplicationDocument.objects.filter(application__in=applications_for(user))
+    return get_object_or_404(documents, pk=pk)
+
+
+def certifications() -> QuerySet[Certification]:
+    """Every certification, by code (reference data: the same for every signed-in user)."""
+    return Certification.objects.order_by("code")
+
+
+def framework_outline(version: FrameworkVersion) -> QuerySet[Domain]:
+    """The version's domains with their sub-domains, mandatory criterion and criteria in order."""
+    subdomains = SubDomain.objects.select_related("mandatory_criterion").prefetch_related(
+        Prefetch("criteria", queryset=Criterion.objects.order_by("position"))
+    )
+    return version.domains.prefetch_related(Prefetch("subdomains", queryset=subdomains))
+
+
+def draft_framework_versions() -> QuerySet[FrameworkVersion]:
+    """Framework versions still in draft, with their certification."""
+    return FrameworkVersion.objects.filter(status=FrameworkStatus.DRAFT).select_related("certification")
+
+
+def organisation_of(user: Any) -> Organisation | None:
+    """The user's own organisation (None for a user without one)."""
+    organisation_id = scope_of(user).organisation_id
+    return Organisation.objects.filter(pk=organisation_id).first() if organisation_id else None
+
+
+def evaluator_sites_of(user: Any) -> QuerySet[Site]:
+    """Sites of the user's organisation ever accredited as evaluators (the service judges the date)."""
+    # A file of a past year is opened at the site accredited on its opening date, even if that accreditation
+    # has ended since.
+    accredited = Accreditation.objects.filter(role=AccreditationRole.EVALUATOR).values("site_id")
+    return Site.objects.filter(
+        # A user without an organisation (None: IS NULL) is offered no site.
+        organisation_id=scope_of(user).organisation_id,  # type: ignore[misc]
+        pk__in=accredited,
+    )
+
+
+def evaluator_sites_accredited_today(certification: Certification | int | None) -> QuerySet[Site]:
+    """Sites accredited today as evaluators for the certification."""
+    accredited = Accreditation.objects.in_force().filter(
+        role=AccreditationRole.EVALUATOR, certification=certification
+    )
+    return Site.objects.filter(pk__in=accredited.values("site_id"))
+
+
+def staff_of(site: Site, *roles: Role) -> QuerySet[User]:
+    """Active people of the site's organisation holding one of the roles."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            scope__organisation_id=site.organisation_id,
+            groups__name__in=[group_name(r) for r in roles],
+        )
+        .distinct()
+        .order_by("last_name", "first_name")
+    )

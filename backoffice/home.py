@@ -10,7 +10,7 @@ from django.urls import path
 from viewflow.urls import Application
 
 from accreditation import selectors
-from accreditation.models import AccreditationStatus, FrameworkStatus, FrameworkVersion, Organisation
+from accreditation.models import AccreditationStatus
 from accreditation.scoping import scope_of
 from backoffice.core.accounts.roles import Role, roles_of
 from casefiles.models import JurySessionStatus
@@ -40,14 +40,12 @@ def home_context(user: Any) -> dict[str, Any]:
     upcoming = jury_sessions_for(user).filter(status__in=[JurySessionStatus.PLANNED, JurySessionStatus.OPEN])
     context["jury_sessions"] = list(upcoming.order_by("held_on", "pk")[:5])
     if roles & ORGANISATION_ROLES and scope.organisation_id:
-        context["organisation"] = Organisation.objects.filter(pk=scope.organisation_id).first()
+        context["organisation"] = selectors.organisation_of(user)
         context["accreditations"] = list(
             selectors.accreditations_for(user).filter(site__organisation_id=scope.organisation_id)
         )
     if Role.ADMINISTRATOR in roles:
-        context["draft_frameworks"] = list(
-            FrameworkVersion.objects.filter(status=FrameworkStatus.DRAFT).select_related("certification")
-        )
+        context["draft_frameworks"] = list(selectors.draft_framework_versions())
         context["is_administrator"] = True
     return context
 

@@ -5,21 +5,32 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, NamedTuple, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Model, Q, QuerySet
+from django.db.models import Count, Exists, Max, Model, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from accreditation.models import Accreditation, AccreditationRole, Criterion, Region, Site, SubDomain
+from accreditation.models import (
+    Accreditation,
+    AccreditationRole,
+    Criterion,
+    Domain,
+    FrameworkVersion,
+    Region,
+    Site,
+    SubDomain,
+)
 from accreditation.scoping import scope_of
 from backoffice.core.accounts.models import User
 from backoffice.core.accounts.roles import Role, group_name, has_role
 from backoffice.core.audit.models import AuditEvent
-from casefiles.rules.acquisition import verdicts_of, window_applies
+from casefiles.rules.acquisition import FrameworkStructure, verdicts_of
 from casefiles.rules.juries import round_label, tally
 from casefiles.rules.numbering import normalised_number
 from casefiles.rules.privacy import retention_years, years_before
@@ -36,6 +47,7 @@ from .models import (
     CertificateStatus,
     ConflictDeclaration,
     DomainAcquisition,
+    DomainStatus,
     JuryMember,
     JuryRule,
     JurySession,
@@ -94,6 +106,28 @@ def can_manage_documents(user: Any, case_file: CaseFile) -> bool:
     )
 
 
+# The 5-year window: the open files its end still closes.
+
+
+def still_acquiring(files: QuerySet[CaseFile]) -> QuerySet[CaseFile]:
+    """The open files among `files` with a domain not acquired within their window: the only ones the
+    window's end closes (lapse, timers, reminders, the file page's warning)."""
+    left_to_acquire = DomainAcquisition.objects.filter(case_file=OuterRef("pk")).filter(
+        ~Q(status=DomainStatus.ACQUIRED) | Q(acquired_on__gt=OuterRef("expires_on"))
+    )
+    return files.filter(state__in=OPEN_STATES, expires_on__isnull=False).filter(Exists(left_to_acquire))
+
+
+def lapsing_files(today: dt.date) -> QuerySet[CaseFile]:
+    """The files whose window ended before `today` with a domain still to acquire: they lapse."""
+    return still_acquiring(CaseFile.objects.filter(expires_on__lt=today))
+
+
+def window_applies(case_file: CaseFile) -> bool:
+    """Whether the end of the file's window would close it (a domain is still to acquire)."""
+    return still_acquiring(CaseFile.objects.filter(pk=case_file.pk)).exists()
+
+
 def expiry_warning(case_file: CaseFile, *, today: dt.date | None = None) -> str | None:
     """'3 mois' or '6 mois' when the 5-year window ends that soon, for an open file that still has a domain
     to acquire (one whose domains were all acquired in time does not lapse while it waits for a jury)."""
@@ -109,6 +143,47 @@ def expiry_warning(case_file: CaseFile, *, today: dt.date | None = None) -> str 
     if days_left <= 183:
         return "6 mois"
     return None
+
+
+# A framework's structure, as the acquisition rule reads it (`casefiles.rules.acquisition.evaluate`).
+
+_STRUCTURES: ContextVar[dict[Any, FrameworkStructure] | None] = ContextVar(
+    "framework_structures", default=None
+)
+
+
+@contextmanager
+def frameworks_cached() -> Iterator[None]:
+    """Within the block, each framework's sub-domains and criteria are read once (an import of many rows)."""
+    token = _STRUCTURES.set({})
+    try:
+        yield
+    finally:
+        _STRUCTURES.reset(token)
+
+
+def framework_structure(
+    framework: FrameworkVersion, domains: Iterable[Domain] | None = None
+) -> FrameworkStructure:
+    """A framework version's domains, sub-domains and criteria, narrowed to `domains` (a final evaluation:
+    the plan's domains); within `frameworks_cached`, read once per framework and domains."""
+    wanted = None if domains is None else frozenset(d.pk for d in domains)
+    cache = _STRUCTURES.get()
+    if cache is None:
+        return _load_structure(framework, wanted)
+    key = (framework.pk, wanted)
+    if key not in cache:
+        cache[key] = _load_structure(framework, wanted)
+    return cache[key]
+
+
+def _load_structure(framework: FrameworkVersion, wanted: frozenset[int] | None) -> FrameworkStructure:
+    return FrameworkStructure(
+        framework.domains.all(),
+        SubDomain.objects.filter(domain__framework_version=framework).select_related("domain"),
+        Criterion.objects.filter(subdomain__domain__framework_version=framework).select_related("subdomain"),
+        wanted=wanted,
+    )
 
 
 def domain_grid(case_file: CaseFile) -> list[DomainAcquisition]:
@@ -450,6 +525,28 @@ RECTIFYING_ROLES = (Role.EVALUATOR_STAFF, Role.CASE_OFFICER, Role.SUPERVISOR, Ro
 EXPORTING_ROLES = (Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
 
 
+def person_with_identity(key: str, *, exclude: int | None = None, lock: bool = False) -> Candidate | None:
+    """The person recorded under this identity key (the oldest record if history left two)."""
+    people = Candidate.objects.filter(identity_key=key).order_by("pk")
+    if exclude is not None:
+        people = people.exclude(pk=exclude)
+    if lock:
+        people = people.select_for_update()
+    return people.first()
+
+
+def people_with_identities(keys: Iterable[str]) -> dict[str, tuple[int, str]]:
+    """The people recorded under these keys, by key: (id, display name); one index lookup each."""
+    found: dict[str, tuple[int, str]] = {}
+    for pk, key, last, first in (
+        Candidate.objects.filter(identity_key__in=sorted(set(keys)))
+        .order_by("-pk")  # the oldest record wins when history left two
+        .values_list("pk", "identity_key", "last_name", "first_name")
+    ):
+        found[key] = (pk, Candidate.display_name(last, first))
+    return found
+
+
 def candidates_for(user: Any) -> QuerySet[Candidate]:
     """Candidates with at least one file the user may see."""
     return Candidate.objects.filter(pk__in=case_files_for(user).values("candidate_id"))
@@ -477,3 +574,64 @@ def files_outside_scope(user: Any, candidate: Candidate) -> bool:
     """Whether the candidate has files the user may not see (an export would then be partial)."""
     visible = case_files_for(user).filter(candidate=candidate).values("pk")
     return CaseFile.objects.filter(candidate=candidate).exclude(pk__in=visible).exists()
+
+
+def subdomains_to_assess(case_file: CaseFile, domains: QuerySet[Domain] | None = None) -> QuerySet[SubDomain]:
+    """Sub-domains of the file's framework version (of these domains only, if given), in grid order."""
+    subdomains = SubDomain.objects.filter(domain__framework_version=case_file.framework_version)
+    if domains is not None:
+        subdomains = subdomains.filter(domain__in=domains)
+    return subdomains.select_related("domain").order_by("domain__position", "position")
+
+
+def criteria_of(subdomains: QuerySet[SubDomain]) -> QuerySet[Criterion]:
+    """Criteria of these sub-domains, in grid order."""
+    return Criterion.objects.filter(subdomain__in=subdomains).order_by(
+        "subdomain__domain__position", "subdomain__position", "position"
+    )
+
+
+def domains_to_train(case_file: CaseFile) -> QuerySet[Domain]:
+    """Domains of the file's grid still to be trained, in order."""
+    to_train = case_file.domain_grid.filter(status=DomainStatus.TO_TRAIN).values("domain_id")
+    return Domain.objects.filter(pk__in=to_train).order_by("position")
+
+
+def acquired_domains_of(case_file: CaseFile) -> QuerySet[Domain]:
+    """Domains of the file's grid already acquired, in order."""
+    acquired = case_file.domain_grid.filter(status=DomainStatus.ACQUIRED).values("domain_id")
+    return Domain.objects.filter(pk__in=acquired).order_by("position")
+
+
+def _training_sites(case_file: CaseFile) -> QuerySet[Site]:
+    # The evaluator's own organisation, or organisations of the file's region accredited as trainers for this
+    # certification since the file opened (the service checks every day of the plan): no national directory.
+    trainers = (
+        Accreditation.objects.filter(valid_to__gte=case_file.opened_on)
+        .filter(
+            role=AccreditationRole.TRAINER,
+            certification=case_file.certification_id,
+            site__region_id=case_file.evaluation_site.region_id,
+        )
+        .values("site_id")
+    )
+    own = case_file.evaluation_site.organisation_id
+    return Site.objects.filter(Q(organisation_id=own) | Q(pk__in=trainers))
+
+
+def training_sites_for(case_file: CaseFile) -> QuerySet[Site]:
+    """Sites that may train the file's candidate: the evaluator's own, or the region's accredited trainers."""
+    return _training_sites(case_file).select_related("organisation").order_by("name")
+
+
+def trainers_for(case_file: CaseFile) -> QuerySet[User]:
+    """Active trainer or evaluator staff of the organisations of those training sites."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            groups__name__in=[group_name(Role.TRAINER_STAFF), group_name(Role.EVALUATOR_STAFF)],
+            scope__organisation__in=_training_sites(case_file).values("organisation_id"),
+        )
+        .distinct()
+        .order_by("last_name")
+    )

@@ -16,16 +16,9 @@ from backoffice.core.audit.events import record
 
 from ..events import CampaignEvent
 from ..models import AccreditationCampaign, CampaignStatus, Certification, ReviewCriterion
+from ..rules import CAMPAIGN_TRANSITIONS
 
 STAFF_ROLES = (Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
-# Each status and the statuses it may move to, with the verb of the audit event.
-TRANSITIONS = {
-    CampaignStatus.OPEN: ({CampaignStatus.DRAFT}, CampaignEvent.OPENED, "ouverte aux dépôts"),
-    CampaignStatus.CLOSED: ({CampaignStatus.OPEN}, CampaignEvent.CLOSED, "close aux dépôts"),
-    CampaignStatus.IN_REVIEW: ({CampaignStatus.CLOSED}, CampaignEvent.REVIEW_STARTED, "en instruction"),
-    CampaignStatus.DECIDED: ({CampaignStatus.IN_REVIEW}, CampaignEvent.DECIDED, "décidée"),
-    CampaignStatus.ARCHIVED: ({CampaignStatus.DECIDED}, CampaignEvent.ARCHIVED, "archivée"),
-}
 
 
 def ensure_campaign_staff(actor: Actor) -> None:
@@ -115,7 +108,7 @@ def move_campaign(campaign: AccreditationCampaign, to: str, *, actor: Actor) -> 
     """Open, close, start the review, record the decision or archive a campaign, in that order only."""
     ensure_campaign_staff(actor)
     locked = AccreditationCampaign.objects.select_for_update().get(pk=campaign.pk)
-    sources, verb, label = TRANSITIONS[CampaignStatus(to)]
+    sources, verb, label = CAMPAIGN_TRANSITIONS[CampaignStatus(to)]
     if locked.status not in sources:
         raise ValidationError(
             f"La campagne est « {locked.get_status_display().lower()} » : elle ne peut pas être {label}."

@@ -13,6 +13,7 @@ from backoffice.core.audit.events import record
 
 from ..events import AccreditationEvent
 from ..models import Certification, Criterion, Domain, FrameworkStatus, FrameworkVersion, SubDomain
+from ..rules import structure_errors
 
 
 @transaction.atomic
@@ -70,36 +71,13 @@ def _create_subdomain(domain: Domain, spec: dict[str, Any], position: int) -> Su
     return subdomain
 
 
-def structure_errors(version: FrameworkVersion) -> list[str]:
-    """What prevents a version from being published, in French, empty when it is complete."""
-    errors = []
-    domains = list(version.domains.prefetch_related("subdomains__criteria"))
-    if not domains:
-        errors.append("Le référentiel ne contient aucun domaine.")
-    for domain in domains:
-        subdomains = list(domain.subdomains.all())
-        if not subdomains:
-            errors.append(f"Le domaine {domain.code} ne contient aucun sous-domaine.")
-        for subdomain in subdomains:
-            criteria = list(subdomain.criteria.all())
-            if not criteria:
-                errors.append(f"Le sous-domaine {subdomain.code} ne contient aucun critère.")
-            if subdomain.mandatory_criterion_id and subdomain.mandatory_criterion_id not in {
-                c.pk for c in criteria
-            }:
-                errors.append(
-                    f"Le critère obligatoire du sous-domaine {subdomain.code} n'en fait pas partie."
-                )
-    return errors
-
-
 @transaction.atomic
 def publish_framework_version(version: FrameworkVersion, *, actor: SystemActor) -> FrameworkVersion:
     """Publish a complete draft; the previously published version of the certification is superseded."""
     version = FrameworkVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != FrameworkStatus.DRAFT:
         raise ValidationError("Seul un brouillon peut être publié.")
-    errors = structure_errors(version)
+    errors = structure_errors(version.domains.prefetch_related("subdomains__criteria"))
     if errors:
         raise ValidationError(errors)
     previous = FrameworkVersion.objects.filter(

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backoffice.core.accounts.roles import Role, has_role
-from backoffice.core.accounts.types import Actor
+from backoffice.core.accounts.types import Actor, SystemActor
 from backoffice.core.audit.events import record
 
 from ..events import ApplicationEvent
@@ -213,7 +213,7 @@ def _answer_problems(application: AccreditationApplication, answers: list[str]) 
 
 
 @transaction.atomic
-def expire_information_request(application: AccreditationApplication) -> bool:
+def expire_information_request(application: AccreditationApplication, *, actor: SystemActor = None) -> bool:
     """The organisation's deadline passed without an answer: the application is closed. Safe to run twice."""
     locked = AccreditationApplication.objects.select_for_update().get(pk=application.pk)
     if locked.status != ApplicationStatus.INFORMATION_REQUESTED:
@@ -222,7 +222,7 @@ def expire_information_request(application: AccreditationApplication) -> bool:
     locked.save(update_fields=["status"])
     record(
         ApplicationEvent.REQUEST_EXPIRED,
-        actor=None,
+        actor=actor,
         subject=locked,
         summary=f"Dossier clos : complément non fourni avant le {locked.answer_by:%d/%m/%Y}.",
     )
@@ -393,18 +393,21 @@ def _site_for(application: AccreditationApplication, siret: str, actor: Actor) -
 
 
 @transaction.atomic
-def attach_approval_process(application: AccreditationApplication, process: Any) -> None:
-    """Link the submitted application to the approval process that the workflow started for it."""
+def attach_approval_process(
+    application: AccreditationApplication, process: Any, *, actor: SystemActor = None
+) -> None:
+    """Link the submitted application to the approval process that the workflow started for it. No event of
+    its own: the submission, by `actor`, is the event."""
     AccreditationApplication.objects.filter(pk=application.pk, process__isnull=True).update(process=process)
 
 
 @transaction.atomic
-def escalate(application: AccreditationApplication, *, step: str) -> None:
+def escalate(application: AccreditationApplication, *, step: str, actor: SystemActor = None) -> None:
     """A step's deadline passed: the task goes to the supervisors, and the timeline says so."""
     AccreditationApplication.objects.filter(pk=application.pk).update(escalated=True)
     record(
         ApplicationEvent.ESCALATED,
-        actor=None,
+        actor=actor,
         subject=application,
         summary=f"Échéance dépassée ({step}) : la tâche passe aux superviseur·es.",
     )

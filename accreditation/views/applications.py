@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from formtools.wizard.storage.base import BaseStorage
@@ -19,7 +19,6 @@ from accreditation.events import ApplicationEvent
 from accreditation.forms.applications import SECTION_OF_STEP, STEPS, content_from
 from accreditation.models import (
     AccreditationApplication,
-    ApplicationDocument,
     ApplicationDocumentCategory,
     ApplicationStatus,
 )
@@ -248,9 +247,7 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def document(request: HttpRequest, pk: int) -> FileResponse:
     """A document of an application the user may see (their organisation's, or any for staff), else 404."""
-    document = get_object_or_404(
-        ApplicationDocument.objects.filter(application__in=selectors.applications_for(request.user)), pk=pk
-    )
+    document = selectors.get_application_document_for(request.user, pk)
     try:
         handle = document.file.open("rb")
     except FileNotFoundError as missing:

@@ -17,7 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 from viewflow.urls import Application
 
 from accreditation import selectors, services
-from accreditation.models import ApplicationStatus, CampaignAudience, CampaignStatus, Certification
+from accreditation.models import ApplicationStatus, CampaignAudience, CampaignStatus
+from accreditation.rules import CAMPAIGN_TRANSITIONS
 from accreditation.views import applications as application_views
 from backoffice.core.accounts.roles import Role, has_role
 from backoffice.core.accounts.types import actor_of
@@ -30,7 +31,7 @@ STAFF = (Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
 class CampaignForm(forms.Form):
     name = forms.CharField(label="Intitulé", max_length=200)
     certifications = forms.ModelMultipleChoiceField(
-        label="Certifications", queryset=Certification.objects.order_by("code")
+        label="Certifications", queryset=selectors.certifications()
     )
     opens_evaluator = forms.BooleanField(
         label="Ouverte aux organismes évaluateurs", required=False, initial=True
@@ -113,7 +114,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             (CampaignStatus.DECIDED, "Enregistrer la décision du conseil"),
             (CampaignStatus.ARCHIVED, "Archiver"),
         )
-        if campaign.status in services.campaigns.TRANSITIONS[status][0]
+        if campaign.status in CAMPAIGN_TRANSITIONS[status][0]
     ]
     applications, counts = _applications_of(request, campaign) if is_staff else ([], [])
     return render(
@@ -167,7 +168,7 @@ def campaign_move(request: HttpRequest, pk: int) -> HttpResponse:
     _staff_only(request.user)
     campaign = selectors.get_campaign_for(request.user, pk)
     target = request.POST.get("to", "")
-    if target not in services.campaigns.TRANSITIONS:
+    if target not in CAMPAIGN_TRANSITIONS:
         raise Http404
     with reported(request, f"Campagne « {CampaignStatus(target).label.lower()} »."):
         services.move_campaign(campaign, target, actor=actor_of(request))

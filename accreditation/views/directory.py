@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -12,7 +11,7 @@ from django.views.decorators.http import require_POST
 from viewflow.urls import Application
 
 from accreditation import selectors, services
-from accreditation.models import Accreditation, Criterion, FrameworkVersion, Organisation, Site, SubDomain
+from accreditation.models import Accreditation, FrameworkVersion, Organisation, Site
 from backoffice.core.accounts.roles import Role, has_role
 from backoffice.core.accounts.types import actor_of
 from backoffice.core.exports.kinds import ExportKind
@@ -40,10 +39,7 @@ class OrganisationDetailView(ScopedDetailView):
 class FrameworkDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        subdomains = SubDomain.objects.select_related("mandatory_criterion").prefetch_related(
-            Prefetch("criteria", queryset=Criterion.objects.order_by("position"))
-        )
-        context["domains"] = self.object.domains.prefetch_related(Prefetch("subdomains", queryset=subdomains))
+        context["domains"] = selectors.framework_outline(self.object)
         return context
 
 

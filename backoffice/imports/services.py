@@ -32,7 +32,7 @@ from backoffice.core.audit.events import record
 from backoffice.core.bulksql import refresh_statistics
 from backoffice.core.uploads import clean_file_name
 from backoffice.core.worker import send_on_commit
-from casefiles.rules.acquisition import frameworks_cached
+from casefiles.selectors import frameworks_cached
 
 from .contracts import contract_for
 from .contracts.base import INVALID, NEW, REASON_COLUMN, UNCHANGED, UPDATED, Checker, Row, rows_of

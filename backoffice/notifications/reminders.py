@@ -26,7 +26,7 @@ from accreditation.models import (
 )
 from backoffice.core.accounts.roles import Role, group_name
 from casefiles.models import CaseFile, JurySession, JurySessionStatus
-from casefiles.rules.acquisition import still_acquiring
+from casefiles.selectors import still_acquiring
 from workflows.flows import CandidatePathwayFlow
 
 from .rules import case_file_link, organisation_staff

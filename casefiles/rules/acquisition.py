@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from accreditation.models import Criterion, Domain, FrameworkVersion, SubDomain
-from casefiles.models import OPEN_STATES, CaseFile, DomainAcquisition, DomainStatus
+from accreditation.models import Criterion, Domain, SubDomain
+from casefiles.models import CaseFile, DomainStatus
 
 
 @dataclass(frozen=True)
@@ -81,28 +78,67 @@ def subdomain_acquired(subdomain: SubDomain, criteria: dict[int, bool]) -> bool:
     return mandatory is None or criteria.get(mandatory, False)
 
 
-OUTCOMES_KEPT = 2000  # distinct results kept per scope during an import (a few megabytes)
+OUTCOMES_KEPT = 2000  # distinct results kept per structure during an import (a few megabytes)
 
 
-def evaluate(
-    framework: FrameworkVersion,
-    results: Iterable[tuple[str, bool]],
-    *,
-    domains: Iterable[Domain] | None = None,
-) -> AssessmentOutcome:
-    """Check and compute one assessment; `domains` limits it (a final evaluation: the plan's domains).
-    Within `frameworks_cached`, the same results in the same scope are computed once."""
-    scope = _scope_for(framework, domains)
+class FrameworkStructure:
+    """A framework version's domains, sub-domains and criteria as loaded (`casefiles.selectors.
+    framework_structure`), narrowed to the domains evaluated (`wanted`: their ids; None for all). It keeps the
+    outcomes already computed: the same results in the same structure are computed once."""
+
+    def __init__(
+        self,
+        domains: Iterable[Domain],
+        subdomains: Iterable[SubDomain],
+        criteria: Iterable[Criterion],
+        *,
+        wanted: Iterable[int] | None = None,
+    ) -> None:
+        all_domains = list(domains)
+        chosen = set(wanted) if wanted is not None else {d.pk for d in all_domains}
+        self.domains = [d for d in all_domains if d.pk in chosen]
+        subdomains = list(subdomains)
+        self.all_subdomains = {s.code.upper(): s for s in subdomains}
+        self.subdomains = [s for s in subdomains if s.domain_id in chosen]
+        criteria = list(criteria)
+        self.criteria = {c.code.upper(): c for c in criteria}
+        self.criteria_of: dict[int, list[Criterion]] = {}
+        for criterion in criteria:
+            self.criteria_of.setdefault(criterion.subdomain_id, []).append(criterion)
+        self.wanted = chosen
+        self.outcomes: dict[tuple[tuple[Any, Any], ...], AssessmentOutcome] = {}
+
+    def place(
+        self, code: str, value: bool, by_subdomain: dict[int, dict[int, bool]], direct: dict[int, bool]
+    ) -> list[str]:
+        if code in self.criteria:
+            criterion = self.criteria[code]
+            if criterion.subdomain.domain_id not in self.wanted:
+                return [f"{code} n'appartient pas aux domaines évalués à cette étape."]
+            by_subdomain.setdefault(criterion.subdomain_id, {})[criterion.pk] = value
+            return []
+        if code in self.all_subdomains:
+            subdomain = self.all_subdomains[code]
+            if subdomain.domain_id not in self.wanted:
+                return [f"{code} n'appartient pas aux domaines évalués à cette étape."]
+            direct[subdomain.pk] = value
+            return []
+        return [f"{code} : critère ou sous-domaine inconnu dans ce référentiel."]
+
+
+def evaluate(structure: FrameworkStructure, results: Iterable[tuple[str, bool]]) -> AssessmentOutcome:
+    """Check and compute one assessment against a framework's structure (narrowed, for a final evaluation,
+    to the plan's domains); the same results in the same structure are computed once."""
     key = tuple((code, value) for code, value in results)
-    outcome = scope.outcomes.get(key)
+    outcome = structure.outcomes.get(key)
     if outcome is None:
-        outcome = _evaluate(scope, key)
-        if len(scope.outcomes) < OUTCOMES_KEPT:
-            scope.outcomes[key] = outcome
+        outcome = _evaluate(structure, key)
+        if len(structure.outcomes) < OUTCOMES_KEPT:
+            structure.outcomes[key] = outcome
     return outcome
 
 
-def _evaluate(scope: _Scope, results: tuple[tuple[Any, Any], ...]) -> AssessmentOutcome:
+def _evaluate(scope: FrameworkStructure, results: tuple[tuple[Any, Any], ...]) -> AssessmentOutcome:
     errors: list[str] = []
     by_subdomain: dict[int, dict[int, bool]] = {}
     direct: dict[int, bool] = {}
@@ -132,68 +168,8 @@ def _evaluate(scope: _Scope, results: tuple[tuple[Any, Any], ...]) -> Assessment
     return AssessmentOutcome(subdomains=outcomes, domains=domain_status)
 
 
-_SCOPES: ContextVar[dict[Any, _Scope] | None] = ContextVar("framework_scopes", default=None)
-
-
-@contextmanager
-def frameworks_cached() -> Iterator[None]:
-    """Within the block, each framework's sub-domains and criteria are read once (an import of many rows)."""
-    token = _SCOPES.set({})
-    try:
-        yield
-    finally:
-        _SCOPES.reset(token)
-
-
-def _scope_for(framework: FrameworkVersion, domains: Iterable[Domain] | None) -> _Scope:
-    cache = _SCOPES.get()
-    if cache is None:
-        return _Scope(framework, domains)
-    domains = None if domains is None else list(domains)
-    key = (framework.pk, None if domains is None else frozenset(d.pk for d in domains))
-    if key not in cache:
-        cache[key] = _Scope(framework, domains)
-    return cache[key]
-
-
-class _Scope:
-    def __init__(self, framework: FrameworkVersion, domains: Iterable[Domain] | None) -> None:
-        all_domains = list(framework.domains.all())
-        wanted = {d.pk for d in domains} if domains is not None else {d.pk for d in all_domains}
-        self.domains = [d for d in all_domains if d.pk in wanted]
-        subdomains = SubDomain.objects.filter(domain__framework_version=framework).select_related("domain")
-        self.all_subdomains = {s.code.upper(): s for s in subdomains}
-        self.subdomains = [s for s in subdomains if s.domain_id in wanted]
-        criteria = Criterion.objects.filter(subdomain__domain__framework_version=framework).select_related(
-            "subdomain"
-        )
-        self.criteria = {c.code.upper(): c for c in criteria}
-        self.criteria_of: dict[int, list[Criterion]] = {}
-        for criterion in criteria:
-            self.criteria_of.setdefault(criterion.subdomain_id, []).append(criterion)
-        self.wanted = wanted
-        self.outcomes: dict[tuple[tuple[Any, Any], ...], AssessmentOutcome] = {}
-
-    def place(
-        self, code: str, value: bool, by_subdomain: dict[int, dict[int, bool]], direct: dict[int, bool]
-    ) -> list[str]:
-        if code in self.criteria:
-            criterion = self.criteria[code]
-            if criterion.subdomain.domain_id not in self.wanted:
-                return [f"{code} n'appartient pas aux domaines évalués à cette étape."]
-            by_subdomain.setdefault(criterion.subdomain_id, {})[criterion.pk] = value
-            return []
-        if code in self.all_subdomains:
-            subdomain = self.all_subdomains[code]
-            if subdomain.domain_id not in self.wanted:
-                return [f"{code} n'appartient pas aux domaines évalués à cette étape."]
-            direct[subdomain.pk] = value
-            return []
-        return [f"{code} : critère ou sous-domaine inconnu dans ce référentiel."]
-
-
 def _outcome(
-    subdomain: SubDomain, scope: _Scope, criteria: dict[int, bool] | None, direct: bool | None
+    subdomain: SubDomain, scope: FrameworkStructure, criteria: dict[int, bool] | None, direct: bool | None
 ) -> tuple[SubDomainOutcome | None, str | None]:
     if criteria and direct is not None:
         return (
@@ -260,26 +236,24 @@ def verdicts_of(
     return verdicts
 
 
-# The 5-year window.
+def domain_result(acquired: bool, assessed_on: dt.date) -> tuple[str, dt.date | None]:
+    """A grid row's status and acquisition date after an assessment on `assessed_on`."""
+    return (DomainStatus.ACQUIRED, assessed_on) if acquired else (DomainStatus.TO_TRAIN, None)
 
 
-def still_acquiring(files: QuerySet[CaseFile]) -> QuerySet[CaseFile]:
-    """The open files among `files` with a domain not acquired within their window: the only ones the
-    window's end closes (lapse, timers, reminders, the file page's warning)."""
-    left_to_acquire = DomainAcquisition.objects.filter(case_file=OuterRef("pk")).filter(
-        ~Q(status=DomainStatus.ACQUIRED) | Q(acquired_on__gt=OuterRef("expires_on"))
-    )
-    return files.filter(state__in=OPEN_STATES, expires_on__isnull=False).filter(Exists(left_to_acquire))
+def acquired_codes(outcome: AssessmentOutcome) -> list[str]:
+    return list(outcome.acquired_domain_codes)
 
 
-def lapsing_files(today: dt.date) -> QuerySet[CaseFile]:
-    """The files whose window ended before `today` with a domain still to acquire: they lapse."""
-    return still_acquiring(CaseFile.objects.filter(expires_on__lt=today))
+def assessment_summary(label: str, outcome: AssessmentOutcome, acquired: list[str] | None = None) -> str:
+    """The event's sentence; `acquired`, when the caller has them, are `acquired_codes(outcome)`."""
+    if acquired is None:
+        acquired = acquired_codes(outcome)
+    listed = ", ".join(acquired) or "aucun"
+    return f"{label} : {len(acquired)} domaine(s) acquis sur {len(outcome.domains)} ({listed})."
 
 
-def window_applies(case_file: CaseFile) -> bool:
-    """Whether the end of the file's window would close it (a domain is still to acquire)."""
-    return still_acquiring(CaseFile.objects.filter(pk=case_file.pk)).exists()
+# The 5-year window (which open files it still closes: `casefiles.selectors.still_acquiring`).
 
 
 def check_within_window(case_file: CaseFile, assessed_on: dt.date) -> None:

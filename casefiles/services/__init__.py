@@ -5,7 +5,6 @@ from .certificates import (
     apply_session_outcomes,
     issue_certificate,
     mark_exported,
-    next_number,
     reissue_certificate,
     revoke_certificate,
 )
@@ -61,7 +60,6 @@ __all__ = [
     "export_personal_data",
     "issue_certificate",
     "mark_exported",
-    "next_number",
     "open_case_file",
     "open_session",
     "plan_session",

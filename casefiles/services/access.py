@@ -60,19 +60,6 @@ def ensure_may_enter(
     return site.organisation.legal_name
 
 
-def entered_by(actor: Actor, organisation: str) -> str:
-    """What the trail adds when Certif'Pro staff enter an act for an organisation (imports by staff)."""
-    if not organisation:
-        return ""
-    who = actor.get_username() if actor is not None else "le système"
-    return f" Saisi par {who} pour le compte de {organisation}."
-
-
-def on_behalf_data(organisation: str) -> dict[str, str]:
-    """The event's data naming the organisation an act was entered for, when it was."""
-    return {"on_behalf_of": organisation} if organisation else {}
-
-
 def lock_in_state(case_file: CaseFile, *states: CaseFileState) -> CaseFile:
     """Lock the file's row and check its step: of two people completing one step, the second is told."""
     locked = (

@@ -11,8 +11,16 @@ from django.db import transaction
 
 from backoffice.core.accounts.types import Actor
 from backoffice.core.audit.events import record
-from casefiles.rules.acquisition import AssessmentOutcome, check_within_window, evaluate
+from casefiles.rules.acquisition import (
+    AssessmentOutcome,
+    acquired_codes,
+    assessment_summary,
+    check_within_window,
+    domain_result,
+    evaluate,
+)
 from casefiles.rules.dates import add_years, check_date
+from casefiles.rules.trail import entered_by, on_behalf_data
 
 from ..events import CaseFileEvent
 from ..models import (
@@ -24,13 +32,8 @@ from ..models import (
     DomainStatus,
     TrainingPlan,
 )
-from .access import (
-    ensure_evaluator,
-    ensure_may_enter,
-    entered_by,
-    lock_in_state,
-    on_behalf_data,
-)
+from ..selectors import framework_structure
+from .access import ensure_evaluator, ensure_may_enter, lock_in_state
 
 ACQUISITION_YEARS = 5  # the candidate has 5 years from the positioning to complete
 
@@ -50,7 +53,7 @@ def record_positioning(
     check_date(
         assessed_on, not_before=locked.opened_on, label="de l'évaluation préalable", previous="l'accueil"
     )
-    outcome = evaluate(locked.framework_version, results)
+    outcome = evaluate(framework_structure(locked.framework_version), results)
     assessment = _save(locked, AssessmentKind.POSITIONING, assessed_on, assessor, outcome, plan=None)
     locked.positioned_on = assessed_on
     locked.expires_on = add_years(assessed_on, ACQUISITION_YEARS)
@@ -90,7 +93,7 @@ def record_final_evaluation(
         previous="le début de la formation",
     )
     check_within_window(locked, assessed_on)
-    outcome = evaluate(locked.framework_version, results, domains=plan.domains.all())
+    outcome = evaluate(framework_structure(locked.framework_version, plan.domains.all()), results)
     assessment = _save(locked, AssessmentKind.FINAL, assessed_on, assessor, outcome, plan=plan)
     _apply(locked, outcome, assessment)
     record(
@@ -154,11 +157,6 @@ def set_domain_result(row: DomainAcquisition, *, acquired: bool, assessment: Ass
     row.source = assessment
 
 
-def domain_result(acquired: bool, assessed_on: dt.date) -> tuple[str, dt.date | None]:
-    """A grid row's status and acquisition date after an assessment on `assessed_on`."""
-    return (DomainStatus.ACQUIRED, assessed_on) if acquired else (DomainStatus.TO_TRAIN, None)
-
-
 def _move_on(case_file: CaseFile, on: dt.date, actor: Actor) -> CaseFile:
     missing = case_file.domain_grid.exclude(status=DomainStatus.ACQUIRED).exists()
     if missing:
@@ -174,15 +172,3 @@ def _move_on(case_file: CaseFile, on: dt.date, actor: Actor) -> CaseFile:
         )
     case_file.save()
     return case_file
-
-
-def acquired_codes(outcome: AssessmentOutcome) -> list[str]:
-    return list(outcome.acquired_domain_codes)
-
-
-def assessment_summary(label: str, outcome: AssessmentOutcome, acquired: list[str] | None = None) -> str:
-    """The event's sentence; `acquired`, when the caller has them, are `acquired_codes(outcome)`."""
-    if acquired is None:
-        acquired = acquired_codes(outcome)
-    listed = ", ".join(acquired) or "aucun"
-    return f"{label} : {len(acquired)} domaine(s) acquis sur {len(outcome.domains)} ({listed})."

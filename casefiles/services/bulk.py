@@ -16,9 +16,10 @@ from django.contrib.contenttypes.models import ContentType
 from backoffice.core.accounts.types import Actor
 from backoffice.core.audit.events import event, record_alike, record_many
 from backoffice.core.bulksql import index_lookups, insert_alike, insert_rows, update_matching, update_rows
-from casefiles.rules.acquisition import AssessmentOutcome
+from casefiles.rules.acquisition import AssessmentOutcome, acquired_codes, assessment_summary, domain_result
 from casefiles.rules.dates import add_years
 from casefiles.rules.identity import identity_key
+from casefiles.rules.trail import FILE_FIELDS, changes_text, entered_by, on_behalf_data
 
 from ..events import CaseFileEvent
 from ..models import (
@@ -30,12 +31,11 @@ from ..models import (
     DomainAcquisition,
     DomainStatus,
 )
-from .access import entered_by, on_behalf_data
-from .assessments import ACQUISITION_YEARS, acquired_codes, assessment_summary, domain_result
-from .identity import lock_identities, people_with_identities
+from ..selectors import people_with_identities
+from .assessments import ACQUISITION_YEARS
+from .identity import lock_identities
 
 BATCH_SIZE = 1000
-FILE_FIELDS = ("referrer", "funding", "funding_note", "opened_on")
 
 
 @dataclass
@@ -214,26 +214,6 @@ def _labels(candidate_ids: list[int]) -> dict[int, str]:
 
 def _shown(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
-
-
-def changes_text(changes: dict[str, tuple[Any, Any]]) -> str:
-    """ "prescripteur : France Travail → Mission locale ; e-mail : (vide) → a@b.fr", fields in model order."""
-    parts = []
-    for name in [*Candidate.FIELDS, *FILE_FIELDS]:
-        if name in changes:
-            model = Candidate if name in Candidate.FIELDS else CaseFile
-            model_field = model._meta.get_field(name)
-            old, new = (_label(model_field, value) for value in changes[name])
-            parts.append(f"{getattr(model_field, 'verbose_name', name)} : {old} → {new}")
-    return " ; ".join(parts)
-
-
-def _label(model_field: Any, value: Any) -> str:
-    if value in ("", None):
-        return "(vide)"
-    if isinstance(value, dt.date):
-        return f"{value:%d/%m/%Y}"
-    return str(dict(model_field.flatchoices).get(value, value))
 
 
 @dataclass

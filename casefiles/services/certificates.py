@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accreditation.scoping import scope_of
 from backoffice.core.accounts.roles import Role, has_role
-from backoffice.core.accounts.types import Actor
+from backoffice.core.accounts.types import Actor, SystemActor
 from backoffice.core.audit.events import record
 from casefiles.rules.numbering import format_number
 
@@ -32,7 +32,7 @@ from .access import lock_in_state
 from .jury import return_case_file_from_jury
 
 
-def next_number(prefix: str, year: int, region_code: str) -> str:
+def _next_number(prefix: str, year: int, region_code: str) -> str:
     """The next number of the series, taken under the counter's row lock: no gap, no duplicate. The caller's
     transaction holds the lock until it commits; if it rolls back, the number is given again."""
     CertificateCounter.objects.bulk_create(
@@ -78,7 +78,7 @@ def apply_session_outcomes(session: JurySession, *, actor: Actor) -> list[Certif
 def _award(item: AgendaItem, session: JurySession, actor: Actor) -> Certificate:
     case_file = lock_in_state(item.case_file, CaseFileState.READY_FOR_JURY)
     on = session.held_on
-    number = next_number(case_file.certification.number_prefix, on.year, session.region.code)
+    number = _next_number(case_file.certification.number_prefix, on.year, session.region.code)
     certificate = Certificate.objects.create(
         case_file=case_file,
         number=number,
@@ -115,7 +115,7 @@ def _refuse(item: AgendaItem, session: JurySession, actor: Actor) -> None:
     )
 
 
-def issue_certificate(pk: int) -> bool:
+def issue_certificate(pk: int, *, actor: SystemActor = None) -> bool:
     """Render and store the certificate's PDF once; True if it was issued now, False if it already was
     (a redelivered job)."""
     from ..documents import render_certificate  # WeasyPrint: loaded only in the job
@@ -131,7 +131,7 @@ def issue_certificate(pk: int) -> bool:
         certificate.save(update_fields=["pdf", "status", "issued_at"])
         record(
             CertificateEvent.ISSUED,
-            actor=None,
+            actor=actor,
             subject=certificate.case_file,
             summary=f"Certificat n° {certificate.number} délivré (PDF).",
             data={"certificate": certificate.pk},

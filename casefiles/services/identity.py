@@ -1,6 +1,7 @@
-"""One person, one record: finding the person a record designates by the identity rule
-(casefiles/identity.py), for one opening, a batch of imported rows, or a rectification. Every path that
-could create or change a person goes through these."""
+"""One person, one record: the identity locks taken before a person is created or renamed (the person a
+record designates is found by `casefiles.selectors.person_with_identity` / `people_with_identities`, by the
+identity rule `casefiles.rules.identity`), for one opening, a batch of imported rows, or a rectification.
+Every path that could create or change a person goes through these."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.db import connection
 from casefiles.rules.identity import identity_key
 
 from ..models import Candidate
+from ..selectors import person_with_identity
 
 _LOCK_SPACE = 0x1D  # the advisory locks of identities (two-key form: space, key's checksum)
 
@@ -42,28 +44,6 @@ def lock_identities(keys: Iterable[str]) -> None:
 
 def _lock_id(key: str) -> int:
     return zlib.crc32(key.encode()) - 2**31
-
-
-def person_with_identity(key: str, *, exclude: int | None = None, lock: bool = False) -> Candidate | None:
-    """The person recorded under this identity key (the oldest record if history left two)."""
-    people = Candidate.objects.filter(identity_key=key).order_by("pk")
-    if exclude is not None:
-        people = people.exclude(pk=exclude)
-    if lock:
-        people = people.select_for_update()
-    return people.first()
-
-
-def people_with_identities(keys: Iterable[str]) -> dict[str, tuple[int, str]]:
-    """The people recorded under these keys, by key: (id, display name); one index lookup each."""
-    found: dict[str, tuple[int, str]] = {}
-    for pk, key, last, first in (
-        Candidate.objects.filter(identity_key__in=sorted(set(keys)))
-        .order_by("-pk")  # the oldest record wins when history left two
-        .values_list("pk", "identity_key", "last_name", "first_name")
-    ):
-        found[key] = (pk, Candidate.display_name(last, first))
-    return found
 
 
 def ensure_not_a_twin(candidate: Candidate) -> None:

@@ -1,5 +1,5 @@
 """Abandon, transfer to another evaluation organisation, and the 5-year expiry (the rule is
-`casefiles.rules.acquisition.lapsing_files`)."""
+`casefiles.selectors.lapsing_files`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from accreditation.models import Site
 from backoffice.core.accounts.roles import Role, has_role
 from backoffice.core.accounts.types import SystemActor
 from backoffice.core.audit.events import record
-from casefiles.rules.acquisition import lapsing_files
 
 from ..events import CaseFileEvent
 from ..models import (
@@ -25,7 +24,7 @@ from ..models import (
     DomainStatus,
     JurySessionStatus,
 )
-from ..selectors import case_files_for
+from ..selectors import case_files_for, lapsing_files
 from .access import ensure_evaluator, lock_in_state
 
 MANAGING_ROLES = (Role.EVALUATOR_STAFF, Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
@@ -87,16 +86,16 @@ def transfer_case_file(case_file: CaseFile, *, to_site: Site, reason: str, actor
     return locked
 
 
-def expire_case_files(*, today: dt.date | None = None) -> int:
+def expire_case_files(*, today: dt.date | None = None, actor: SystemActor = None) -> int:
     """Close the open files whose 5-year window has ended with a domain still to acquire; their acquisitions
     lapse. A file whose domains were all acquired in time waits for its jury. Safe to run twice."""
     today = today or timezone.localdate()
     due = lapsing_files(today).values_list("pk", flat=True)
-    return sum(expire_case_file(pk, today=today) for pk in list(due))
+    return sum(expire_case_file(pk, today=today, actor=actor) for pk in list(due))
 
 
 @transaction.atomic
-def expire_case_file(pk: int, *, today: dt.date | None = None) -> bool:
+def expire_case_file(pk: int, *, today: dt.date | None = None, actor: SystemActor = None) -> bool:
     """Close one file whose 5-year window has ended with a domain still to acquire (its acquisitions lapse);
     False if nothing to do (the window is about acquiring, not about the jury's calendar)."""
     today = today or timezone.localdate()
@@ -111,7 +110,7 @@ def expire_case_file(pk: int, *, today: dt.date | None = None) -> bool:
     )
     record(
         CaseFileEvent.EXPIRED,
-        actor=None,
+        actor=actor,
         subject=locked,
         summary=f"Acquis caducs : délai de 5 ans échu le {locked.expires_on:%d/%m/%Y}.",
     )

@@ -17,8 +17,9 @@ from casefiles.rules.identity import identity_key
 
 from ..events import CaseFileEvent
 from ..models import OPEN_STATES, Candidate, CaseFile, DomainAcquisition
+from ..selectors import person_with_identity
 from .access import ensure_evaluator
-from .identity import lock_identity, person_with_identity
+from .identity import lock_identity
 
 
 @transaction.atomic
@@ -97,8 +98,9 @@ def ensure_no_open_file(candidate: Candidate, certification: Certification) -> N
         raise ValidationError(f"{candidate} a déjà un dossier ouvert pour {certification}.")
 
 
-def attach_process(case_file: CaseFile, process: Any) -> CaseFile:
-    """Link the file to the workflow process that carries it (set once, when the process starts)."""
+def attach_process(case_file: CaseFile, process: Any, *, actor: SystemActor = None) -> CaseFile:
+    """Link the file to the workflow process that carries it (set once, when the process starts). No event
+    of its own: the file's opening, by `actor`, is the event."""
     if case_file.process_id and case_file.process_id != process.pk:
         raise ValidationError("Ce dossier suit déjà un autre processus.")
     case_file.process = process

@@ -160,7 +160,9 @@ class AnonymisationReport:
         return lines
 
 
-def anonymise_candidates(*, dry_run: bool = False, today: dt.date | None = None) -> AnonymisationReport:
+def anonymise_candidates(
+    *, dry_run: bool = False, today: dt.date | None = None, actor: SystemActor = None
+) -> AnonymisationReport:
     """Anonymise every candidate due (or, dry run, say who would be); one transaction per candidate."""
     today, years = today or timezone.localdate(), retention_years()
     report = AnonymisationReport(dry_run=dry_run, years=years, cutoff=years_before(today, years))
@@ -170,7 +172,7 @@ def anonymise_candidates(*, dry_run: bool = False, today: dt.date | None = None)
         return report
     for pk in due:
         try:
-            done = anonymise_candidate(pk, today=today)
+            done = anonymise_candidate(pk, today=today, actor=actor)
         except Exception:  # one candidate's failure (rolled back) must not hold the others back
             logger.exception("Anonymisation du·de la candidat·e n° %s impossible", pk)
             report.failed.append(pk)
@@ -196,7 +198,9 @@ def _preview(candidate_ids: list[int]) -> list[Anonymised]:
 
 
 @transaction.atomic
-def anonymise_candidate(pk: int, *, today: dt.date | None = None) -> Anonymised | None:
+def anonymise_candidate(
+    pk: int, *, today: dt.date | None = None, actor: SystemActor = None
+) -> Anonymised | None:
     """Replace one candidate's identity, contact and free texts, coarsen the birth date and postcode,
     delete the documents; keep what the statistics count. None when not (or no longer) due."""
     today = today or timezone.localdate()
@@ -213,7 +217,7 @@ def anonymise_candidate(pk: int, *, today: dt.date | None = None) -> Anonymised 
     done = Anonymised(locked.pk, [f.pk for f in files], documents)
     record(  # after the change: the event's label is the anonymous name, and it holds no erased value
         CandidateEvent.ANONYMISED,
-        actor=None,
+        actor=actor,
         subject=locked,
         summary=f"Données personnelles anonymisées ({retention_years()} ans après la clôture) : "
         f"{len(files)} dossier(s), {documents} pièce(s) supprimée(s).",

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from viewflow.urls import Application
 
 from accreditation.models import Region
-from accreditation.scoping import scope_of
+from accreditation.selectors import regions_for
 from backoffice.core.accounts.models import User
 from backoffice.core.accounts.roles import Role, has_role
 from backoffice.core.accounts.types import actor_of
@@ -49,10 +49,7 @@ class PlanSessionForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        scope = scope_of(user)
-        regions = Region.objects.order_by("name")
-        region = cast(forms.ModelChoiceField, self.fields["region"])
-        region.queryset = regions if scope.national else regions.filter(pk__in=scope.region_ids)
+        cast(forms.ModelChoiceField, self.fields["region"]).queryset = regions_for(user)  # by name
         for name in ("employers", "employees", "president"):
             cast(forms.ModelChoiceField, self.fields[name]).queryset = selectors.jury_members_for(user)
 

@@ -1,6 +1,7 @@
 """Names, not paths: product code builds its redirects, links and notification URLs with `reverse()` (or a
-model's `get_absolute_url`) from the named routes, and the routes keep their patterns, because stored
-notification links and the audit trail hold the paths they produced."""
+model's `get_absolute_url`) from the named routes, its templates with `{% url %}` (or `get_absolute_url`),
+and the routes keep their patterns, because stored notification links and the audit trail hold the paths
+they produced."""
 
 from __future__ import annotations
 
@@ -126,3 +127,57 @@ def test_the_named_routes_keep_the_paths_stored_in_the_database(url, stored):
 @override_settings(PUBLIC_BASE_URL="https://clea.example.org/")
 def test_the_qr_code_points_to_the_public_verification_page():
     assert verification_url("CLEA-2026-000042") == "https://clea.example.org/verifier/CLEA-2026-000042/"
+
+
+def product_templates() -> list[Path]:
+    """Every template of the product apps (the pages, the e-mails, the overridden Viewflow templates)."""
+    return [
+        template
+        for package in PACKAGES
+        for template in sorted((ROOT / package).rglob("*"))
+        if template.is_file()
+        and "templates" in template.relative_to(ROOT).parts
+        and template.suffix in {".html", ".txt"}
+    ]
+
+
+ATTRIBUTE = re.compile(r"""([\w:.-]+)\s*=\s*["'](/[^"'\n]*)""")
+
+
+def literal_template_paths(text: str, pattern: re.Pattern[str]) -> list[tuple[int, str]]:
+    """The attributes (href, action, src, data-…) whose value starts with a path of the site."""
+    return [
+        (text.count("\n", 0, match.start()) + 1, f"{match.group(1)}={match.group(2)}")
+        for match in ATTRIBUTE.finditer(text)
+        if pattern.match(match.group(2))
+    ]
+
+
+def test_no_literal_url_path_in_the_templates(site_path):
+    found = [
+        f"{template.relative_to(ROOT)}:{line}: {value}"
+        for template in product_templates()
+        for line, value in literal_template_paths(template.read_text(encoding="utf-8"), site_path)
+    ]
+    assert found == [], (
+        "Build these links with {% url 'namespace:name' … %} or {{ object.get_absolute_url }}:\n"
+        + "\n".join(found)
+    )
+
+
+def test_the_template_scan_sees_a_literal_path_in_an_attribute(site_path):
+    template = """<a href="/jurys/{{ session.pk }}/">{{ session }}</a>
+<form method="post" action='/imports/deposer/'>{% csrf_token %}</form>
+<progress data-state-url="/imports/{{ job.pk }}/etat/"></progress> <a href="/exports">Exports</a>
+<a href="{% url 'jurys:session' session.pk %}">{{ session }}</a> <a href="{{ session.get_absolute_url }}">
+<a href="/">Accueil</a> <a href="#top">Haut</a> <img src="{% static 'logo.svg' %}">
+Voir /jurys/ pour la liste.
+"""
+    assert literal_template_paths(template, site_path) == [
+        (1, "href=/jurys/{{ session.pk }}/"),
+        (2, "action=/imports/deposer/"),
+        (3, "data-state-url=/imports/{{ job.pk }}/etat/"),
+        (3, "href=/exports"),
+    ]
+    scanned = {template.relative_to(ROOT).as_posix() for template in product_templates()}
+    assert "casefiles/templates/casefiles/juries/session_detail.html" in scanned, "the layout moved"

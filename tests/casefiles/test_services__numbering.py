@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from casefiles.services import next_number
+from casefiles.services.certificates import _next_number as next_number
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,6 @@
-"""Driving the approval from the organisation's side: submission starts it, an answer resumes it."""
+"""The commands that move the approval, the only entry points other code uses: from the organisation's side,
+submission starts it and an answer resumes it; from the supervisors', an absent officer's tasks move to a
+colleague."""
 
 from __future__ import annotations
 
@@ -6,13 +8,17 @@ from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from viewflow.workflow.status import STATUS
 
 from accreditation import services
 from accreditation.models import AccreditationApplication
 from backoffice.core.accounts.types import Actor
 from workflows.approval.flow import AccreditationApprovalFlow
-from workflows.models import AccreditationApprovalTask
+from workflows.models import AccreditationApprovalProcess, AccreditationApprovalTask
+from workflows.reassignment import check_reassignment, held_by, lock_held, may_take, record_reassignment
+
+VIEW_APPLICATIONS = "workflows.view_accreditationapprovalprocess"
 
 
 @transaction.atomic
@@ -43,3 +49,27 @@ def answer_request(
         )
         AccreditationApprovalFlow.awaiting_information.run(task)
         return answered
+
+
+def reassign_approval_tasks(
+    tasks: QuerySet[AccreditationApprovalTask], *, from_user: Actor, to_user: Actor, actor: Actor
+) -> tuple[int, int]:
+    """Move to `to_user` the tasks among `tasks` that `from_user` holds, wherever `to_user` may take them
+    (applications are national: the step's permission only), if the actor may see the applications. Returns
+    the tasks moved and those left with `from_user`; one audit event per task moved, on the application's
+    timeline."""
+    check_reassignment(from_user=from_user, to_user=to_user, actor=actor)
+    if not actor.has_perm(VIEW_APPLICATIONS):
+        tasks = tasks.none()
+    with transaction.atomic():
+        held = lock_held(AccreditationApprovalProcess, held_by(tasks, from_user))
+        moving = [task for task in held if may_take(to_user, task)]
+        AccreditationApprovalTask.objects.filter(pk__in=[task.pk for task in moving]).update(owner=to_user)
+        applications = AccreditationApplication.objects.in_bulk(
+            [task.process_id for task in moving], field_name="process_id"
+        )
+        for task in moving:
+            record_reassignment(
+                task, applications[task.process_id], from_user=from_user, to_user=to_user, actor=actor
+            )
+    return len(moving), len(held) - len(moving)

@@ -12,6 +12,7 @@ from accreditation import services
 from accreditation.models import AccreditationApplication
 from backoffice.core.accounts.types import actor_of
 from workflows.approval import forms as approval_forms
+from workflows.approval.selectors import application_of_process
 from workflows.mixins import ServiceFormMixin
 
 
@@ -26,9 +27,7 @@ class ApplicationTaskView(
 
     @property
     def application(self) -> AccreditationApplication:
-        return AccreditationApplication.objects.select_related("campaign", "organisation").get(
-            process=self.request.activation.process  # type: ignore[attr-defined]
-        )
+        return application_of_process(self.request.activation.process)  # type: ignore[attr-defined]
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "application": self.application}

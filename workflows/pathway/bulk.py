@@ -21,7 +21,7 @@ from backoffice.core.bulksql import index_lookups, insert_alike, insert_rows, up
 from casefiles.models import CaseFile, CaseFileState
 from casefiles.rules.acquisition import AssessmentOutcome, evaluate
 from casefiles.rules.dates import check_date
-from casefiles.selectors import expiry_moment
+from casefiles.selectors import expiry_moment, framework_structure
 from casefiles.services.access import ensure_evaluator, ensure_may_enter
 from casefiles.services.bulk import PositioningToRecord, record_positionings_in_bulk
 from workflows.models import CandidatePathwayProcess, CandidatePathwayTask
@@ -59,7 +59,7 @@ class Positioning:
     process_id: int
     assessed_on: dt.date
     assessor: Any
-    user: Any  # who completes the task (the form's user)
+    user: Actor  # who completes the task (the form's user)
     results: list[tuple[str, bool]]
     outcome: AssessmentOutcome | None = None  # `evaluate` of the results, when the caller has it
     key: Any = None  # the caller's (a row's line)
@@ -115,7 +115,8 @@ def record_positionings(
                     assessed_on=entry.assessed_on,
                     assessor=entry.assessor,
                     actor=entry.entering,
-                    outcome=entry.outcome or evaluate(case_file.framework_version, entry.results),
+                    outcome=entry.outcome
+                    or evaluate(framework_structure(case_file.framework_version), entry.results),
                     on_behalf_of=allowed.on_behalf(entry, case_file) or "",
                 )
                 for entry, task, case_file in ready

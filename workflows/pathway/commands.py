@@ -1,6 +1,7 @@
 """The commands that move the candidate pathway, the only entry points other code uses: start a file's
 process, complete a step as its task view does, take the jury's return, abandon, transfer or lapse a
-file, close a jury session and finish the certificates' issuance."""
+file, close a jury session, finish the certificates' issuance and move an absent person's tasks to a
+colleague."""
 
 from __future__ import annotations
 
@@ -10,25 +11,28 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from viewflow.fsm.base import TransitionNotAllowed
 from viewflow.workflow.status import STATUS
 
 from accreditation.models import Site
 from accreditation.scoping import scope_of
-from backoffice.core.accounts.types import Actor
+from backoffice.core.accounts.types import Actor, SystemActor
 from backoffice.core.worker import send_on_commit
 from casefiles import services
 from casefiles.models import CaseFile, Certificate, JurySession
-from workflows.models import CandidatePathwayTask
+from workflows.models import CandidatePathwayProcess, CandidatePathwayTask
 from workflows.pathway.flow import CandidatePathwayFlow
+from workflows.reassignment import check_reassignment, held_by, lock_held, may_take, record_reassignment
 
 
-def start_pathway(case_file: CaseFile) -> Any:
-    """Start the process of a file opened by a service (bulk import)."""
+def start_pathway(case_file: CaseFile, *, actor: SystemActor = None) -> Any:
+    """Start the process of a file opened by a service (bulk import). No event of its own: the file's
+    opening, by `actor`, is the event."""
     return CandidatePathwayFlow.start_from_code.run(case_file=case_file)
 
 
-def complete_step(case_file: CaseFile, node_name: str, *, user: Any, run: Callable[[], Any]) -> Any:
+def complete_step(case_file: CaseFile, node_name: str, *, user: Actor, run: Callable[[], Any]) -> Any:
     """Take the file's open task of that step, run the domain service, and move the flow on."""
     node = getattr(CandidatePathwayFlow, node_name)
     with transaction.atomic(), CandidatePathwayFlow.lock(case_file.process_id):
@@ -85,9 +89,9 @@ def transfer_pathway(case_file: CaseFile, *, to_site: Site, reason: str, actor: 
     return case_file
 
 
-def expire_pathways() -> int:
+def expire_pathways(*, actor: SystemActor = None) -> int:
     """Close the files past their 5-year window and cancel their processes (safe to run twice)."""
-    count = services.expire_case_files()
+    count = services.expire_case_files(actor=actor)
     for case_file in CaseFile.objects.filter(state="expired", process__status__in=["NEW", "STARTED"]):
         CandidatePathwayFlow.instance.cancel(case_file.process)
     return count
@@ -128,8 +132,9 @@ def _close(session: JurySession, actor: Actor, stack: ExitStack) -> list[Certifi
     return certificates
 
 
-def finish_issuance(certificate_id: int) -> bool:
-    """Move the pathway past 'certificate issuance' once the PDF exists; False if it already moved on."""
+def finish_issuance(certificate_id: int, *, actor: SystemActor = None) -> bool:
+    """Move the pathway past 'certificate issuance' once the PDF exists; False if it already moved on. No
+    event of its own: the certificate's issuance, by `actor`, is the event."""
     certificate = Certificate.objects.select_related("case_file").get(pk=certificate_id)
     with transaction.atomic():
         task = _waiting(certificate.case_file.process_id, CandidatePathwayFlow.certificate_issued)
@@ -140,3 +145,34 @@ def finish_issuance(certificate_id: int) -> bool:
         except TransitionNotAllowed:  # a redelivered job got there first
             return False
     return True
+
+
+def reassign_pathway_tasks(
+    tasks: QuerySet[CandidatePathwayTask], *, from_user: Actor, to_user: Actor, actor: Actor
+) -> tuple[int, int]:
+    """Move to `to_user` the tasks among `tasks` that `from_user` holds and the actor may see, wherever
+    `to_user` may take them: the step's permission and a file in their scope. Returns the tasks moved and
+    those left with `from_user`; one audit event per task moved, on the file's timeline."""
+    check_reassignment(from_user=from_user, to_user=to_user, actor=actor)
+    visible = CandidatePathwayTask.objects.scoped_for(actor).values("pk")
+    with transaction.atomic():
+        held = lock_held(CandidatePathwayProcess, held_by(tasks, from_user).filter(pk__in=visible))
+        in_scope = set(
+            CandidatePathwayTask.objects.scoped_for(to_user)
+            .filter(pk__in=[task.pk for task in held])
+            .values_list("pk", flat=True)
+        )
+        # Transitions called from code do not check permissions: the rule of the node is asked here.
+        moving = [task for task in held if task.pk in in_scope and may_take(to_user, task)]
+        CandidatePathwayTask.objects.filter(pk__in=[task.pk for task in moving]).update(owner=to_user)
+        files = dict(
+            CaseFile.objects.filter(process_id__in=[task.process_id for task in moving]).values_list(
+                "process_id", "pk"
+            )
+        )
+        subjects = CaseFile.objects.in_bulk(list(files.values()))
+        for task in moving:
+            record_reassignment(
+                task, subjects[files[task.process_id]], from_user=from_user, to_user=to_user, actor=actor
+            )
+    return len(moving), len(held) - len(moving)

@@ -8,8 +8,7 @@ from django_filters import FilterSet, ModelChoiceFilter
 from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.flow.views.filters import DashboardTaskListViewFilter, FlowUserTaskListFilter
 
-from accreditation.models import Certification
-from accreditation.selectors import organisations_for, regions_for
+from accreditation.selectors import certifications, organisations_for, regions_for
 
 
 def _regions(request: Any) -> Any:
@@ -24,7 +23,7 @@ class CaseFileTaskFilters(FilterSet):
     certification = ModelChoiceFilter(
         label="Certification",
         field_name="process__case_file__certification",
-        queryset=Certification.objects.all(),
+        queryset=certifications(),
     )
     region = ModelChoiceFilter(
         label="Région", field_name="process__case_file__evaluation_site__region", queryset=_regions

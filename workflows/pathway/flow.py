@@ -60,7 +60,7 @@ class CandidatePathwayFlow(flow.Flow):
     )
     # Waits until a regional jury session decides on the file (`workflows.pathway.commands.return_from_jury`).
     # No 5-year timer here nor on the return: every domain was acquired within the window, and the window is
-    # about acquiring, not the jury's calendar (`casefiles.rules.acquisition.still_acquiring`).
+    # about acquiring, not the jury's calendar (`casefiles.selectors.still_acquiring`).
     ready_for_jury = JuryStep().Annotation(title="Prêt pour le jury").Next(this.jury_outcome)
     jury_outcome = (
         flow.Switch()

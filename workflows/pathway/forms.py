@@ -5,44 +5,31 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from accreditation.models import (
-    Accreditation,
-    AccreditationRole,
-    Certification,
-    Criterion,
-    Domain,
-    Site,
-    SubDomain,
-)
-from accreditation.scoping import scope_of
+from accreditation.models import Domain, Site
+from accreditation.selectors import certifications, evaluator_sites_of, staff_of
 from backoffice.core.accounts.models import User
-from backoffice.core.accounts.roles import Role, group_name
-from casefiles.models import Candidate, CandidateStatus, CaseFile, DomainStatus, Funding, Referrer, Sex
+from backoffice.core.accounts.roles import Role
+from casefiles.models import Candidate, CandidateStatus, CaseFile, Funding, Referrer, Sex
 from casefiles.rules.identity import validate_person_name
+from casefiles.selectors import (
+    acquired_domains_of,
+    criteria_of,
+    domains_to_train,
+    subdomains_to_assess,
+    trainers_for,
+    training_sites_for,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 RESULT_CHOICES = [("A", "Acquis"), ("NA", "Non acquis")]
 
 
-def staff_of(site: Site, *roles: Role) -> QuerySet[User]:
-    """Active people of the site's organisation holding one of the roles."""
-    return (
-        User.objects.filter(
-            is_active=True,
-            scope__organisation_id=site.organisation_id,
-            groups__name__in=[group_name(r) for r in roles],
-        )
-        .distinct()
-        .order_by("last_name", "first_name")
-    )
-
-
 class OpenCaseFileForm(forms.Form):
     site = forms.ModelChoiceField(label="Établissement évaluateur", queryset=Site.objects.none())
-    certification = forms.ModelChoiceField(label="Certification", queryset=Certification.objects.all())
+    certification = forms.ModelChoiceField(label="Certification", queryset=certifications())
     opened_on = forms.DateField(label="Date d'accueil", widget=DATE, initial=timezone.localdate)
     last_name = forms.CharField(label="Nom", max_length=100, validators=[validate_person_name])
     first_name = forms.CharField(label="Prénom", max_length=100, validators=[validate_person_name])
@@ -66,15 +53,7 @@ class OpenCaseFileForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # A file of a past year is opened at the site accredited on its opening date, even if that
-        # accreditation has ended since: the service judges the site on that date.
-        accredited = Accreditation.objects.filter(role=AccreditationRole.EVALUATOR).values("site_id")
-        site = cast(forms.ModelChoiceField, self.fields["site"])
-        site.queryset = Site.objects.filter(
-            # A user without an organisation (None: IS NULL) is offered no site.
-            organisation_id=scope_of(user).organisation_id,  # type: ignore[misc]
-            pk__in=accredited,
-        )
+        cast(forms.ModelChoiceField, self.fields["site"]).queryset = evaluator_sites_of(user)
 
     def candidate_data(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in Candidate.FIELDS}
@@ -97,16 +76,11 @@ class AssessmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         assessor = cast(forms.ModelChoiceField, self.fields["assessor"])
         assessor.queryset = staff_of(case_file.evaluation_site, Role.EVALUATOR_STAFF)
-        subdomains = SubDomain.objects.filter(domain__framework_version=case_file.framework_version)
-        if domains is not None:
-            subdomains = subdomains.filter(domain__in=domains)
-        subdomains = subdomains.select_related("domain").order_by("domain__position", "position")
+        subdomains = subdomains_to_assess(case_file, domains)
         choices = RESULT_CHOICES
         self.codes = [(s.code, f"{s.code} {s.label}") for s in subdomains]
         if by_criteria:
-            criteria = Criterion.objects.filter(subdomain__in=subdomains).order_by(
-                "subdomain__domain__position", "subdomain__position", "position"
-            )
+            criteria = criteria_of(subdomains)
             self.codes = [(c.code, f"{c.code} {c.label}") for c in criteria]
             choices = [("A", "Satisfait"), ("NA", "Non satisfait")]
         for code, label in self.codes:
@@ -123,7 +97,7 @@ class TrainingPlanForm(forms.Form):
     domains = forms.ModelMultipleChoiceField(
         label="Domaines visés", queryset=Domain.objects.none(), widget=forms.SelectMultiple
     )
-    training_site = forms.ModelChoiceField(label="Organisme de formation", queryset=Site.objects.all())
+    training_site = forms.ModelChoiceField(label="Organisme de formation", queryset=Site.objects.none())
     trainer = forms.ModelChoiceField(label="Formateur·rice", queryset=User.objects.none())
     hours = forms.IntegerField(label="Nombre d'heures", min_value=0, max_value=1000)
     starts_on = forms.DateField(label="Début", widget=DATE)
@@ -131,36 +105,12 @@ class TrainingPlanForm(forms.Form):
 
     def __init__(self, *args: Any, case_file: CaseFile, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        to_train = case_file.domain_grid.filter(status=DomainStatus.TO_TRAIN).values("domain_id")
         domains = cast(forms.ModelMultipleChoiceField, self.fields["domains"])
-        domains.queryset = Domain.objects.filter(pk__in=to_train).order_by("position")
+        domains.queryset = domains_to_train(case_file)
         domains.initial = list(domains.queryset)
-        # The evaluator's own organisation, or organisations of the file's region accredited as trainers for
-        # this certification since the file opened (the service checks every day of the plan): no national
-        # directory of people.
-        trainers = (
-            Accreditation.objects.filter(valid_to__gte=case_file.opened_on)
-            .filter(
-                role=AccreditationRole.TRAINER,
-                certification=case_file.certification_id,
-                site__region_id=case_file.evaluation_site.region_id,
-            )
-            .values("site_id")
-        )
-        own = case_file.evaluation_site.organisation_id
-        sites = Site.objects.filter(Q(organisation_id=own) | Q(pk__in=trainers))
-        training_site = cast(forms.ModelChoiceField, self.fields["training_site"])
-        training_site.queryset = sites.select_related("organisation").order_by("name")
-        trainer = cast(forms.ModelChoiceField, self.fields["trainer"])
-        trainer.queryset = (
-            User.objects.filter(
-                is_active=True,
-                groups__name__in=[group_name(Role.TRAINER_STAFF), group_name(Role.EVALUATOR_STAFF)],
-                scope__organisation__in=sites.values("organisation_id"),
-            )
-            .distinct()
-            .order_by("last_name")
-        )
+        # No national directory: the evaluator's own organisation, or the region's accredited trainers.
+        cast(forms.ModelChoiceField, self.fields["training_site"]).queryset = training_sites_for(case_file)
+        cast(forms.ModelChoiceField, self.fields["trainer"]).queryset = trainers_for(case_file)
         self.fields["starts_on"].initial = self.fields["ends_on"].initial = timezone.localdate()
 
 
@@ -180,6 +130,5 @@ class JuryReturnForm(forms.Form):
 
     def __init__(self, *args: Any, case_file: CaseFile, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        acquired = case_file.domain_grid.filter(status=DomainStatus.ACQUIRED).values("domain_id")
         reopened = cast(forms.ModelMultipleChoiceField, self.fields["reopened_domains"])
-        reopened.queryset = Domain.objects.filter(pk__in=acquired).order_by("position")
+        reopened.queryset = acquired_domains_of(case_file)

@@ -11,7 +11,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accreditation.models import Accreditation, AccreditationRole, Site
+from accreditation.models import Site
+from accreditation.selectors import evaluator_sites_accredited_today
 from backoffice.core.accounts.types import actor_of
 from backoffice.core.feedback import reported
 from casefiles.selectors import case_files_for, get_case_file_for, get_jury_session_for
@@ -23,16 +24,13 @@ class AbandonForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    to_site = forms.ModelChoiceField(label="Nouvel organisme évaluateur", queryset=Site.objects.all())
+    to_site = forms.ModelChoiceField(label="Nouvel organisme évaluateur", queryset=Site.objects.none())
     reason = forms.CharField(label="Motif", max_length=500, required=False)
 
     def __init__(self, *args, certification=None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        accredited = Accreditation.objects.in_force().filter(
-            role=AccreditationRole.EVALUATOR, certification=certification
-        )
         to_site = cast(forms.ModelChoiceField, self.fields["to_site"])
-        to_site.queryset = Site.objects.filter(pk__in=accredited.values("site_id"))
+        to_site.queryset = evaluator_sites_accredited_today(certification)
 
 
 def _back(request: HttpRequest, pk: int) -> HttpResponse:

@@ -13,6 +13,7 @@ from casefiles import services
 from casefiles.models import CaseFile
 from workflows.mixins import ServiceFormMixin
 from workflows.pathway import forms
+from workflows.pathway.selectors import case_file_of_process
 
 
 class OpenCaseFileView(
@@ -42,7 +43,11 @@ class OpenCaseFileView(
             actor=actor_of(self.request),
         )
         self.request.activation.process.save()  # type: ignore[attr-defined]
-        services.attach_process(self.case_file, self.request.activation.process)  # type: ignore[attr-defined]
+        services.attach_process(
+            self.case_file,
+            self.request.activation.process,  # type: ignore[attr-defined]
+            actor=actor_of(self.request),
+        )
 
 
 class CaseFileTaskView(
@@ -56,9 +61,7 @@ class CaseFileTaskView(
 
     @property
     def case_file(self) -> CaseFile:
-        return CaseFile.objects.select_related("evaluation_site", "framework_version").get(
-            process=self.request.activation.process  # type: ignore[attr-defined]
-        )
+        return case_file_of_process(self.request.activation.process)  # type: ignore[attr-defined]
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "case_file": self.case_file}

@@ -15,9 +15,8 @@ from viewflow.utils import viewprop
 from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow import views as flow_views
 
-from casefiles.models import CaseFile
-from workflows.models import CandidatePathwayTask
 from workflows.pathway.filters import QueueFilter, TaskListFilter
+from workflows.pathway.selectors import case_file_of_process, tasks_for
 
 RELATED = (
     "process__case_file__candidate",
@@ -112,13 +111,13 @@ class ScopedProcessListView(flow_views.DashboardProcessListView):
 
 class ScopedBulkAssignView(flow_views.BulkAssignTasksActionView):
     def get_queryset(self) -> QuerySet:
-        self.queryset = CandidatePathwayTask.objects.scoped_for(self.request.user)
+        self.queryset = tasks_for(self.request.user)
         return super().get_queryset()
 
 
 class ScopedBulkUnassignView(flow_views.BulkUnassignTasksActionView):
     def get_queryset(self) -> QuerySet:
-        self.queryset = CandidatePathwayTask.objects.scoped_for(self.request.user)
+        self.queryset = tasks_for(self.request.user)
         return super().get_queryset()
 
 
@@ -129,9 +128,7 @@ class AbandonInsteadOfCancelView(generic.View):
     viewset = None
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        case_file = CaseFile.objects.get(
-            process_id=kwargs["process_pk"]
-        )  # in scope: checked by the middleware
+        case_file = case_file_of_process(kwargs["process_pk"])  # in scope: checked by the middleware
         messages.info(request, "Pour arrêter un parcours, abandonnez le dossier en indiquant le motif.")
         return HttpResponseRedirect(case_file.get_absolute_url())
 

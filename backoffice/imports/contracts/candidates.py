@@ -33,13 +33,14 @@ from casefiles.models import (
 )
 from casefiles.rules.identity import born, identity_key, same_identity
 from casefiles.rules.vocabulary import FUNDINGS, REFERRERS, funding_note_from
+from casefiles.selectors import people_with_identities
 from casefiles.services.bulk import (
     FileToOpen,
     FileUpdate,
     open_case_files_in_bulk,
     update_case_files_in_bulk,
 )
-from casefiles.services.identity import lock_identities, people_with_identities
+from casefiles.services.identity import lock_identities
 from workflows.models import CandidatePathwayProcess, CandidatePathwayTask
 from workflows.pathway.bulk import start_pathways
 

@@ -26,6 +26,7 @@ from casefiles.models import (
     TrainingPlan,
 )
 from casefiles.rules.acquisition import check_within_window, evaluate
+from casefiles.selectors import framework_structure
 from casefiles.services import record_final_evaluation, record_positioning
 from workflows.models import CandidatePathwayTask
 from workflows.pathway.bulk import Positioning, PositioningChecks, record_positionings
@@ -294,7 +295,7 @@ class ResultsChecker(Checker):
             row.fail("date_evaluation", f"antérieure à l'accueil ({case_file.opened_on:%d/%m/%Y}).")
         try:
             data["outcome"] = evaluate(
-                self.frameworks[case_file.framework_version_id], data["results"], domains=domains
+                framework_structure(self.frameworks[case_file.framework_version_id], domains), data["results"]
             )
         except ValidationError as error:
             for message in error.messages:
