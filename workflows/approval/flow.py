@@ -15,11 +15,12 @@ from accreditation import services
 from accreditation.models import AccreditationApplication, ApplicationStatus
 from workflows.approval import views
 from workflows.approval.nodes import ApprovalFunction, ApprovalHandle, ApprovalIf, ApprovalStep
+from workflows.approval.selectors import application_of_process
 from workflows.models import AccreditationApprovalProcess, AccreditationApprovalTask
 
 
 def _application(activation: Any) -> AccreditationApplication:
-    return AccreditationApplication.objects.get(process=activation.process)
+    return application_of_process(activation.process)
 
 
 class AccreditationApprovalFlow(flow.Flow):
