@@ -150,6 +150,8 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The in-process worker writes while the web process serves: wait rather than fail.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # A larger page cache than SQLite's 2 MB default: the demo's two years of history are a few hundred MB.
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA cache_size=-131072; PRAGMA temp_store=MEMORY;"
     # Tests on SQLite use a file beside the database (worker threads need a file, not memory).
     _database_file = Path(str(DATABASES["default"]["NAME"]))
     DATABASES["default"]["TEST"] = {"NAME": str(_database_file.with_name(f"test-{_database_file.name}"))}

@@ -20,6 +20,7 @@ from .instruction import (
     propose_to_board,
     record_board_decision,
     record_review,
+    store_decision_letter,
 )
 from .organisations import (
     add_site,
@@ -60,6 +61,7 @@ __all__ = [
     "save_draft",
     "set_user_scope",
     "start_application",
+    "store_decision_letter",
     "submit_application",
     "suspend_accreditation",
     "update_organisation",

@@ -16,6 +16,7 @@ from django.utils import timezone
 from backoffice.core.accounts.roles import Role, has_role
 from backoffice.core.accounts.types import Actor, SystemActor
 from backoffice.core.audit.events import record
+from backoffice.core.worker import send_on_commit
 
 from ..events import ApplicationEvent
 from ..models import (
@@ -356,11 +357,12 @@ def record_board_decision(
                 )
             )
     locked.status = ApplicationStatus.DECIDED
-    from ..documents import render_decision_letter  # WeasyPrint: loaded only when a letter is written
+    locked.save(update_fields=["status"])
+    # The letter is rendered by the worker once this commits (or on its first download): PDF rendering
+    # never holds the board's decision.
+    from ..tasks import render_decision_letter_job
 
-    name = f"decision-{locked.siren}-{locked.campaign_id}.pdf"
-    locked.decision_letter.save(name, ContentFile(render_decision_letter(locked)), save=False)
-    locked.save(update_fields=["status", "decision_letter"])
+    send_on_commit(render_decision_letter_job.send, locked.pk)
     record(
         ApplicationEvent.DECIDED,
         actor=actor,
@@ -368,6 +370,20 @@ def record_board_decision(
         summary=f"Décision du conseil : {len(granted)} habilitation(s) accordée(s) sur {len(choices)}.",
     )
     return granted
+
+
+@transaction.atomic
+def store_decision_letter(application_id: int) -> bool:
+    """Render and store a decided application's letter once; False if it exists already (run twice: safe)."""
+    from ..documents import render_decision_letter  # WeasyPrint: loaded only when a letter is written
+
+    locked = AccreditationApplication.objects.select_for_update().get(pk=application_id)
+    if locked.status != ApplicationStatus.DECIDED or locked.decision_letter:
+        return False
+    name = f"decision-{locked.siren}-{locked.campaign_id}.pdf"
+    locked.decision_letter.save(name, ContentFile(render_decision_letter(locked)), save=False)
+    locked.save(update_fields=["decision_letter"])
+    return True
 
 
 def _site_for(application: AccreditationApplication, siret: str, actor: Actor) -> Site:

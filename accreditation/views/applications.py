@@ -26,6 +26,7 @@ from backoffice.core.accounts.roles import Role, has_role
 from backoffice.core.accounts.types import actor_of
 from backoffice.core.audit.events import timeline
 from backoffice.core.feedback import reported
+from backoffice.core.uploads import serve_stored_file
 
 
 class ApplicationDraftStorage(BaseStorage):
@@ -196,6 +197,23 @@ def summary(request: HttpRequest, pk: int) -> HttpResponse:
             "requested_items": rules.requested_labels(application.requested) if reopened else [],
             "questions": application.requested.get("questions", []) if reopened else [],
         },
+    )
+
+
+@require_GET
+def decision_letter(request: HttpRequest, pk: int) -> FileResponse:
+    """The board's decision letter, rendered now if the worker has not yet done it."""
+    application = selectors.get_application_for(request.user, pk)
+    if application.status != ApplicationStatus.DECIDED:
+        raise Http404("La décision n'est pas encore prise.")
+    if not application.decision_letter:  # rendered by this request, or by the job in the meantime
+        services.store_decision_letter(application.pk)
+        application.refresh_from_db(fields=["decision_letter"])
+    return serve_stored_file(
+        application.decision_letter,
+        filename=f"decision-{application.siren}-{application.campaign_id}.pdf",
+        content_type="application/pdf",
+        missing="La lettre de décision est introuvable.",
     )
 
 

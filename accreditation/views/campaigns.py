@@ -23,6 +23,7 @@ from accreditation.views import applications as application_views
 from backoffice.core.accounts.roles import Role, has_role
 from backoffice.core.accounts.types import actor_of
 from backoffice.core.feedback import reported
+from backoffice.core.sorting import sorted_by
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 STAFF = (Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
@@ -138,12 +139,16 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+# The applications table's sortable columns: the name in `?tri=` → the field.
+APPLICATION_COLUMNS = {"legal_name": "legal_name", "siren": "siren", "submitted_at": "submitted_at"}
+
+
 def _applications_of(request: HttpRequest, campaign: Any) -> tuple[Any, list[tuple[str, int]]]:
     """The campaign's applications as searched and filtered, with their due dates, and the counts."""
     found = selectors.campaign_applications(
         request.user, campaign, query=request.GET.get("q", ""), status=request.GET.get("statut", "")
     )
-    rows = list(found[:200])
+    rows = list(sorted_by(found, request.GET, APPLICATION_COLUMNS, default="submitted_at")[:200])
     for row in rows:
         row.due_on = _due_on(row)
     return rows, selectors.application_counts(request.user, campaign)
@@ -210,6 +215,9 @@ class CampaignsApp(Application):
     step_path = path("candidatures/<int:pk>/etape/<str:step>/", wizard, name="application_step")
     upload_path = path("candidatures/<int:pk>/pieces/", application_views.upload, name="application_upload")
     note_path = path("candidatures/<int:pk>/notes/", application_views.add_note, name="application_note")
+    letter_path = path(
+        "candidatures/<int:pk>/decision.pdf", application_views.decision_letter, name="application_letter"
+    )
     document_path = path(
         "candidatures/pieces/<int:pk>/", application_views.document, name="application_document"
     )

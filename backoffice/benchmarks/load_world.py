@@ -62,7 +62,8 @@ def persona_accounts(role: Role) -> list[dict[str, Any]]:
     """Active accounts of a role; those with files or sessions in scope first-class: when some have data,
     only they are used, so that the detail pages are exercised (the demo's data sits in Île-de-France)."""
     users = User.objects.filter(groups__name=group_name(role), is_active=True).order_by("username")
-    accounts = [account_plan(user) for user in users]
+    # Accounts that can sign in: people imported without a password yet (jury members) cannot.
+    accounts = [account_plan(user) for user in users if user.has_usable_password()]
     with_data = [account for account in accounts if account["files"] or account["sessions"]]
     return with_data or accounts
 

@@ -54,15 +54,20 @@ from casefiles.models import (
 )
 from casefiles.rules.identity import identity_key
 from fixtures.demo import ORG_PATTERNS, make_postcode, make_siren, make_siret
+from fixtures.population import (
+    AGE_BANDS,
+    FUNDINGS,
+    REFERRERS,
+    REGION_WEIGHTS,
+    SECTORS,
+    SEX,
+    STATUS_WEIGHTS,
+    opening_days,
+    weighted,
+)
 from workflows.pathway.flow import CandidatePathwayFlow
 
 DAY = 86_400.0
-# Share of the population (INSEE, rounded): where organisations, sites and files are.
-REGION_WEIGHTS = {
-    "IDF": 18.2, "ARA": 12.0, "NAQ": 9.0, "OCC": 9.0, "HDF": 8.9, "GES": 8.2, "PAC": 7.5, "PDL": 5.7,
-    "BRE": 5.0, "NOR": 4.9, "BFC": 4.1, "CVL": 3.8, "COR": 0.5, "REU": 1.3, "GUA": 0.6, "MTQ": 0.5,
-    "GUY": 0.4, "MAY": 0.4,
-}  # fmt: skip
 # Certification: share of the files, first day files may be opened, share of sites accredited.
 CERTIFICATIONS = {
     "CLEA": (85, dt.date(2015, 1, 1), 1.0),
@@ -70,20 +75,6 @@ CERTIFICATIONS = {
     "CLEA_MGT": (3, dt.date(2022, 6, 1), 0.15),
 }
 STAFF_PER_ORGANISATION = 2
-SEX = (("F", 57), ("M", 40), ("", 3))
-STATUS_WEIGHTS = (("jobseeker", 77), ("employee", 20), ("other", 3))
-AGE_BANDS = (((18, 24), 33), ((25, 29), 17), ((30, 44), 30), ((45, 62), 20))
-SECTORS = (
-    ("Petite enfance", 12), ("Santé, paramédical", 11), ("Accueil, secrétariat, administratif", 10),
-    ("Aide à la personne", 10), ("Commerce, vente", 9), ("Logistique, transport", 8),
-    ("Propreté, services", 7), ("Hôtellerie, restauration", 6), ("Bâtiment, travaux publics", 5),
-    ("Industrie", 5), ("Agriculture, espaces verts", 3), ("Sécurité", 3), ("", 11),
-)  # fmt: skip
-REFERRERS = (
-    ("france_travail", 38), ("mission_locale", 14), ("employer", 16), ("opco", 10), ("region", 8),
-    ("cep", 5), ("cap_emploi", 2), ("transitions_pro", 2), ("", 5),
-)  # fmt: skip
-FUNDINGS = (("region", 33), ("france_travail", 28), ("opco", 18), ("cpf", 10), ("pro_a", 4), ("", 7))
 
 
 @dataclass
@@ -149,7 +140,7 @@ def generate(options: Options, timings: Timings) -> None:
     with transaction.atomic():
         world = build_world(options, start_day, rng, timings)
     timings.say(f"Organismes, établissements, habilitations, personnels et sessions : {_elapsed(timings)}")
-    days, weights = _opening_days(start_day, options.today)
+    days, weights = opening_days(start_day, options.today)
     rules = StoryRules.build(CandidatePathwayFlow)
     done = 0
     while done < options.files:
@@ -360,21 +351,6 @@ def _sessions(
     return sessions
 
 
-def _opening_days(start_day: dt.date, today: dt.date) -> tuple[list[int], list[float]]:
-    """Working days of the period, weighted by a growth over the years and the summer and winter breaks."""
-    days, weights, total = [], [], 0.0
-    span = (today - start_day).days or 1
-    day = start_day
-    while day < today:
-        if day.weekday() < 5:
-            season = 0.45 if day.month == 8 else 0.7 if (day.month == 12 and day.day > 18) else 1.0
-            total += season * (0.7 + 0.6 * (day - start_day).days / span)
-            days.append(day.toordinal())
-            weights.append(total)
-        day += dt.timedelta(days=1)
-    return days, weights
-
-
 # One chunk of files.
 
 
@@ -427,14 +403,10 @@ def _pick(sites: list[SiteInfo], cumulative: list[float], rng: random.Random) ->
     return sites[bisect.bisect_left(cumulative, rng.random() * cumulative[-1])]
 
 
-def _weighted(pairs: tuple[tuple[Any, float], ...], rng: random.Random) -> Any:
-    return rng.choices([value for value, _ in pairs], weights=[weight for _, weight in pairs])[0]
-
-
 def _person(rng: random.Random, opened: int, site: SiteInfo) -> tuple[Any, ...]:
-    sex = _weighted(SEX, rng)
+    sex = weighted(SEX, rng)
     names = FrenchNames.first_names_female if sex == "F" else FrenchNames.first_names_male
-    low, high = _weighted(AGE_BANDS, rng)
+    low, high = weighted(AGE_BANDS, rng)
     birth = opened - rng.randint(low * 365 + low // 4, high * 365 + high // 4 + 364)
     department = site.department
     postcode = (
@@ -446,8 +418,8 @@ def _person(rng: random.Random, opened: int, site: SiteInfo) -> tuple[Any, ...]:
         dt.date.fromordinal(birth),
         sex,
         postcode or f"{rng.randint(1, 95):02d}{rng.randint(0, 999):03d}",
-        _weighted(STATUS_WEIGHTS, rng),
-        _weighted(SECTORS, rng),
+        weighted(STATUS_WEIGHTS, rng),
+        weighted(SECTORS, rng),
     )
 
 
@@ -516,7 +488,7 @@ def _write_files(
         ):
             yield (
                 pk, candidate, certification, framework, site.id, f"NAT-{pk:08d}",
-                _weighted(REFERRERS, rng), _weighted(FUNDINGS, rng), "", s.state, _day(day),
+                weighted(REFERRERS, rng), weighted(FUNDINGS, rng), "", s.state, _day(day),
                 _day(s.positioned_on), _day(s.expires_on), _day(s.ready_on), _day(s.closed_on),
                 s.closing_reason, _day(s.returned_on), s.return_reason, s.process,
             )  # fmt: skip
@@ -892,7 +864,7 @@ class Story:
             return "open", t, task
         self.tasks[task][2:6] = [STATUS.DONE, created, held, held]
         switch = self.add("jury_outcome", STATUS.DONE, held + 1, task, finished=held + 2)
-        decision = _weighted(DECISIONS_AFTER_RETURN if returns else DECISIONS, rng)
+        decision = weighted(DECISIONS_AFTER_RETURN if returns else DECISIONS, rng)
         reason = {"award": "", "return": RETURN_REASON, "refuse": REFUSE_REASON}[decision]
         self.decisions.append((session[0], decision, reason, held))
         if decision == "return":

@@ -98,7 +98,10 @@ def serve_stored_file(
     missing: str = "Le fichier est introuvable.",
     as_attachment: bool = False,
 ) -> FileResponse:
-    """The stored file under this name and type, or 404 (`missing`) once lost; the caller checked access."""
+    """The stored file under this name and type, or 404 (`missing`) when there is none or it was lost; the
+    caller checked access."""
+    if not stored:
+        raise Http404(missing)
     try:
         handle = stored.open("rb")
     except FileNotFoundError as lost:

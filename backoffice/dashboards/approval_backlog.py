@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
 from accreditation.models import Certification, Department
 from accreditation.validators import department_of_postcode
+from workflows.approval.selectors import step_due_at, waiting_steps
 from workflows.flows import AccreditationApprovalFlow
 from workflows.models import AccreditationApprovalTask
 
@@ -28,18 +28,8 @@ KEYS = {dimension: path for dimension, (path, _, _, _) in backlog.DIMENSIONS.ite
 
 
 def steps() -> list[Any]:
-    """The approval's steps where a task waits, in the flow's order: the officers' and the board's, and the
-    organisation's answer to a request for information."""
-    approval = AccreditationApprovalFlow
-    return [
-        approval.completeness_check,
-        approval.completeness_check_escalated,
-        approval.awaiting_information,
-        approval.review,
-        approval.review_escalated,
-        approval.proposal,
-        approval.board_decision,
-    ]
+    """The approval's steps where a task waits, in the flow's order (the process's own list)."""
+    return waiting_steps()
 
 
 def is_overdue(
@@ -49,22 +39,12 @@ def is_overdue(
     now: dt.datetime,
     check_due_at: dt.datetime | None = None,
 ) -> bool:
-    """Past its deadline: the check at its clock's due date (paused while information was requested, so an
-    answer resumes it with the days left) or after its days, the review after its days (the escalated steps
-    always), the organisation's answer after the date it was asked for. The proposal and the decision have
-    none."""
+    """Past its deadline (`step_due_at`, the process's one rule); the escalated steps always are."""
     approval = AccreditationApprovalFlow
     if step in (approval.completeness_check_escalated, approval.review_escalated):
         return True
-    if step == approval.completeness_check and check_due_at is not None:
-        return check_due_at < now
-    if step == approval.completeness_check:
-        return created < now - dt.timedelta(days=settings.APPLICATION_CHECK_DAYS)
-    if step == approval.review:
-        return created < now - dt.timedelta(days=settings.APPLICATION_REVIEW_DAYS)
-    if step == approval.awaiting_information:
-        return answer_by is not None and answer_by < timezone.localdate(now)
-    return False
+    due = step_due_at(step.name, created, check_due_at=check_due_at, answer_by=answer_by)
+    return due is not None and due < now
 
 
 def _figures(created: dt.datetime, overdue: bool, now: dt.datetime) -> dict[str, int]:

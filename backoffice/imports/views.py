@@ -18,6 +18,7 @@ from viewflow.urls import Application
 
 from backoffice.core.accounts.types import actor_of
 from backoffice.core.feedback import reported
+from backoffice.core.sorting import sorted_by
 from backoffice.core.uploads import serve_stored_file
 
 from . import selectors, services
@@ -25,6 +26,15 @@ from .contracts import CONTRACTS, contract_for
 from .models import Contract, ImportStatus
 
 PAGE_SIZE = 50
+
+
+# The history's sortable columns: the name in `?tri=` → the field.
+IMPORT_COLUMNS = {
+    "numero": "pk",
+    "uploaded_at": "uploaded_at",
+    "original_name": "original_name",
+    "invalid_rows": "invalid_rows",
+}
 
 
 def _may_import(user: Any) -> bool:
@@ -35,7 +45,7 @@ def _may_import(user: Any) -> bool:
 def import_list(request: HttpRequest) -> HttpResponse:
     """The upload form (the kinds of file this person may send) and the history of their scope."""
     allowed = services.contracts_for(request.user)
-    jobs = selectors.imports_for(request.user).order_by("-uploaded_at", "-id")
+    jobs = sorted_by(selectors.imports_for(request.user), request.GET, IMPORT_COLUMNS, default="-uploaded_at")
     page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "contracts": [(key, Contract(key).label, CONTRACTS[key]) for key in allowed if key in CONTRACTS],

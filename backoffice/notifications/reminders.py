@@ -28,6 +28,7 @@ from backoffice.core.accounts.roles import Role, group_name
 from casefiles.models import CaseFile, JurySession, JurySessionStatus
 from casefiles.selectors import still_acquiring
 from workflows.flows import CandidatePathwayFlow
+from workflows.pathway.selectors import step_due_on
 
 from .rules import case_file_link, organisation_staff
 from .services import Message, notify
@@ -228,7 +229,7 @@ def remind_overdue_tasks(today: dt.date) -> int:
 
 def _overdue(task: Any, step: str, days: int, escalate: bool) -> int:
     case_file = task.process.case_file
-    due_on = timezone.localdate(task.created) + dt.timedelta(days=days)
+    due_on = step_due_on(task) or timezone.localdate(task.created) + dt.timedelta(days=days)
     if escalate:
         people: Any = supervisors_of(case_file.evaluation_site.region_id)
     elif task.owner_id:

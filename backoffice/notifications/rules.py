@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db.models import F
 from django.urls import reverse
 
 from accreditation.events import ApplicationEvent
@@ -18,7 +19,7 @@ from backoffice.core.audit.models import AuditEvent
 from casefiles.events import CaseFileEvent, CertificateEvent, JuryEvent
 from casefiles.models import CaseFile, JurySession
 
-from .services import Message, notify
+from .services import Message, notify, notify_many
 
 Rule = Callable[[AuditEvent], None]
 RULES: dict[str, Rule] = {}
@@ -42,6 +43,15 @@ def on_event(event: AuditEvent) -> None:
 def organisation_staff(organisation_id: int) -> Any:
     """The active accounts of an organisation (its evaluators and trainers)."""
     return get_user_model().objects.filter(scope__organisation_id=organisation_id, is_active=True)
+
+
+def organisations_staff(organisation_ids: set[int]) -> dict[int, list[Any]]:
+    """The active accounts of each organisation (`organisation_staff` of many), in one query."""
+    people: dict[int, list[Any]] = {}
+    users = get_user_model().objects.filter(scope__organisation_id__in=organisation_ids, is_active=True)
+    for user in users.annotate(organisation=F("scope__organisation_id")):
+        people.setdefault(user.organisation, []).append(user)
+    return people
 
 
 def _key(event: AuditEvent) -> str:
@@ -94,31 +104,50 @@ FILE_MESSAGES = {
 
 @rule(*FILE_MESSAGES)
 def case_file_changed(event: AuditEvent) -> None:
-    case_file = CaseFile.objects.select_related("candidate", "certification", "evaluation_site").get(
-        pk=event.subject_id
+    case_files_changed([event])
+
+
+def case_files_changed(events: list[AuditEvent]) -> None:
+    """The organisation's staff (and the candidate, of a certificate) told of each event, in a few queries
+    whatever the number of events (`on_events`)."""
+    files = CaseFile.objects.select_related("candidate", "certification", "evaluation_site").in_bulk(
+        [int(event.subject_id) for event in events]
     )
-    template, subject = FILE_MESSAGES[event.verb]  # type: ignore[index]
-    context = {
-        "file": str(case_file),
-        "reference": case_file.reference,
-        "certification": case_file.certification.name,
-        "site": case_file.evaluation_site.name,
-        "summary": event.summary,
-    }
-    message = Message(
-        _key(event), template, subject.format(file=str(case_file)), context, link=case_file_link(case_file.pk)
-    )
-    notify(message, users=organisation_staff(case_file.evaluation_site.organisation_id))
-    if event.verb == CertificateEvent.ISSUED and case_file.candidate.email:
-        notify(
-            Message(
+    staff = organisations_staff({f.evaluation_site.organisation_id for f in files.values()})
+    items: list[tuple[Message, Any, list[str]]] = []
+    for event in events:
+        case_file = files[int(event.subject_id)]
+        template, subject = FILE_MESSAGES[event.verb]  # type: ignore[index]
+        context = {
+            "file": str(case_file),
+            "reference": case_file.reference,
+            "certification": case_file.certification.name,
+            "site": case_file.evaluation_site.name,
+            "summary": event.summary,
+        }
+        link = case_file_link(case_file.pk)
+        message = Message(_key(event), template, subject.format(file=str(case_file)), context, link=link)
+        items.append((message, staff.get(case_file.evaluation_site.organisation_id, []), []))
+        if event.verb == CertificateEvent.ISSUED and case_file.candidate.email:
+            candidate_message = Message(
                 _key(event),
                 "certificate_issued_candidate",
                 f"Votre certificat {case_file.certification.name} est délivré",
                 {**context, "first_name": case_file.candidate.first_name},
-            ),
-            emails=[case_file.candidate.email],
-        )
+            )
+            items.append((candidate_message, [], [case_file.candidate.email]))
+    notify_many(items)
+
+
+def on_events(events: list[AuditEvent]) -> None:
+    """The events a service recorded together (`record_each`): told as `on_event` tells one, the files'
+    in a few queries."""
+    about_files = [event for event in events if event.verb in FILE_MESSAGES]
+    if about_files:
+        case_files_changed(about_files)
+    for event in events:
+        if event.verb not in FILE_MESSAGES:
+            on_event(event)
 
 
 @rule(JuryEvent.CLOSED)

@@ -51,28 +51,41 @@ def notify(message: Message, *, users: Iterable[Any] = (), emails: Iterable[str]
     """Write the notification for each person (in-app, and an email now or in the day's digest as they
     chose) and for each bare address (an email: a candidate has no account), in the caller's transaction;
     the emails to send now are enqueued once it commits. Returns the number of rows written."""
-    people = {user.pk: user for user in users if user is not None and user.is_active}
-    modes = dict(Preference.objects.filter(user_id__in=people).values_list("user_id", "email_mode"))
+    return notify_many([(message, users, emails)])
+
+
+def notify_many(items: Iterable[tuple[Message, Iterable[Any], Iterable[str]]]) -> int:
+    """`notify` for many messages at once (each with its people and addresses), in a few statements."""
+    wanted = [
+        (message, {u.pk: u for u in users if u is not None and u.is_active}, emails)
+        for message, users, emails in items
+    ]
+    modes = dict(
+        Preference.objects.filter(user_id__in={pk for _, people, _ in wanted for pk in people}).values_list(
+            "user_id", "email_mode"
+        )
+    )
     rows = []
-    for pk, user in people.items():
-        rows.append(_row(message, Channel.IN_APP, recipient=user, status=Status.SENT, suffix=f"u{pk}"))
-        if user.email:
-            digest = modes.get(pk) == EmailMode.DIGEST
-            rows.append(
-                _row(
-                    message,
-                    Channel.EMAIL,
-                    recipient=user,
-                    email=user.email,
-                    status=Status.DIGEST if digest else Status.PENDING,
-                    suffix=f"u{pk}",
+    for message, people, emails in wanted:
+        for pk, user in people.items():
+            rows.append(_row(message, Channel.IN_APP, recipient=user, status=Status.SENT, suffix=f"u{pk}"))
+            if user.email:
+                digest = modes.get(pk) == EmailMode.DIGEST
+                rows.append(
+                    _row(
+                        message,
+                        Channel.EMAIL,
+                        recipient=user,
+                        email=user.email,
+                        status=Status.DIGEST if digest else Status.PENDING,
+                        suffix=f"u{pk}",
+                    )
                 )
-            )
-    for address in sorted({e.strip().lower() for e in emails if e and e.strip()}):
-        rows.append(_row(message, Channel.EMAIL, email=address, status=Status.PENDING, suffix=address))
+        for address in sorted({e.strip().lower() for e in emails if e and e.strip()}):
+            rows.append(_row(message, Channel.EMAIL, email=address, status=Status.PENDING, suffix=address))
     if not rows:
         return 0
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     keys = [row.key for row in rows if row.status == Status.PENDING]
     if keys:
         send_on_commit(lambda: enqueue(Notification.objects.filter(key__in=keys, status=Status.PENDING)))

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accreditation.scoping import scope_of
 from backoffice.core.accounts.roles import Role, has_role
+from backoffice.core.sorting import sorted_by
 from casefiles.models import (
     Certificate,
     CertificateStatus,
@@ -44,15 +45,25 @@ def get_certificate_for(user: Any, pk: int) -> Certificate:
     return get_object_or_404(certificates_for(user), pk=pk)
 
 
+# The list's sortable columns: the name in `?tri=` → the field.
+CERTIFICATE_COLUMNS = {
+    "number": "number",
+    "holder": "holder_last_name",
+    "awarded_on": "awarded_on",
+    "exported_at": "exported_at",
+}
+
+
 def filter_certificates(
     certificates: QuerySet[Certificate], query: Mapping[str, Any]
 ) -> QuerySet[Certificate]:
-    """The certificate list's filters (status, not yet transmitted) and order; its export applies the same."""
+    """The certificate list's filters (status, not yet transmitted) and order (`?tri=`, newest first by
+    default); its export applies the same."""
     if query.get("statut") in CertificateStatus.values:
         certificates = certificates.filter(status=query["statut"])
     if query.get("non_transmis") == "1":
         certificates = certificates.filter(exported_at__isnull=True)
-    return certificates.order_by("-awarded_on", "-number")
+    return sorted_by(certificates, query, CERTIFICATE_COLUMNS, default="-awarded_on")
 
 
 def transmission_backlog(certificates: QuerySet[Certificate], *, warning_days: int) -> dict[str, int]:

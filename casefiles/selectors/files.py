@@ -10,7 +10,7 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Model, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -33,6 +33,7 @@ from casefiles.models import (
     Candidate,
     CaseFile,
     CaseFileDocument,
+    CaseFileState,
     DomainAcquisition,
     DomainStatus,
     TrainingPlan,
@@ -306,3 +307,44 @@ def trainers_for(case_file: CaseFile) -> QuerySet[User]:
         .distinct()
         .order_by("last_name")
     )
+
+
+ENDING_SOON_DAYS = 14
+
+
+def training_plans_for(user: Any, *, today: dt.date | None = None, limit: int = 15) -> list[TrainingPlan]:
+    """The training plans of the trainer staff's organisation not yet ended (in progress or to come), the
+    soonest to end first, with their candidate, certification and trainer; nothing for anyone else."""
+    organisation_id = scope_of(user).organisation_id
+    if not organisation_id or not has_role(user, Role.TRAINER_STAFF):
+        return []
+    today = today or timezone.localdate()
+    plans = (
+        TrainingPlan.objects.filter(training_site__organisation_id=organisation_id, ends_on__gte=today)
+        .select_related("case_file__candidate", "case_file__certification", "training_site", "trainer")
+        .order_by("ends_on", "pk")
+    )
+    return list(plans[:limit])
+
+
+def files_awaiting_training_for(user: Any, *, today: dt.date | None = None) -> list[dict[str, Any]]:
+    """Per certification, the files waiting for a training plan that the trainer staff's organisation may
+    take: its own organisation's, and those of the regions where it is accredited to train for that
+    certification. Counts only: a file's candidate is known to a trainer once the plan names them."""
+    organisation_id = scope_of(user).organisation_id
+    if not organisation_id or not has_role(user, Role.TRAINER_STAFF):
+        return []
+    today = today or timezone.localdate()
+    accredited = (
+        Accreditation.objects.in_force(today)
+        .filter(site__organisation_id=organisation_id, role=AccreditationRole.TRAINER)
+        .values("site__region_id", "certification_id")
+    )
+    where = Q(evaluation_site__organisation_id=organisation_id)
+    for row in accredited:
+        where |= Q(
+            evaluation_site__region_id=row["site__region_id"], certification_id=row["certification_id"]
+        )
+    files = CaseFile.objects.filter(where, state=CaseFileState.TRAINING)
+    rows = files.values("certification__name").annotate(count=Count("pk")).order_by("certification__name")
+    return [dict(row) for row in rows]

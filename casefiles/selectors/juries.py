@@ -16,12 +16,12 @@ from accreditation.models import (
 from accreditation.scoping import scope_of
 from backoffice.core.accounts.models import User
 from backoffice.core.accounts.roles import Role, group_name, has_role
-from backoffice.core.audit.models import AuditEvent
 from casefiles.models import (
     AgendaItem,
     CaseFile,
     CaseFileState,
     ConflictDeclaration,
+    Decision,
     JuryMember,
     JuryRule,
     JurySession,
@@ -173,27 +173,16 @@ def declared_ids(item: AgendaItem) -> set[int]:
 
 def conflict_of(member: JuryMember, case_file: CaseFile) -> str | None:
     """The other role the member played on the file (assessor, trainer, any recorded action), else None."""
-    user_id = member.user_id
-    if case_file.assessments.filter(assessor_id=user_id).exists():
-        return "évaluateur·rice de ce dossier"
-    if case_file.training_plans.filter(trainer_id=user_id).exists():
-        return "formateur·rice de ce dossier"
-    acted = (
-        AuditEvent.objects.for_subject(case_file)
-        .filter(actor_id=user_id)
-        .exclude(verb__startswith="casefile.jury")
-        .exclude(verb="casefile.returned_by_jury")
-    )
-    if acted.exists() or AgendaItem.objects.filter(case_file=case_file, checked_by_id=user_id).exists():
-        return "intervenu·e dans l'instruction de ce dossier"
-    return None
+    from .conflicts import conflicts_among
+
+    return conflicts_among([member], [case_file.pk]).get((member.pk, case_file.pk))
 
 
 def voters_for(item: AgendaItem) -> list[JuryMember]:
     """Members present who may vote on the file: not recused, with no other role on it."""
-    recused = recused_ids(item)
-    present = present_members(item.session)
-    return [m for m in present if m.pk not in recused and conflict_of(m, item.case_file) is None]
+    from .conflicts import voters_by_item
+
+    return voters_by_item([item], list(present_members(item.session)))[item.pk]
 
 
 class VoteRound(NamedTuple):
@@ -220,3 +209,51 @@ def vote_rounds(item: AgendaItem) -> list[VoteRound]:
         )
         for number, votes in by_round.items()
     ]
+
+
+UPCOMING_STATUSES = (JurySessionStatus.PLANNED, JurySessionStatus.OPEN)
+
+
+def upcoming_sessions_for(user: Any, *, limit: int = 3) -> list[JurySession]:
+    """The next sessions of the user's regions, soonest first, each with its files, those checked by the
+    officer and those whose award the officer recommended."""
+    undecided = Q(agenda__adjourned_at=None)
+    sessions = (
+        jury_sessions_for(user)
+        .filter(status__in=UPCOMING_STATUSES)
+        .annotate(
+            files=Count("agenda", filter=undecided, distinct=True),
+            checked=Count("agenda", filter=undecided & Q(agenda__checked_by__isnull=False), distinct=True),
+            recommended=Count("agenda", filter=undecided & Q(agenda__recommended=True), distinct=True),
+        )
+        .order_by("held_on", "pk")
+    )
+    return list(sessions[:limit])
+
+
+def agenda_to_check(user: Any, *, limit: int = 10) -> tuple[list[AgendaItem], int]:
+    """Files on the agendas of the coming sessions of the user's regions that the officer has not checked
+    yet, the soonest session first, with their candidate and session; and how many there are in all."""
+    items = AgendaItem.objects.filter(
+        session__in=jury_sessions_for(user).filter(status__in=UPCOMING_STATUSES),
+        checked_by__isnull=True,
+        decision="",
+        adjourned_at=None,
+    )
+    rows = items.select_related("session__region", "case_file__candidate", "case_file__certification")
+    return list(rows.order_by("session__held_on", "session_id", "pk")[:limit]), items.count()
+
+
+def held_sessions_for(user: Any, *, limit: int = 3) -> list[JurySession]:
+    """The last sessions of the user's regions that were held and closed, newest first, each with its files
+    decided and the certificates it awarded."""
+    sessions = (
+        jury_sessions_for(user)
+        .filter(status=JurySessionStatus.CLOSED)
+        .annotate(
+            decided=Count("agenda", filter=~Q(agenda__decision=""), distinct=True),
+            awarded=Count("agenda", filter=Q(agenda__decision=Decision.AWARD), distinct=True),
+        )
+        .order_by("-held_on", "-pk")
+    )
+    return list(sessions[:limit])

@@ -4,8 +4,10 @@ from .assessments import record_final_evaluation, record_positioning
 from .certificates import (
     apply_session_outcomes,
     issue_certificate,
+    issue_certificates,
     mark_exported,
     reissue_certificate,
+    render_certificate_pdf,
     revoke_certificate,
 )
 from .decisions import (
@@ -16,6 +18,7 @@ from .decisions import (
     decide,
     declare_interest,
     open_session,
+    store_minutes,
 )
 from .documents import attach_document, remove_document
 from .jury import answer_jury_return, return_case_file_from_jury
@@ -33,6 +36,7 @@ from .sessions import (
     add_to_agenda,
     build_agenda,
     check_agenda_item,
+    check_agenda_items,
     plan_session,
     remove_from_agenda,
 )
@@ -52,6 +56,7 @@ __all__ = [
     "award_recommended",
     "build_agenda",
     "check_agenda_item",
+    "check_agenda_items",
     "close_session",
     "decide",
     "declare_interest",
@@ -59,6 +64,7 @@ __all__ = [
     "expire_case_files",
     "export_personal_data",
     "issue_certificate",
+    "issue_certificates",
     "mark_exported",
     "open_case_file",
     "open_session",
@@ -71,8 +77,10 @@ __all__ = [
     "reissue_certificate",
     "remove_document",
     "remove_from_agenda",
+    "render_certificate_pdf",
     "return_case_file_from_jury",
     "revoke_certificate",
+    "store_minutes",
     "transfer_case_file",
     "undo_step",
 ]

@@ -16,9 +16,10 @@ from django.contrib.contenttypes.models import ContentType
 from backoffice.core.accounts.types import Actor
 from backoffice.core.audit.events import event, record_alike, record_many
 from backoffice.core.bulksql import index_lookups, insert_alike, insert_rows, update_matching, update_rows
-from casefiles.rules.acquisition import AssessmentOutcome, acquired_codes, assessment_summary, domain_result
+from casefiles.rules.acquisition import AssessmentOutcome, acquired_codes, domain_result
 from casefiles.rules.dates import add_years
 from casefiles.rules.identity import identity_key
+from casefiles.rules.plans import plan_codes, plan_trail
 from casefiles.rules.trail import FILE_FIELDS, changes_text, entered_by, on_behalf_data
 
 from ..events import CaseFileEvent
@@ -30,10 +31,18 @@ from ..models import (
     CaseFileState,
     DomainAcquisition,
     DomainStatus,
+    TrainingPlan,
 )
 from ..selectors import people_with_identities
-from .assessments import ACQUISITION_YEARS
+from .assessments import (
+    ACQUISITION_YEARS,
+    FINAL_LABEL,
+    POSITIONING_LABEL,
+    READY_FOR_JURY_SUMMARY,
+    assessment_trail,
+)
 from .identity import lock_identities
+from .plans import plans_so_far
 
 BATCH_SIZE = 1000
 
@@ -226,72 +235,130 @@ class PositioningToRecord:
     on_behalf_of: str = ""  # the organisation Certif'Pro staff entered it for (`ensure_may_enter`)
 
 
+@dataclass
+class FinalEvaluationToRecord:
+    case_file: CaseFile  # locked by the caller, waiting for its final evaluation
+    plan: TrainingPlan  # the file's latest plan (`latest_plans`)
+    assessed_on: dt.date
+    assessor: Any
+    actor: Actor
+    outcome: AssessmentOutcome  # `evaluate` of the results against the plan's domains
+    on_behalf_of: str = ""
+
+
+@dataclass
+class PlanToRecord:
+    case_file: CaseFile  # locked by the caller, waiting for its training plan
+    training_site: Any
+    trainer: Any
+    domains: list[Any]
+    hours: int
+    starts_on: dt.date
+    ends_on: dt.date
+    actor: Actor
+
+
 def record_positionings_in_bulk(entries: list[PositioningToRecord]) -> None:
     """What `record_positioning` writes, for many files: assessments, results, domain grids, the files'
     new state and their events (the caller checked people, dates and rules with the same functions).
     Rows are written from tuples, the grid without being read: model objects were half the time."""
-    assessment_ids = insert_alike(
-        Assessment(kind=AssessmentKind.POSITIONING),
+    assessment_ids = _insert_assessments(AssessmentKind.POSITIONING, entries)
+    missing = _apply_grids(assessment_ids, entries)
+    for entry in entries:
+        entry.case_file.positioned_on = entry.assessed_on
+        entry.case_file.expires_on = add_years(entry.assessed_on, ACQUISITION_YEARS)
+    _move_on(entries, missing, ["positioned_on", "expires_on"])
+    _record_assessed(
+        CaseFileEvent.POSITIONED, POSITIONING_LABEL, list(zip(assessment_ids, entries, strict=True))
+    )
+
+
+def record_final_evaluations_in_bulk(entries: list[FinalEvaluationToRecord]) -> None:
+    """What `record_final_evaluation` writes, for many files: the assessments of their plans' domains, the
+    grids, the files' new state (ready for jury, or to train again) and their events."""
+    assessment_ids = _insert_assessments(AssessmentKind.FINAL, entries, [e.plan.pk for e in entries])
+    missing = _apply_grids(assessment_ids, entries)
+    _move_on(entries, missing, [])
+    _record_assessed(
+        CaseFileEvent.FINAL_EVALUATED, FINAL_LABEL, list(zip(assessment_ids, entries, strict=True))
+    )
+
+
+Assessed = PositioningToRecord | FinalEvaluationToRecord
+
+
+def _insert_assessments(
+    kind: str, entries: Sequence[Assessed], plans: Sequence[int | None] | None = None
+) -> list[int]:
+    return insert_alike(
+        Assessment(kind=kind),
         len(entries),
         case_file=[e.case_file.pk for e in entries],
         assessed_on=[e.assessed_on for e in entries],
         assessor=[e.assessor.pk for e in entries],
+        training_plan=plans or [None] * len(entries),
         results=[e.outcome.results for e in entries],
         criteria=[e.outcome.criteria for e in entries],
         decided_by_criteria=[e.outcome.decided_by_criteria for e in entries],
     )
-    pairs = list(zip(assessment_ids, entries, strict=True))
+
+
+def _apply_grids(assessment_ids: list[int], entries: Sequence[Assessed]) -> set[int]:
+    """Each assessed domain's row of the grid (`domain_result`, as `set_domain_result`); returns the files
+    with a domain still not acquired."""
     update_matching(
         DomainAcquisition,
         ["case_file", "domain"],
         ["status", "acquired_on", "source"],
         [
             (e.case_file.pk, domain_id, *domain_result(acquired, e.assessed_on), assessment_id)
-            for assessment_id, e in pairs
+            for assessment_id, e in zip(assessment_ids, entries, strict=True)
             for domain_id, acquired in e.outcome.domains.items()
         ],
     )
     with index_lookups():
-        missing = set(
+        return set(
             DomainAcquisition.objects.filter(case_file_id__in=[e.case_file.pk for e in entries])
             .exclude(status=DomainStatus.ACQUIRED)
             .values_list("case_file_id", flat=True)
         )
+
+
+def _move_on(entries: Sequence[Assessed], missing: set[int], fields: list[str]) -> None:
+    """The files' next state (`assessments._move_on`): to train while a domain is missing, else ready."""
     for entry in entries:
         case_file = entry.case_file
-        case_file.positioned_on = entry.assessed_on
-        case_file.expires_on = add_years(entry.assessed_on, ACQUISITION_YEARS)
         if case_file.pk in missing:
             case_file.state = CaseFileState.TRAINING
         else:
             case_file.state, case_file.ready_for_jury_on = CaseFileState.READY_FOR_JURY, entry.assessed_on
-    update_rows(
-        CaseFile,
-        [e.case_file for e in entries],
-        ["positioned_on", "expires_on", "state", "ready_for_jury_on"],
-    )
-    _record_positioned(pairs)
+    update_rows(CaseFile, [e.case_file for e in entries], [*fields, "state", "ready_for_jury_on"])
 
 
-def _record_positioned(pairs: list[tuple[int, PositioningToRecord]]) -> None:
-    """The events `record_positioning` writes: positioned, then ready for jury when nothing is left."""
+def _record_assessed(verb: str, label: str, pairs: list[tuple[int, Assessed]]) -> None:
+    """The events the services write: the assessment's, then ready for jury when nothing is left."""
     subject_type = ContentType.objects.get_for_model(CaseFile)
     for actor, group in _by_actor(pairs):
+        trails = [
+            assessment_trail(
+                label,
+                e.outcome,
+                assessment_id=pk,
+                actor=actor,
+                on_behalf=e.on_behalf_of,
+                plan_number=e.plan.number if isinstance(e, FinalEvaluationToRecord) else None,
+                acquired=acquired,
+            )
+            for pk, e, acquired in group
+        ]
         record_alike(
-            CaseFileEvent.POSITIONED,
+            verb,
             actor=actor,
             subject_type=subject_type,
             subject_ids=[e.case_file.pk for _, e, _ in group],
             labels=[str(e.case_file) for _, e, _ in group],
-            summaries=[
-                assessment_summary("Évaluation préalable", e.outcome, acquired)
-                + entered_by(actor, e.on_behalf_of)
-                for _, e, acquired in group
-            ],
-            data_each=[
-                {"assessment": pk, "acquired": acquired, **on_behalf_data(e.on_behalf_of)}
-                for pk, e, acquired in group
-            ],
+            summaries=[summary for summary, _ in trails],
+            data_each=[data for _, data in trails],
         )
         ready = [e.case_file for _, e, _ in group if e.case_file.state == CaseFileState.READY_FOR_JURY]
         record_alike(
@@ -300,18 +367,66 @@ def _record_positioned(pairs: list[tuple[int, PositioningToRecord]]) -> None:
             subject_type=subject_type,
             subject_ids=[case_file.pk for case_file in ready],
             labels=[str(case_file) for case_file in ready],
-            summaries=["Tous les domaines sont acquis : le dossier est prêt pour le jury."] * len(ready),
+            summaries=[READY_FOR_JURY_SUMMARY] * len(ready),
         )
 
 
 def _by_actor(
-    pairs: list[tuple[int, PositioningToRecord]],
-) -> Iterable[tuple[Any, list[tuple[int, PositioningToRecord, list[str]]]]]:
+    pairs: list[tuple[int, Assessed]],
+) -> Iterable[tuple[Any, list[tuple[int, Assessed, list[str]]]]]:
     """The entries by who acts (one event template each), with their acquired domains' codes."""
-    groups: dict[Any, tuple[Any, list[tuple[int, PositioningToRecord, list[str]]]]] = {}
+    groups: dict[Any, tuple[Any, list[tuple[int, Assessed, list[str]]]]] = {}
     for assessment_id, entry in pairs:
         key = getattr(entry.actor, "pk", None)
         groups.setdefault(key, (entry.actor, []))[1].append(
             (assessment_id, entry, acquired_codes(entry.outcome))
         )
     return groups.values()
+
+
+def record_training_plans_in_bulk(entries: list[PlanToRecord]) -> None:
+    """What `record_training_plan` writes, for many files: the plans numbered after the file's earlier ones,
+    their domains, the files awaiting their final evaluation, and the events."""
+    so_far = plans_so_far([e.case_file.pk for e in entries])
+    numbers = [so_far[e.case_file.pk] + 1 for e in entries]
+    plan_ids = insert_alike(
+        TrainingPlan(),
+        len(entries),
+        case_file=[e.case_file.pk for e in entries],
+        number=numbers,
+        training_site=[e.training_site.pk for e in entries],
+        trainer=[e.trainer.pk for e in entries],
+        hours=[e.hours for e in entries],
+        starts_on=[e.starts_on for e in entries],
+        ends_on=[e.ends_on for e in entries],
+    )
+    insert_rows(
+        TrainingPlan.domains.through,
+        ["trainingplan", "domain"],
+        [(plan_id, d.pk) for plan_id, e in zip(plan_ids, entries, strict=True) for d in e.domains],
+    )
+    for entry in entries:
+        entry.case_file.state = CaseFileState.FINAL_EVALUATION
+    file_ids = [e.case_file.pk for e in entries]
+    for start in range(0, len(file_ids), BATCH_SIZE):  # one value for all: no row by row
+        CaseFile.objects.filter(pk__in=file_ids[start : start + BATCH_SIZE]).update(
+            state=CaseFileState.FINAL_EVALUATION
+        )
+    subject_type = ContentType.objects.get_for_model(CaseFile)
+    groups: dict[Any, tuple[Any, list[tuple[int, PlanToRecord]]]] = {}
+    for number, entry in zip(numbers, entries, strict=True):
+        groups.setdefault(getattr(entry.actor, "pk", None), (entry.actor, []))[1].append((number, entry))
+    for actor, group in groups.values():
+        trails = [
+            plan_trail(number, plan_codes(e.domains), e.hours, e.training_site.name, e.starts_on, e.ends_on)
+            for number, e in group
+        ]
+        record_alike(
+            CaseFileEvent.TRAINING_PLANNED,
+            actor=actor,
+            subject_type=subject_type,
+            subject_ids=[e.case_file.pk for _, e in group],
+            labels=[str(e.case_file) for _, e in group],
+            summaries=[summary for summary, _ in trails],
+            data_each=[data for _, data in trails],
+        )

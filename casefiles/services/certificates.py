@@ -4,7 +4,10 @@ and the holders' export for the national training-account system."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -13,7 +16,8 @@ from django.utils import timezone
 from accreditation.scoping import scope_of
 from backoffice.core.accounts.roles import Role, has_role
 from backoffice.core.accounts.types import Actor, SystemActor
-from backoffice.core.audit.events import record
+from backoffice.core.audit.events import record, record_alike, record_each
+from backoffice.core.bulksql import update_rows
 from casefiles.rules.numbering import format_number
 
 from ..events import CertificateEvent, JuryEvent
@@ -28,114 +32,182 @@ from ..models import (
     JurySession,
     JurySessionStatus,
 )
-from .access import lock_in_state
-from .jury import return_case_file_from_jury
+from .jury import return_case_files_from_jury
 
 
-def _next_number(prefix: str, year: int, region_code: str) -> str:
-    """The next number of the series, taken under the counter's row lock: no gap, no duplicate. The caller's
-    transaction holds the lock until it commits; if it rolls back, the number is given again."""
+def _take_numbers(prefix: str, year: int, region_code: str, count: int) -> list[str]:
+    """The next `count` numbers of the series, taken under the counter's row lock in one update: no gap, no
+    duplicate. The caller's transaction holds the lock until it commits; if it rolls back, the numbers are
+    given again."""
     CertificateCounter.objects.bulk_create(
         [CertificateCounter(prefix=prefix, year=year, region_code=region_code)], ignore_conflicts=True
     )
     counter = CertificateCounter.objects.select_for_update().get(
         prefix=prefix, year=year, region_code=region_code
     )
-    counter.last_number += 1
+    first = counter.last_number + 1
+    counter.last_number += count
     counter.save(update_fields=["last_number"])
-    return format_number(prefix, year, region_code, counter.last_number)
+    return [format_number(prefix, year, region_code, n) for n in range(first, first + count)]
 
 
 @transaction.atomic
 def apply_session_outcomes(session: JurySession, *, actor: Actor) -> list[Certificate]:
     """After closing: award → a numbered certificate to issue; return → to the evaluator; refuse → closed.
-    Returns the certificates to issue (their PDF job is enqueued by the caller after commit)."""
+    Returns the certificates to issue, in the agenda's order (their PDF job is enqueued by the caller after
+    commit). The whole session in a few statements: one counter update per series of numbers."""
     locked = JurySession.objects.select_for_update().select_related("region").get(pk=session.pk)
     if locked.status != JurySessionStatus.CLOSED:
         raise ValidationError("Les décisions s'appliquent une fois la session close.")
-    certificates = []
     # An adjourned file has no decision here: it stays ready for jury, for a later session.
-    decided = locked.agenda.exclude(decision="")
-    for item in decided.select_related("case_file__candidate", "case_file__certification"):
-        if CaseFile.objects.get(pk=item.case_file_id).state != CaseFileState.READY_FOR_JURY:
-            # Abandoned, transferred away or lapsed while on the agenda: the decision has nothing to act on.
-            record(
-                JuryEvent.DECIDED,
-                actor=actor,
-                subject=item.case_file,
-                summary=f"Décision du {locked} sans effet : le dossier n'était plus prêt pour le jury.",
-            )
-            continue
-        if item.decision == Decision.AWARD:
-            certificates.append(_award(item, locked, actor))
-        elif item.decision == Decision.RETURN:
-            return_case_file_from_jury(item.case_file, reason=item.reason, actor=actor)
-        else:
-            _refuse(item, locked, actor)
+    items = list(locked.agenda.exclude(decision="").order_by("id"))
+    files = (
+        CaseFile.objects.select_for_update(of=("self",))
+        .select_related("candidate", "certification")
+        .order_by("pk")
+        .in_bulk([item.case_file_id for item in items])
+    )
+    by_outcome: dict[str, list[tuple[AgendaItem, CaseFile]]] = {}
+    for item in items:
+        case_file = files[item.case_file_id]
+        # Abandoned, transferred away or lapsed while on the agenda: the decision has nothing to act on.
+        outcome = item.decision if case_file.state == CaseFileState.READY_FOR_JURY else ""
+        by_outcome.setdefault(outcome, []).append((item, case_file))
+    _record_files(
+        JuryEvent.DECIDED,
+        actor,
+        by_outcome.get("", []),
+        lambda item, case_file: (
+            f"Décision du {locked} sans effet : le dossier n'était plus prêt pour le jury."
+        ),
+    )
+    certificates = _award(by_outcome.get(Decision.AWARD, []), locked, actor)
+    _return(by_outcome.get(Decision.RETURN, []), actor)
+    _refuse(by_outcome.get(Decision.REFUSE, []), locked, actor)
     return certificates
 
 
-def _award(item: AgendaItem, session: JurySession, actor: Actor) -> Certificate:
-    case_file = lock_in_state(item.case_file, CaseFileState.READY_FOR_JURY)
+def _record_files(
+    verb: str,
+    actor: SystemActor,
+    pairs: list[tuple[AgendaItem, CaseFile]],
+    summary: Callable[[AgendaItem, CaseFile], str],
+    data: Callable[[AgendaItem, CaseFile], dict[str, Any]] | None = None,
+) -> None:
+    """One event of `verb` per file, written together (no notification rule reads these verbs)."""
+    record_alike(
+        verb,
+        actor=actor,
+        subject_type=ContentType.objects.get_for_model(CaseFile, for_concrete_model=False),
+        subject_ids=[case_file.pk for _, case_file in pairs],
+        labels=[str(case_file) for _, case_file in pairs],
+        summaries=[summary(item, case_file) for item, case_file in pairs],
+        data_each=None if data is None else [data(item, case_file) for item, case_file in pairs],
+    )
+
+
+def _award(pairs: list[tuple[AgendaItem, CaseFile]], session: JurySession, actor: Actor) -> list[Certificate]:
     on = session.held_on
-    number = _next_number(case_file.certification.number_prefix, on.year, session.region.code)
-    certificate = Certificate.objects.create(
-        case_file=case_file,
-        number=number,
-        certification=case_file.certification,
-        region=session.region,
-        session=session,
-        holder_last_name=case_file.candidate.last_name,
-        holder_first_name=case_file.candidate.first_name,
-        awarded_on=on,
+    series: dict[str, list[CaseFile]] = {}
+    for _, case_file in pairs:
+        series.setdefault(case_file.certification.number_prefix, []).append(case_file)
+    numbers: dict[int, str] = {}
+    for prefix, group in series.items():  # numbered in the agenda's order within each series
+        taken = _take_numbers(prefix, on.year, session.region.code, len(group))
+        numbers.update(zip([f.pk for f in group], taken, strict=True))
+    certificates = Certificate.objects.bulk_create(
+        Certificate(
+            case_file=case_file,
+            number=numbers[case_file.pk],
+            certification=case_file.certification,
+            region=session.region,
+            session=session,
+            holder_last_name=case_file.candidate.last_name,
+            holder_first_name=case_file.candidate.first_name,
+            awarded_on=on,
+        )
+        for _, case_file in pairs
     )
-    case_file.state, case_file.closed_on = CaseFileState.CERTIFIED, on
-    case_file.closing_reason = f"Certificat {number} attribué par le {session}"
-    case_file.save(update_fields=["state", "closed_on", "closing_reason"])
-    record(
+    for _, case_file in pairs:
+        case_file.state, case_file.closed_on = CaseFileState.CERTIFIED, on
+        case_file.closing_reason = f"Certificat {numbers[case_file.pk]} attribué par le {session}"
+    update_rows(CaseFile, [f for _, f in pairs], ["state", "closed_on", "closing_reason"])
+    ids = {certificate.case_file_id: certificate.pk for certificate in certificates}
+    _record_files(
         CertificateEvent.AWARDED,
-        actor=actor,
-        subject=case_file,
-        summary=f"Certificat attribué par le {session} : n° {number}.",
-        data={"certificate": certificate.pk, "number": number},
+        actor,
+        pairs,
+        lambda item, f: f"Certificat attribué par le {session} : n° {numbers[f.pk]}.",
+        lambda item, f: {"certificate": ids[f.pk], "number": numbers[f.pk]},
     )
-    return certificate
+    return certificates
 
 
-def _refuse(item: AgendaItem, session: JurySession, actor: Actor) -> None:
-    case_file = lock_in_state(item.case_file, CaseFileState.READY_FOR_JURY)
-    case_file.state, case_file.closed_on = CaseFileState.REFUSED, session.held_on
-    case_file.closing_reason = item.reason
-    case_file.save(update_fields=["state", "closed_on", "closing_reason"])
-    record(
-        JuryEvent.REFUSED,
-        actor=actor,
-        subject=case_file,
-        summary=f"Certificat refusé par le jury : {item.reason}",
+def _return(pairs: list[tuple[AgendaItem, CaseFile]], actor: Actor) -> None:
+    """The session's returns: `return_case_files_from_jury`, the rule of a return from the jury."""
+    return_case_files_from_jury([(case_file, item.reason) for item, case_file in pairs], actor=actor)
+
+
+def _refuse(pairs: list[tuple[AgendaItem, CaseFile]], session: JurySession, actor: Actor) -> None:
+    for item, case_file in pairs:
+        case_file.state, case_file.closed_on = CaseFileState.REFUSED, session.held_on
+        case_file.closing_reason = item.reason
+    update_rows(CaseFile, [f for _, f in pairs], ["state", "closed_on", "closing_reason"])
+    _record_files(
+        JuryEvent.REFUSED, actor, pairs, lambda item, f: f"Certificat refusé par le jury : {item.reason}"
     )
 
 
 def issue_certificate(pk: int, *, actor: SystemActor = None) -> bool:
-    """Render and store the certificate's PDF once; True if it was issued now, False if it already was
-    (a redelivered job)."""
-    from ..documents import render_certificate  # WeasyPrint: loaded only in the job
+    """Issue the certificate and render its PDF; True if it was issued now, False if it already was (a
+    redelivered job). The pathway moves on by `workflows.pathway.commands.finish_issuance`."""
+    issued = bool(issue_certificates([pk], actor=actor))
+    render_certificate_pdf(pk)
+    return issued
+
+
+@transaction.atomic
+def issue_certificates(ids: Iterable[int], *, actor: SystemActor = None) -> list[Certificate]:
+    """Issue the pending certificates among `ids` (status, date, the ISSUED event); their PDF is rendered
+    apart (`render_certificate_pdf`: the worker, or the first request). Returns those issued now: a
+    certificate already issued is left as it is (a redelivered job)."""
+    certificates = list(
+        Certificate.objects.select_for_update(of=("self",))
+        .filter(pk__in=list(ids), status=CertificateStatus.PENDING)
+        .select_related("case_file__candidate", "case_file__certification")
+        .order_by("pk")
+    )
+    now = timezone.now()
+    Certificate.objects.filter(pk__in=[c.pk for c in certificates]).update(
+        status=CertificateStatus.ISSUED, issued_at=now
+    )
+    for certificate in certificates:
+        certificate.status, certificate.issued_at = CertificateStatus.ISSUED, now
+    # Each told as `record` tells one: the organisation and the candidate learn of each certificate.
+    record_each(
+        CertificateEvent.ISSUED,
+        actor=actor,
+        subjects=[certificate.case_file for certificate in certificates],
+        summaries=[f"Certificat n° {certificate.number} délivré." for certificate in certificates],
+        data_each=[{"certificate": certificate.pk} for certificate in certificates],
+    )
+    return certificates
+
+
+def render_certificate_pdf(pk: int) -> bool:
+    """Render and store the PDF of an issued certificate that has none; True if rendered now, False if it
+    already had one or is not issued (pending, or revoked before any PDF: a clean document of a revoked
+    certificate is never produced). Safe to run twice, from the job or a request."""
+    from ..documents import render_certificate  # WeasyPrint: loaded only when a document is rendered
 
     with transaction.atomic():
         certificate = Certificate.objects.select_for_update().select_related("case_file").get(pk=pk)
-        if certificate.status != CertificateStatus.PENDING:
+        if certificate.status != CertificateStatus.ISSUED or certificate.pdf:
             return False
         certificate.pdf.save(
             f"{certificate.number}.pdf", ContentFile(render_certificate(certificate)), save=False
         )
-        certificate.status, certificate.issued_at = CertificateStatus.ISSUED, timezone.now()
-        certificate.save(update_fields=["pdf", "status", "issued_at"])
-        record(
-            CertificateEvent.ISSUED,
-            actor=actor,
-            subject=certificate.case_file,
-            summary=f"Certificat n° {certificate.number} délivré (PDF).",
-            data={"certificate": certificate.pk},
-        )
+        certificate.save(update_fields=["pdf"])
     return True
 
 

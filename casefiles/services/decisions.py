@@ -5,18 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from backoffice.core.accounts.types import Actor
-from backoffice.core.audit.events import record
-from casefiles.rules.juries import jury_outcome, quorum_problem, round_label, tally
+from backoffice.core.audit.events import record, record_alike
+from backoffice.core.audit.models import AuditEvent
+from casefiles.rules.juries import JuryOutcome, jury_outcome, quorum_problem, round_label, tally
+from casefiles.selectors.conflicts import voters_by_item
 
 from ..events import JuryEvent
 from ..models import (
     AgendaItem,
+    CaseFile,
     ConflictDeclaration,
     Decision,
     JuryMember,
@@ -24,7 +28,7 @@ from ..models import (
     JurySessionStatus,
     Vote,
 )
-from ..selectors import conflict_of, member_of, rule_for, voters_for
+from ..selectors import conflict_of, member_of, present_members, rule_for, voters_for
 
 
 @transaction.atomic
@@ -125,19 +129,32 @@ def decide(
     locked.decision, locked.reason = result.decision, reason
     locked.decided_at, locked.decided_by = timezone.now(), actor
     locked.save(update_fields=["decision", "reason", "decided_at", "decided_by"])
-    record(
-        JuryEvent.DECIDED,
-        actor=actor,
-        subject=locked.case_file,
-        summary=f"Décision du jury : {Decision(result.decision).label}"
+    summary, data = _decided(result, reason, number, len(ballot), session)
+    record(JuryEvent.DECIDED, actor=actor, subject=locked.case_file, summary=summary, data=data)
+    return locked
+
+
+def _decided(
+    result: JuryOutcome, reason: str, number: int, cast: int, session: JurySession
+) -> tuple[str, dict[str, Any]]:
+    """The words and data of a decision's event on the file's timeline."""
+    assert result.decision is not None
+    summary = (
+        f"Décision du jury : {Decision(result.decision).label}"
         + (f" ({reason})" if reason else "")
-        + f" — {result.counts[result.decision]} voix sur {len(ballot)}"
+        + f" — {result.counts[result.decision]} voix sur {cast}"
         + (f", {round_label(number)}" if number > 1 else "")
         + (", voix prépondérante de la présidence" if result.casting_vote else "")
-        + ".",
-        data={**data, "decision": result.decision, "casting_vote": result.casting_vote},
+        + "."
     )
-    return locked
+    data = {
+        "session": session.pk,
+        "round": number,
+        "votes": result.counts,
+        "decision": result.decision,
+        "casting_vote": result.casting_vote,
+    }
+    return summary, data
 
 
 def _checked_ballot(
@@ -195,39 +212,90 @@ def award_recommended(
 ) -> tuple[int, list[str]]:
     """Award, unanimously, every file still to decide that the officer recommended, once the members present
     have stated they have no conflict of interest with any of them; files the panel cannot decide that way
-    (quorum after recusals, a round already voted) are listed and left for a vote one by one."""
-    locked = JurySession.objects.select_for_update().get(pk=session.pk)
+    (quorum after recusals, a round already voted) are listed and left for a vote one by one.
+    Writes what `decide` writes for each file (declarations stated at the table, one ballot per voter, the
+    decision and its events) in a few statements for the whole session."""
+    locked = JurySession.objects.select_for_update().select_related("region").get(pk=session.pk)
     _ensure_open(locked)
     recorder = _present_member(locked, actor)
     if not members_declared:
         raise ValidationError("Les membres présents doivent déclarer n'avoir aucun conflit d'intérêts.")
-    awarded, skipped = 0, []
-    for item in locked.agenda.filter(decision="", adjourned_at=None, recommended=True).select_related(
-        "case_file"
-    ):
-        voters = voters_for(item)
-        if recorder not in voters:
+    items = list(
+        locked.agenda.select_for_update(of=("self",))
+        .filter(decision="", adjourned_at=None, recommended=True)
+        .select_related("case_file__candidate", "case_file__certification")
+    )
+    present = list(present_members(locked))
+    voters = voters_by_item(items, present)
+    voted = set(Vote.objects.filter(item__in=items).values_list("item_id", flat=True))
+    rule = rule_for(locked.region)
+    decided: list[tuple[AgendaItem, list[JuryMember], JuryOutcome]] = []
+    skipped = []
+    for item in items:
+        ballot = voters[item.pk]
+        if recorder not in ballot:
             skipped.append(f"{item.case_file} : vous ne pouvez pas décider de ce dossier.")
-            continue
-        if item.votes.exists():
+        elif item.pk in voted:
             skipped.append(f"{item.case_file} : un tour de vote a déjà eu lieu, votez dossier par dossier.")
-            continue
-        try:
-            decided = decide(
-                item,
-                votes={m.pk: Decision.AWARD for m in voters},
-                reason="",
-                actor=actor,
-                stated_at_table={m.pk for m in voters},
+        elif problem := quorum_problem(rule, ballot):
+            skipped.append(f"{item.case_file} : {problem}")
+        else:
+            president = next((m for m in ballot if m.is_president), None)
+            result = jury_outcome(
+                [Decision.AWARD.value] * len(ballot),
+                president_vote=Decision.AWARD.value if president else None,
+                rule=rule,
             )
-        except ValidationError as error:
-            skipped.append(f"{item.case_file} : {' '.join(error.messages)}")
-            continue
-        if decided.decision:
-            awarded += 1
-        else:  # the region's rule did not make even a unanimous vote decisive: never the case by default
-            skipped.append(f"{item.case_file} : aucune majorité, votez dossier par dossier.")
-    return awarded, skipped
+            if result.decision:
+                decided.append((item, ballot, result))
+            else:  # the region's rule did not make even a unanimous vote decisive: never the case by default
+                skipped.append(f"{item.case_file} : aucune majorité, votez dossier par dossier.")
+    _record_unanimous(locked, decided, actor)
+    return len(decided), skipped
+
+
+def _record_unanimous(
+    session: JurySession, decided: list[tuple[AgendaItem, list[JuryMember], JuryOutcome]], actor: Actor
+) -> None:
+    """The rows and events of `decide` for files voted unanimously at a first round, all at once."""
+    if not decided:
+        return
+    declared = set(
+        ConflictDeclaration.objects.filter(item__in=[item for item, _, _ in decided]).values_list(
+            "item_id", "member_id"
+        )
+    )
+    stated = [(item, m) for item, ballot, _ in decided for m in ballot if (item.pk, m.pk) not in declared]
+    ConflictDeclaration.objects.bulk_create(
+        ConflictDeclaration(item=item, member=m, recused=False) for item, m in stated
+    )
+    file_type = ContentType.objects.get_for_model(CaseFile, for_concrete_model=False)
+    record_alike(
+        JuryEvent.DECLARED,
+        actor=actor,
+        subject_type=file_type,
+        subject_ids=[item.case_file_id for item, _ in stated],
+        labels=[str(item.case_file) for item, _ in stated],
+        summaries=[f"{m.user} déclare en séance n'avoir aucun conflit d'intérêts." for _, m in stated],
+    )
+    Vote.objects.bulk_create(
+        Vote(item=item, member=m, round=1, choice=Decision.AWARD)
+        for item, ballot, result in decided
+        for m in ballot
+    )
+    AgendaItem.objects.filter(pk__in=[item.pk for item, _, _ in decided], decision="").update(
+        decision=Decision.AWARD, reason="", decided_at=timezone.now(), decided_by=actor
+    )
+    events = [_decided(result, "", 1, len(ballot), session) for _, ballot, result in decided]
+    record_alike(
+        JuryEvent.DECIDED,
+        actor=actor,
+        subject_type=file_type,
+        subject_ids=[item.case_file_id for item, _, _ in decided],
+        labels=[str(item.case_file) for item, _, _ in decided],
+        summaries=[summary for summary, _ in events],
+        data_each=[data for _, data in events],
+    )
 
 
 @transaction.atomic
@@ -307,26 +375,45 @@ def _present_member(session: JurySession, actor: Actor) -> JuryMember:
 
 @transaction.atomic
 def attach_minutes(session: JurySession, *, actor: Actor) -> JurySession:
-    """Render and store the closed session's procès-verbal once, and link it from every file's timeline."""
-    from ..documents import render_minutes
-
+    """At the close, link the session's procès-verbal from every file's timeline (once); its PDF is rendered
+    afterwards by the worker (`store_minutes`), or on its first request."""
     locked = JurySession.objects.select_for_update().select_related("region").get(pk=session.pk)
     if locked.status != JurySessionStatus.CLOSED:
         raise ValidationError("Le procès-verbal s'établit à la clôture de la session.")
-    if locked.minutes:
+    url = locked.minutes_url()
+    if locked.minutes or AuditEvent.objects.filter(verb=JuryEvent.MINUTES, data__url=url).exists():
         return locked
-    name = f"pv-jury-{locked.region.code}-{locked.held_on:%Y-%m-%d}-{locked.pk}.pdf"
-    locked.minutes.save(name, ContentFile(render_minutes(locked)), save=False)
-    locked.save(update_fields=["minutes"])
-    for item in locked.agenda.select_related("case_file"):
-        outcome = (
-            f"ajourné ({item.adjournment_reason})" if item.adjourned else item.get_decision_display().lower()
-        )
-        record(
-            JuryEvent.MINUTES,
-            actor=actor,
-            subject=item.case_file,
-            summary=f"Procès-verbal du {locked} : {outcome}.",
-            data={"url": locked.minutes_url()},
-        )
+    items = list(locked.agenda.select_related("case_file__candidate", "case_file__certification"))
+    record_alike(
+        JuryEvent.MINUTES,
+        actor=actor,
+        subject_type=ContentType.objects.get_for_model(CaseFile, for_concrete_model=False),
+        subject_ids=[item.case_file_id for item in items],
+        labels=[str(item.case_file) for item in items],
+        summaries=[f"Procès-verbal du {locked} : {_outcome(item)}." for item in items],
+        data={"url": url},
+    )
     return locked
+
+
+def _outcome(item: AgendaItem) -> str:
+    if item.adjourned:
+        return f"ajourné ({item.adjournment_reason})"
+    return item.get_decision_display().lower()
+
+
+def store_minutes(session_id: int) -> bool:
+    """Render and store a closed session's procès-verbal once; True if rendered now, False if it already was
+    (a redelivered job, or a request that came first). The worker's job, and the minutes page's fallback."""
+    from ..documents import render_minutes  # WeasyPrint: loaded only when a document is rendered
+
+    with transaction.atomic():
+        locked = JurySession.objects.select_for_update().select_related("region").get(pk=session_id)
+        if locked.status != JurySessionStatus.CLOSED:
+            raise ValidationError("Le procès-verbal s'établit à la clôture de la session.")
+        if locked.minutes:
+            return False
+        name = f"pv-jury-{locked.region.code}-{locked.held_on:%Y-%m-%d}-{locked.pk}.pdf"
+        locked.minutes.save(name, ContentFile(render_minutes(locked)), save=False)
+        locked.save(update_fields=["minutes"])
+    return True

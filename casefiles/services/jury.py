@@ -13,7 +13,8 @@ from accreditation.models import Domain
 from accreditation.scoping import scope_of
 from backoffice.core.accounts.roles import Role, has_role
 from backoffice.core.accounts.types import Actor
-from backoffice.core.audit.events import record
+from backoffice.core.audit.events import record, record_each
+from backoffice.core.bulksql import update_rows
 from casefiles.rules.dates import check_date
 
 from ..events import CaseFileEvent
@@ -23,12 +24,12 @@ from .access import ensure_evaluator, lock_in_state
 JURY_ROLES = (Role.JURY_MEMBER, Role.SUPERVISOR, Role.ADMINISTRATOR)
 
 
-def _ensure_jury_of_region(actor: Actor, case_file: CaseFile) -> None:
-    """Only the jury of the file's region (or a national supervisor) decides on it."""
+def ensure_jury_of_files(actor: Actor, case_file_ids: list[int]) -> None:
+    """Only the jury of the files' region (or a national supervisor) decides on them; one query for many."""
     in_region = scope_of(actor).filter(
-        CaseFile.objects.filter(pk=case_file.pk), region="evaluation_site__region_id"
+        CaseFile.objects.filter(pk__in=case_file_ids), region="evaluation_site__region_id"
     )
-    if actor is None or not has_role(actor, *JURY_ROLES) or not in_region.exists():
+    if actor is None or not has_role(actor, *JURY_ROLES) or in_region.count() != len(set(case_file_ids)):
         raise PermissionDenied("Seul le jury de la région du dossier peut le renvoyer à l'organisme.")
 
 
@@ -37,23 +38,40 @@ def return_case_file_from_jury(
     case_file: CaseFile, *, reason: str, actor: Actor, on: dt.date | None = None
 ) -> CaseFile:
     """Send a file ready for jury back to its evaluation organisation for completion; reason required."""
-    _ensure_jury_of_region(actor, case_file)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError("Le motif du renvoi est obligatoire.")
+    ensure_jury_of_files(actor, [case_file.pk])
     locked = lock_in_state(case_file, CaseFileState.READY_FOR_JURY)
+    return_case_files_from_jury([(locked, reason)], actor=actor, on=on)
+    return locked
+
+
+def return_case_files_from_jury(
+    returns: list[tuple[CaseFile, str]], *, actor: Actor, on: dt.date | None = None
+) -> None:
+    """`return_case_file_from_jury` for files the caller holds locked, ready for jury (a session's returns):
+    the same checks and rows, each event told as `record` tells one (the organisation learns of each)."""
+    if not returns:
+        return
+    ensure_jury_of_files(actor, [case_file.pk for case_file, _ in returns])
     on = on or timezone.localdate()
-    check_date(on, not_before=locked.ready_for_jury_on, label="du renvoi", previous="la transmission au jury")
-    locked.state, locked.returned_on, locked.return_reason = CaseFileState.RETURNED, on, reason
-    locked.save(update_fields=["state", "returned_on", "return_reason"])
-    record(
+    for case_file, reason in returns:
+        if not (reason or "").strip():
+            raise ValidationError("Le motif du renvoi est obligatoire.")
+        check_date(
+            on, not_before=case_file.ready_for_jury_on, label="du renvoi", previous="la transmission au jury"
+        )
+        case_file.state, case_file.returned_on = CaseFileState.RETURNED, on
+        case_file.return_reason = reason.strip()
+    update_rows(CaseFile, [case_file for case_file, _ in returns], ["state", "returned_on", "return_reason"])
+    record_each(
         CaseFileEvent.RETURNED_BY_JURY,
         actor=actor,
-        subject=locked,
-        summary=f"Dossier renvoyé par le jury à l'organisme évaluateur : {reason}",
-        data={"reason": reason},
+        subjects=[case_file for case_file, _ in returns],
+        summaries=[
+            f"Dossier renvoyé par le jury à l'organisme évaluateur : {case_file.return_reason}"
+            for case_file, _ in returns
+        ],
+        data_each=[{"reason": case_file.return_reason} for case_file, _ in returns],
     )
-    return locked
 
 
 @transaction.atomic

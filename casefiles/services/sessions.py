@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -13,7 +14,8 @@ from accreditation.models import Region
 from accreditation.scoping import scope_of
 from backoffice.core.accounts.roles import Role, has_role
 from backoffice.core.accounts.types import Actor
-from backoffice.core.audit.events import record
+from backoffice.core.audit.events import record, record_alike
+from backoffice.core.bulksql import update_rows
 from casefiles.rules.juries import working_days_before
 
 from ..events import JuryEvent
@@ -133,19 +135,56 @@ def remove_from_agenda(item: AgendaItem, *, actor: Actor) -> None:
 @transaction.atomic
 def check_agenda_item(item: AgendaItem, *, recommended: bool, note: str, actor: Actor) -> AgendaItem:
     """The officer's check of a file before the session: whether the award is recommended, and a note."""
-    _lock_planned(item.session, actor)
-    if not recommended and not note.strip():
-        raise ValidationError("Motivez l'avis lorsque l'attribution n'est pas recommandée.")
-    item.recommended, item.officer_note, item.checked_by = recommended, note.strip(), actor
-    item.save(update_fields=["recommended", "officer_note", "checked_by"])
-    verdict = "attribution recommandée" if recommended else "attribution non recommandée"
-    record(
+    check_agenda_items(item.session, [(item, recommended, note)], actor=actor)
+    return item
+
+
+@transaction.atomic
+def check_agenda_items(
+    session: JurySession, checks: Sequence[tuple[AgendaItem, bool, str]], *, actor: Actor
+) -> int:
+    """The officer's check of many files of a planned session at once (item, recommended, note): the rows and
+    events `check_agenda_item` writes, in a few statements; nothing is saved if one check is refused."""
+    locked = _lock_planned(session, actor)
+    on_agenda = AgendaItem.objects.filter(session=locked, pk__in=[given.pk for given, _, _ in checks])
+    items = on_agenda.select_related("case_file__candidate", "case_file__certification").in_bulk()
+    checked, summaries, errors = [], [], []
+    for given, recommended, note in checks:
+        item = items.get(given.pk)
+        if item is None:
+            errors.append("Ce dossier n'est pas à l'ordre du jour de cette session.")
+            continue
+        try:
+            note, summary = officer_check(recommended, note)
+        except ValidationError as error:
+            errors += [f"{item.case_file} : {m}" if len(checks) > 1 else m for m in error.messages]
+            continue
+        for target in (item, given):  # the caller's object reads as saved, as after `save()`
+            target.recommended, target.officer_note, target.checked_by = recommended, note, actor
+        checked.append(item)
+        summaries.append(summary)
+    if errors:
+        raise ValidationError(errors)
+    update_rows(AgendaItem, checked, ["recommended", "officer_note", "checked_by"])
+    record_alike(
         JuryEvent.FILE_CHECKED,
         actor=actor,
-        subject=item.case_file,
-        summary=f"Instruction avant jury : {verdict}" + (f" ({note.strip()})" if note.strip() else "."),
+        subject_type=ContentType.objects.get_for_model(CaseFile, for_concrete_model=False),
+        subject_ids=[item.case_file_id for item in checked],
+        labels=[str(item.case_file) for item in checked],
+        summaries=summaries,
     )
-    return item
+    return len(checked)
+
+
+def officer_check(recommended: bool, note: str) -> tuple[str, str]:
+    """The rule of the officer's check and its words on the timeline: (the note, the event's summary); an
+    award not recommended needs a reason."""
+    note = note.strip()
+    if not recommended and not note:
+        raise ValidationError("Motivez l'avis lorsque l'attribution n'est pas recommandée.")
+    verdict = "attribution recommandée" if recommended else "attribution non recommandée"
+    return note, f"Instruction avant jury : {verdict}" + (f" ({note})" if note else ".")
 
 
 def _lock_planned(session: JurySession, actor: Actor) -> JurySession:

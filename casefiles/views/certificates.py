@@ -29,6 +29,7 @@ from backoffice.core.ratelimit import allow
 from backoffice.core.uploads import serve_stored_file
 from casefiles import selectors, services
 from casefiles.models import Certificate, CertificateStatus
+from casefiles.services.certificates import render_certificate_pdf
 
 PAGE_SIZE = 50
 # Holders must reach the national training-account system within 3 months of the award: warn at 80 days.
@@ -96,15 +97,23 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def certificate_pdf(request: HttpRequest, pk: int) -> FileResponse:
-    """The stored PDF (the latest duplicate), once issued; 404 outside scope or while being edited."""
+    """The stored PDF (the latest duplicate), once issued, rendered now if the job has not yet done it; 404
+    outside scope or while being edited."""
     certificate = selectors.get_certificate_for(request.user, pk)
-    if certificate.status == CertificateStatus.PENDING or not certificate.pdf:
+    if certificate.status == CertificateStatus.PENDING:
         raise Http404("Le certificat est en cours d'édition.")
+    if not certificate.pdf:  # rendered by this request, or by the job in the meantime
+        render_certificate_pdf(certificate.pk)
+        certificate.refresh_from_db(fields=["pdf"])
     return serve_stored_file(
         certificate.pdf,
         filename=f"{certificate.number}.pdf",
         content_type="application/pdf",
-        missing="Le fichier de ce certificat est introuvable.",
+        missing=(
+            "Ce certificat a été retiré avant que son PDF ne soit établi."
+            if certificate.status == CertificateStatus.REVOKED
+            else "Le fichier de ce certificat est introuvable."
+        ),
     )
 
 
@@ -211,7 +220,11 @@ def _public_answer(number: str) -> dict[str, Any]:
     if certificate is None:
         return {"outcome": outcome}
     # Nothing else of the certificate reaches the template: no birth date, no reason, no file.
-    answer: dict[str, Any] = {"holder": certificate.holder, "certification": certificate.certification.name}
+    answer: dict[str, Any] = {
+        "number": certificate.number,  # as issued, whatever the visitor typed
+        "holder": certificate.holder,
+        "certification": certificate.certification.name,
+    }
     if outcome == "valid":
         answer["awarded_on"] = certificate.awarded_on
     return {"outcome": outcome, "answer": answer}

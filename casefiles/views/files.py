@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 from viewflow.urls import Application
 
-from backoffice.core.accounts.roles import has_role
+from backoffice.core.accounts.roles import Role, has_role
 from backoffice.core.accounts.types import actor_of
 from backoffice.core.audit.models import AuditEvent
 from backoffice.core.exports.kinds import ExportKind
@@ -127,6 +127,17 @@ def delete_document(request: HttpRequest, pk: int) -> HttpResponse:
 
 class CaseFileListView(ExportableListView):
     export_kinds = (ExportKind.CASE_FILES, ExportKind.ASSESSMENT_RESULTS)
+    empty_message = "Aucun dossier."
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if has_role(self.request.user, Role.EVALUATOR_STAFF, Role.ADMINISTRATOR):
+            # The pathway's start and the imports are pages of upper floors: reached by name.
+            context["empty_actions"] = [
+                ("Ouvrez un dossier candidat", reverse("parcours:open_file:execute")),
+                ("importez un fichier", reverse("imports:index")),
+            ]
+        return context
 
 
 class CaseFileViewset(ScopedReadonlyViewset):

@@ -25,6 +25,8 @@ from backoffice.core.accounts.types import actor_of
 from backoffice.core.exports.kinds import ExportKind
 from backoffice.core.exports.lists import export_links
 from backoffice.core.feedback import reported
+from backoffice.core.sorting import sorted_by
+from backoffice.core.uploads import serve_stored_file
 from casefiles import selectors, services
 from casefiles.models import (
     AgendaItem,
@@ -33,6 +35,7 @@ from casefiles.models import (
     JurySession,
     JurySessionStatus,
 )
+from casefiles.services.decisions import store_minutes
 from casefiles.services.sessions import ensure_officer_of_region
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -89,7 +92,12 @@ def _to_item(pk: int) -> HttpResponse:
 
 @require_GET
 def session_list(request: HttpRequest) -> HttpResponse:
-    sessions = selectors.jury_session_list_for(request.user)
+    sessions = sorted_by(
+        selectors.jury_session_list_for(request.user),
+        request.GET,
+        {"held_on": "held_on", "region": "region__name", "place": "place"},
+        default="-held_on",
+    )
     can_plan = has_role(request.user, Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
     return render(
         request,
@@ -291,11 +299,19 @@ def award_recommended(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def minutes(request: HttpRequest, pk: int) -> FileResponse:
+    """The closed session's procès-verbal, rendered now if the worker has not yet done it."""
     session = selectors.get_jury_session_for(request.user, pk)
-    if not session.minutes:
+    if session.status != JurySessionStatus.CLOSED:
         raise Http404("Le procès-verbal n'est pas encore établi.")
-    name = f"proces-verbal-jury-{session.region.code}-{session.held_on:%Y-%m-%d}.pdf"
-    return FileResponse(session.minutes.open("rb"), content_type="application/pdf", filename=name)
+    if not session.minutes:  # rendered by this request, or by the job in the meantime
+        store_minutes(session.pk)
+        session.refresh_from_db(fields=["minutes"])
+    return serve_stored_file(
+        session.minutes,
+        filename=f"proces-verbal-jury-{session.region.code}-{session.held_on:%Y-%m-%d}.pdf",
+        content_type="application/pdf",
+        missing="Le procès-verbal est introuvable.",
+    )
 
 
 class JuriesApp(Application):

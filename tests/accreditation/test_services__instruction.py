@@ -22,6 +22,7 @@ from accreditation.services import (
     record_review,
     save_content,
     start_application,
+    store_decision_letter,
     submit_application,
 )
 from accreditation.services.scopes import set_user_scope
@@ -122,6 +123,9 @@ def test_a_complete_application_goes_from_review_to_accreditations_per_scope(
     assert Accreditation.objects.in_force(submitted.campaign.board_on).filter(site=site).count() == 1
     refused = submitted.scopes.get(role="trainer")
     assert refused.accepted is False and refused.reason == "Formateurs non formés"
+    assert not submitted.decision_letter  # rendered by the worker after commit, never on the decision path
+    assert store_decision_letter(submitted.pk) and not store_decision_letter(submitted.pk)
+    submitted.refresh_from_db()
     letter = " ".join(PdfReader(submitted.decision_letter.open("rb")).pages[0].extract_text().split())
     assert "Habilitation accordée" in letter and "Formateurs non formés" in letter
     assert [e.verb for e in timeline(submitted)][-4:] == [

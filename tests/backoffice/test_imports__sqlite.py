@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SAME_TESTS = [
     "tests/workflows/test_bulk__start.py",
     "tests/workflows/test_bulk__positioning.py",
+    "tests/workflows/test_bulk__training_and_final.py",
     "tests/backoffice/test_imports__candidates.py",
     "tests/backoffice/test_imports__results.py",
 ]

@@ -29,6 +29,7 @@ from casefiles.services import (
     plan_session,
     remove_from_agenda,
 )
+from casefiles.services.decisions import store_minutes
 from tests.casefiles.conftest import TODAY, plan_today, ready_file
 from workflows.models import CandidatePathwayTask
 from workflows.pathway.commands import close_jury_session, finish_issuance
@@ -215,9 +216,13 @@ def test_award_return_and_refuse_move_each_pathway_on(
 
     session.refresh_from_db()
     assert session.status == JurySessionStatus.CLOSED
-    assert "Procès-verbal" in PdfReader(session.minutes.open("rb")).pages[0].extract_text()
     pdf_jobs = [c for c in callbacks if "issue_certificate_job" in repr(c)]
     assert len(pdf_jobs) == 1  # one PDF job, enqueued after commit (beside the notifications)
+    # The minutes' PDF is rendered off the closing path, by a job enqueued after commit.
+    assert not session.minutes and [c for c in callbacks if "render_minutes_job" in repr(c)]
+    assert store_minutes(session.pk) is True and store_minutes(session.pk) is False
+    session.refresh_from_db()
+    assert "Procès-verbal" in PdfReader(session.minutes.open("rb")).pages[0].extract_text()
     certificate = certificates[0]
     assert certificate.number == f"CLEA-{TODAY.year}-IDF-000001"
     assert certificate.status == CertificateStatus.PENDING

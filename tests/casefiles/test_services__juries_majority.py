@@ -30,6 +30,7 @@ from casefiles.services import (
     open_session,
     plan_session,
 )
+from casefiles.services.decisions import store_minutes
 from tests.casefiles.conftest import TODAY, plan_today
 from tests.factories import UserFactory
 from workflows.models import CandidatePathwayTask
@@ -275,6 +276,8 @@ def test_an_adjourned_file_waits_for_the_next_session(panel, officer, idf, jury_
     assert waiting.flow_task.name == "ready_for_jury"
     minutes = timeline(case_file).get(verb="casefile.jury_minutes")
     assert "ajourné (Attestation de formation à produire)" in minutes.summary
+    store_minutes(panel.pk)  # the worker's job, off the closing path
+    panel.refresh_from_db()
     text = " ".join(
         " ".join(page.extract_text().split()) for page in PdfReader(panel.minutes.open("rb")).pages
     )

@@ -8,9 +8,13 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from casefiles.services.certificates import _next_number as next_number
+from casefiles.services.certificates import _take_numbers
 
 pytestmark = pytest.mark.django_db
+
+
+def next_number(prefix: str, year: int, region_code: str) -> str:
+    return _take_numbers(prefix, year, region_code, 1)[0]
 
 
 def test_numbers_follow_each_other_per_series(db):
@@ -50,3 +54,9 @@ def test_concurrent_issuance_gives_unique_contiguous_numbers(transactional_db):
 
     assert errors == []
     assert sorted(numbers) == [f"CLEA-2026-BFC-{n:06d}" for n in range(1, threads_count + 1)]
+
+
+def test_a_session_takes_its_numbers_in_one_go_following_the_series(db):
+    assert next_number("CLEA", 2026, "NOR") == "CLEA-2026-NOR-000001"
+    assert _take_numbers("CLEA", 2026, "NOR", 3) == [f"CLEA-2026-NOR-{n:06d}" for n in (2, 3, 4)]
+    assert next_number("CLEA", 2026, "NOR") == "CLEA-2026-NOR-000005"

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from dramatiq_crontab import scheduler
 
-from backoffice.core.audit.events import record
+from backoffice.core.audit.events import record, record_each
 from backoffice.notifications import reminders, services, tasks
 from backoffice.notifications.models import Channel, Notification, Status
 from casefiles.events import CertificateEvent
@@ -49,6 +49,48 @@ def test_a_certificate_issued_notifies_the_organisation_and_the_candidate_by_ema
     assert candidate.template == "certificate_issued_candidate" and candidate.recipient is None
     assert candidate.subject == f"Votre certificat {case_file.certification.name} est délivré"
     assert _for(evaluator).filter(template="certificate_issued").count() == 1
+
+
+def _shape(notifications):  # type: ignore[no-untyped-def]
+    return sorted(
+        (n.template, n.channel, n.recipient_id, n.email, n.subject, n.status, n.link) for n in notifications
+    )
+
+
+def test_events_recorded_together_notify_as_each_recorded_alone(
+    case_file, evaluator, django_assert_max_num_queries, idf_site, clea, candidate_data
+):
+    from casefiles.services import open_case_file
+
+    others = [
+        open_case_file(
+            site=idf_site,
+            certification=clea,
+            opened_on=TODAY,
+            actor=None,
+            candidate_data={**candidate_data, "last_name": name, "email": f"{name.lower()}@example.org"},
+        )
+        for name in ("Durand", "Petit", "Roux")
+    ]
+    Notification.objects.all().delete()
+    record(CertificateEvent.ISSUED, actor=None, subject=others[0], summary="Certificat délivré.")
+    alone = _shape(Notification.objects.all())
+    Notification.objects.all().delete()
+
+    with django_assert_max_num_queries(8):  # whatever the number of events
+        record_each(
+            CertificateEvent.ISSUED, actor=None, subjects=others, summaries=["Certificat délivré."] * 3
+        )
+
+    together = Notification.objects.all()
+    assert together.count() == 3 * len(alone)
+    first_event = min(int(n.key.split(":")[1]) for n in together)  # keys: event:<id>:<channel>:<who>
+    assert _shape(n for n in together if n.key.startswith(f"event:{first_event}:")) == alone
+    assert {n.email for n in together if n.recipient_id is None} == {
+        "durand@example.org",
+        "petit@example.org",
+        "roux@example.org",
+    }
 
 
 def test_an_expiring_accreditation_is_reminded_once_at_six_three_and_one_months(idf_site, evaluator):

@@ -391,6 +391,8 @@ _ROWS: dict[str, str] = {
     "campagnes:application_upload": "login/login 405/act    405/404    405/act    405/act    403/403    403/403    405/act    405/act",
     "campagnes:application_note": "login/login 405/404    405/404    405/act    405/act    403/403    403/403    405/act    405/act",
     "campagnes:application_document": "login/login 200/405    404/405    200/405    200/405    403/403    403/403    200/405    200/405",
+    # the world's application is not decided yet: no letter for anyone (outsiders: tests/accreditation/test_views__decision_letter.py)
+    "campagnes:application_letter": "login/login 404/405    404/405    404/405    404/405    403/403    403/403    404/405    404/405",
     # instruction
     "instruction:index": "login/login 403/403    403/403    200/405    200/405    403/403    403/403    200/405    200/405",
     "instruction:tasks_assign": "login/login 403/403    403/403    302/act    302/act    403/403    403/403    302/act    302/act",

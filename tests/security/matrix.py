@@ -257,6 +257,16 @@ def fingerprint() -> str:
         return ";".join(f"{t}:{h}" for t, h in cursor.fetchall())
 
 
+def changed_tables(before: str, after: str) -> list[str]:
+    """The tables whose digest differs between two fingerprints (to say what a refused POST changed)."""
+    old = dict(part.split(":", 1) for part in before.split(";") if part)
+    return sorted(
+        table
+        for table, digest in (p.split(":", 1) for p in after.split(";") if p)
+        if old.get(table) != digest
+    )
+
+
 _WATCHED: list[tuple[str, tuple[str, ...]]] = [
     ("audit.AuditEvent", ()),
     ("viewflow.Task", ("status", "owner")),

@@ -20,7 +20,7 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from .expected import EXPECTED, LEAKS, PERSONAS
-from .matrix import Route, fingerprint, people, url_for, walk
+from .matrix import Route, changed_tables, fingerprint, people, url_for, walk
 from .world import World, build_world
 
 ROUTES = walk()
@@ -153,8 +153,12 @@ def test_the_route_answers_each_persona_as_declared(route: Route, world, db) -> 
     sent = [p for p in personas if not EXPECTED[route.key][p].endswith("/act")]
     before = fingerprint() if sent else ""
     problems += [problem for persona in sent for problem in check_post(route, url, persona, world)]
-    if sent and fingerprint() != before:
-        problems.append(f"a refused POST changed the state (POST sent as {', '.join(sent)})")
+    after = fingerprint() if sent else ""
+    if sent and after != before:
+        problems.append(
+            f"a refused POST changed the state (POST sent as {', '.join(sent)}; tables: "
+            f"{', '.join(changed_tables(before, after))})"
+        )
     assert not problems, "\n".join(problems)
 
 

@@ -4,7 +4,8 @@ colleague."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +18,7 @@ from backoffice.core.accounts.types import Actor
 from workflows.approval.flow import AccreditationApprovalFlow
 from workflows.models import AccreditationApprovalProcess, AccreditationApprovalTask
 from workflows.reassignment import check_reassignment, held_by, lock_held, may_take, record_reassignment
+from workflows.steps import complete_task
 
 VIEW_APPLICATIONS = "workflows.view_accreditationapprovalprocess"
 
@@ -30,6 +32,15 @@ def submit_and_start(application: AccreditationApplication, *, actor: Actor) -> 
     AccreditationApprovalFlow.start.run(application=submitted)
     submitted.refresh_from_db()
     return submitted
+
+
+def complete_approval_step(
+    application: AccreditationApplication, node_name: str, *, user: Actor, run: Callable[[], Any]
+) -> Any:
+    """Take the application's open task of that step, run the domain service, and move the flow on: what a
+    task view does (`workflows.pathway.commands.complete_step` for the pathway)."""
+    node = getattr(AccreditationApprovalFlow, node_name)
+    return complete_task(AccreditationApprovalFlow, application.process_id, node, user=user, run=run)
 
 
 def answer_request(

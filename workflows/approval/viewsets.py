@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
@@ -11,6 +12,8 @@ from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow import views as flow_views
 
 from workflows.approval.nodes import RefusedApprovalActionView
+from workflows.approval.selectors import certification_names, step_due_at
+from workflows.dashboard import Card, CardDashboardView, days_since
 
 
 class ApplicationTaskColumns:
@@ -68,10 +71,60 @@ class ApprovalProcessListView(flow_views.DashboardProcessListView):
         return super().get_queryset().order_by("-created", "-pk")  # newest first, stable across pages
 
 
+def application_due_on(task: Any, application: Any) -> dt.date | None:
+    """The open step's deadline (`step_due_at`, the process's one rule), as a day."""
+    if task.finished is not None:
+        return None
+    due = step_due_at(
+        task.flow_task.name,
+        task.created,
+        check_due_at=application.check_due_at,
+        answer_by=application.answer_by,
+    )
+    return timezone.localdate(due) if due else None
+
+
+def requested_certifications(application: Any) -> list[str]:
+    """The certification codes the application asks for, site by site, in order, without repeats."""
+    codes = (
+        scope.get("certification")
+        for site in (application.content or {}).get("sites", [])
+        for scope in site.get("scopes", [])
+    )
+    return list(dict.fromkeys(code for code in codes if code))
+
+
+class ApprovalDashboardView(CardDashboardView):
+    """Each card: the organisation, the certifications it applies for, the days waiting, the due date."""
+
+    card_related = ("process__application__organisation", "process__application__campaign", "owner")
+
+    def cards(self, tasks: QuerySet) -> list[Card]:
+        rows = list(tasks.select_related(*self.card_related))
+        applications = [getattr(task.process, "application", None) for task in rows]
+        codes = {code for app in applications if app for code in requested_certifications(app)}
+        self.names = certification_names(codes) if codes else {}
+        return [self.card(task) for task in rows]
+
+    def card(self, task: Any) -> Card:
+        application = getattr(task.process, "application", None)
+        if application is None:
+            return Card(task=task, who="Candidature", what="—", days_waiting=days_since(task.created))
+        wanted = [self.names.get(code, code) for code in requested_certifications(application)]
+        return Card(
+            task=task,
+            who=application.legal_name or application.organisation.legal_name,
+            what=", ".join(wanted) or str(application.campaign),
+            days_waiting=days_since(task.created),
+            due_on=application_due_on(task, application),
+        )
+
+
 class ApprovalFlowAppViewset(FlowAppViewset):
     """The approval's pages: a bare process cancel is refused like the steps' cancel, undo and revive; the
     task lists name the application and its campaign."""
 
+    dashboard_view_class = ApprovalDashboardView
     process_cancel_view_class = RefusedApprovalActionView
     inbox_view_class = ApprovalInboxView
     queue_view_class = ApprovalQueueView

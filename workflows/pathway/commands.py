@@ -5,11 +5,10 @@ colleague."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from viewflow.fsm.base import TransitionNotAllowed
@@ -21,9 +20,12 @@ from backoffice.core.accounts.types import Actor, SystemActor
 from backoffice.core.worker import send_on_commit
 from casefiles import services
 from casefiles.models import CaseFile, Certificate, JurySession
+from casefiles.services import certificates as certificate_services
 from workflows.models import CandidatePathwayProcess, CandidatePathwayTask
 from workflows.pathway.flow import CandidatePathwayFlow
+from workflows.pathway.jury_flows import lock_processes, move_past_issuance, move_past_jury
 from workflows.reassignment import check_reassignment, held_by, lock_held, may_take, record_reassignment
+from workflows.steps import complete_task
 
 
 def start_pathway(case_file: CaseFile, *, actor: SystemActor = None) -> Any:
@@ -35,24 +37,7 @@ def start_pathway(case_file: CaseFile, *, actor: SystemActor = None) -> Any:
 def complete_step(case_file: CaseFile, node_name: str, *, user: Actor, run: Callable[[], Any]) -> Any:
     """Take the file's open task of that step, run the domain service, and move the flow on."""
     node = getattr(CandidatePathwayFlow, node_name)
-    with transaction.atomic(), CandidatePathwayFlow.lock(case_file.process_id):
-        task = CandidatePathwayTask.objects.filter(
-            process_id=case_file.process_id, flow_task=node, status__in=[STATUS.NEW, STATUS.ASSIGNED]
-        ).first()
-        if task is None:
-            raise ValidationError("Cette étape n'est pas en attente pour ce dossier.")
-        activation = node.activation_class(task)
-        # Transitions called from code do not check permissions: check them here.
-        if task.status == STATUS.NEW:
-            if not activation.assign.has_perm(user):
-                raise PermissionDenied("Vous ne pouvez pas prendre cette tâche.")
-            activation.assign(user)
-        if not activation.start.has_perm(user):
-            raise PermissionDenied("Cette tâche est attribuée à quelqu'un d'autre.")
-        activation.start(None)
-        result = run()
-        activation.execute()
-        return result
+    return complete_task(CandidatePathwayFlow, case_file.process_id, node, user=user, run=run)
 
 
 def return_from_jury(case_file: CaseFile, *, reason: str, actor: Actor) -> CaseFile:
@@ -104,32 +89,42 @@ def _waiting(process_id: int | None, node: Any) -> CandidatePathwayTask | None:
 
 
 def close_jury_session(session: JurySession, *, actor: Actor) -> list[Certificate]:
-    """Close the session (every file decided or adjourned, quorum), apply the decisions, store the minutes,
-    move the flows of the decided files, and enqueue each certificate's PDF job once the transaction
-    commits."""
-    with transaction.atomic(), ExitStack() as stack:
-        return _close(session, actor, stack)
+    """Close the session (every file decided or adjourned, quorum), apply the decisions, link the minutes
+    from every file, move the flows of the decided files, all in a few statements for the whole session;
+    once the transaction commits, enqueue the minutes' PDF job and each certificate's job."""
+    from workflows.pathway.tasks import issue_certificate_job, render_minutes_job
 
-
-def _close(session: JurySession, actor: Actor, stack: ExitStack) -> list[Certificate]:
-    from workflows.pathway.tasks import issue_certificate_job
-
-    process_ids = sorted(
-        session.agenda.exclude(case_file__process=None).values_list("case_file__process_id", flat=True)
-    )
-    for process_id in process_ids:  # the process locks first, in a fixed order (as task views take them)
-        stack.enter_context(CandidatePathwayFlow.lock(process_id))
-    services.close_session(session, actor=actor)
-    certificates = services.apply_session_outcomes(session, actor=actor)
-    for item in session.agenda.exclude(decision="").select_related("case_file"):
-        # An adjourned file's jury step keeps waiting, for the session that will decide on it.
-        task = _waiting(item.case_file.process_id, CandidatePathwayFlow.ready_for_jury)
-        if task is not None:  # None: the file left the jury's hands while on the agenda (abandon, expiry)
-            CandidatePathwayFlow.ready_for_jury.run(task)
-    services.attach_minutes(session, actor=actor)
-    for certificate in certificates:
-        send_on_commit(issue_certificate_job.send, certificate.pk)
+    with transaction.atomic():
+        # The process locks first, in a fixed order (as task views take them).
+        lock_processes(
+            session.agenda.exclude(case_file__process=None).values_list("case_file__process_id", flat=True)
+        )
+        services.close_session(session, actor=actor)
+        certificates = services.apply_session_outcomes(session, actor=actor)
+        # An adjourned file's jury step keeps waiting, for the session that will decide on it; a file that
+        # left the jury's hands while on the agenda (abandon, expiry) has no jury step waiting.
+        decided = CaseFile.objects.filter(
+            pk__in=session.agenda.exclude(decision="").values("case_file_id")
+        ).only("pk", "process_id", "state")
+        move_past_jury(list(decided.order_by("pk")))
+        services.attach_minutes(session, actor=actor)
+        send_on_commit(render_minutes_job.send, session.pk)
+        for certificate in certificates:
+            send_on_commit(issue_certificate_job.send, certificate.pk)
     return certificates
+
+
+def issue_certificates(ids: Iterable[int], *, actor: SystemActor = None) -> list[Certificate]:
+    """Issue the pending certificates among `ids` and move their pathways past 'certificate issuance', in a
+    few statements; their PDFs are rendered apart (the job, or the first request). Returns those issued now.
+    No event of its own: each certificate's issuance, by `actor`, is the event."""
+    ids = list(ids)
+    with transaction.atomic():
+        files = CaseFile.objects.filter(certificate__pk__in=ids).only("pk", "process_id")
+        lock_processes([f.process_id for f in files if f.process_id is not None])
+        issued = certificate_services.issue_certificates(ids, actor=actor)
+        move_past_issuance([c.case_file for c in issued])
+    return issued
 
 
 def finish_issuance(certificate_id: int, *, actor: SystemActor = None) -> bool:

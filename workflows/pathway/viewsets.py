@@ -5,18 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
-from django.utils import timezone
 from django.views import generic
 from viewflow.utils import viewprop
 from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow import views as flow_views
 
+from workflows.dashboard import Card, CardDashboardView, days_since
 from workflows.pathway.filters import QueueFilter, TaskListFilter
-from workflows.pathway.selectors import case_file_of_process, tasks_for
+from workflows.pathway.selectors import case_file_of_process, step_due_on, tasks_for
 
 RELATED = (
     "process__case_file__candidate",
@@ -69,15 +68,33 @@ class CaseFileTaskColumns:
     region.short_description = "Région"  # type: ignore[attr-defined]
 
     def days_waiting(self, task: Any) -> int:
-        return (timezone.now() - task.created).days
+        return days_since(task.created)
 
     days_waiting.short_description = "Jours d'attente"  # type: ignore[attr-defined]
 
     def due_on(self, task: Any) -> dt.date | None:
-        days = settings.PATHWAY_STEP_DUE_DAYS.get(task.flow_task.name)
-        return timezone.localdate(task.created) + dt.timedelta(days=days) if days else None
+        return step_due_on(task)
 
     due_on.short_description = "Échéance"  # type: ignore[attr-defined]
+
+
+class PathwayDashboardView(CardDashboardView):
+    """Each card: the candidate, the certification, the days waiting, the step's due date."""
+
+    card_related = ("process__case_file__candidate", "process__case_file__certification", "owner")
+
+    def card(self, task: Any) -> Card:
+        case_file = getattr(task.process, "case_file", None)
+        if case_file is None:  # a process started in bulk whose file is not attached yet
+            waited = days_since(task.created)
+            return Card(task=task, who="Dossier en cours d'import", what="—", days_waiting=waited)
+        return Card(
+            task=task,
+            who=str(case_file.candidate),
+            what=case_file.certification.name,
+            days_waiting=days_since(task.created),
+            due_on=step_due_on(task),
+        )
 
 
 class ScopedInboxView(CaseFileTaskColumns, flow_views.FlowInboxListView):
@@ -136,6 +153,7 @@ class AbandonInsteadOfCancelView(generic.View):
 class ScopedFlowAppViewset(FlowAppViewset):
     """Archive and dashboard are scoped by the task queryset; these lists by their own views."""
 
+    dashboard_view_class = PathwayDashboardView
     inbox_view_class = ScopedInboxView
     queue_view_class = ScopedQueueView
     task_list_view_class = ScopedTaskListView

@@ -15,12 +15,19 @@ from backoffice.core.bulksql import insert_alike, insert_objects
 from .models import AuditEvent
 
 _SUBSCRIBERS: list[Callable[[AuditEvent], None]] = []
+_BATCH_SUBSCRIBERS: list[Callable[[list[AuditEvent]], None]] = []
 
 
 def subscribe(handler: Callable[[AuditEvent], None]) -> None:
     """Call `handler` with each event `record` appends, in the same transaction (notifications)."""
     if handler not in _SUBSCRIBERS:
         _SUBSCRIBERS.append(handler)
+
+
+def subscribe_batch(handler: Callable[[list[AuditEvent]], None]) -> None:
+    """Call `handler` with the events `record_each` appends together, in the same transaction."""
+    if handler not in _BATCH_SUBSCRIBERS:
+        _BATCH_SUBSCRIBERS.append(handler)
 
 
 def record(
@@ -84,6 +91,37 @@ def event(
         summary=summary[:500],
         data=data or {},
     )
+
+
+def record_each(
+    verb: str,
+    *,
+    actor: SystemActor,
+    subjects: Sequence[models.Model],
+    summaries: Sequence[str],
+    data_each: Sequence[dict[str, Any]] | None = None,
+) -> list[AuditEvent]:
+    """What `record` does for each subject — its event, and the subscribers told of it (notifications) — for
+    many subjects of one model at once, in a few statements whatever their number (a jury's certificates)."""
+    if not subjects:
+        return []
+    subject_type = ContentType.objects.get_for_model(subjects[0], for_concrete_model=False)
+    events = [
+        event(
+            verb,
+            actor=actor,
+            subject_type=subject_type,
+            subject_id=subject.pk,
+            subject_label=str(subject),
+            summary=summary,
+            data=data_each[index] if data_each is not None else None,
+        )
+        for index, (subject, summary) in enumerate(zip(subjects, summaries, strict=True))
+    ]
+    insert_objects(AuditEvent, events, with_ids=True)
+    for handler in _BATCH_SUBSCRIBERS:
+        handler(events)
+    return events
 
 
 def record_many(events: list[AuditEvent]) -> None:
