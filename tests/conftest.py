@@ -3,6 +3,7 @@ evaluator of one organisation, outsiders of another region and of another organi
 
 from __future__ import annotations
 
+import dramatiq
 import pytest
 from django.db import connections
 from django.test import Client
@@ -33,6 +34,15 @@ def pytest_runtest_teardown(item, nextitem):  # type: ignore[no-untyped-def]
     if nextitem is not None and {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())):
         with item.config.stash[blocking_manager_key].unblock():
             load_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def empty_queues(request):  # type: ignore[no-untyped-def]
+    """A transactional test (the ones that run a worker) starts from empty queues: a message an earlier test
+    sent on commit names rows that are gone, so a worker would retry it with back-off and a join on the queue
+    would outlast its timeout (seen in CI: QueueJoinTimeout on a test that passes alone)."""
+    if {"transactional_db", "live_server"} & set(request.fixturenames):
+        dramatiq.get_broker().flush_all()
 
 
 @pytest.fixture(autouse=True)
