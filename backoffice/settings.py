@@ -68,6 +68,7 @@ SESSION_IDLE_MINUTES = int(env("SESSION_IDLE_MINUTES", "60"))
 INSTALLED_APPS = [
     "backoffice.core.accounts",
     "backoffice.core.audit",
+    "backoffice.core.legacy",
     "backoffice.imports",
     "backoffice.exports",
     "backoffice.notifications",

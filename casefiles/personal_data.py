@@ -156,17 +156,20 @@ PERSONAL: dict[str, Personal] = {
 TECHNICAL = "identifiant ou date technique"
 LINK = "lien vers une autre ligne (classée pour elle-même)"
 REFERENCE = "donnée de référence ou d'organisation, pas d'une personne"
+LEGACY = "lot de reprise qui a repris la ligne de l'ancien système (vide sinon)"
 
 NOT_PERSONAL: dict[str, str] = {
     "casefiles.Candidate.id": TECHNICAL,
     "casefiles.Candidate.created_at": TECHNICAL,
     "casefiles.Candidate.anonymised_on": "date à laquelle le job a anonymisé la ligne",
+    "casefiles.Candidate.legacy_batch": LEGACY,
     "casefiles.CaseFile.id": TECHNICAL,
     "casefiles.CaseFile.candidate": LINK,
     "casefiles.CaseFile.certification": REFERENCE,
     "casefiles.CaseFile.framework_version": REFERENCE,
     "casefiles.CaseFile.evaluation_site": REFERENCE,
     "casefiles.CaseFile.process": LINK,
+    "casefiles.CaseFile.legacy_batch": LEGACY,
     "casefiles.Assessment.id": TECHNICAL,
     "casefiles.Assessment.case_file": LINK,
     "casefiles.Assessment.training_plan": LINK,
@@ -203,6 +206,7 @@ NOT_PERSONAL: dict[str, str] = {
     "casefiles.JurySession.opened_at": TECHNICAL,
     "casefiles.JurySession.closed_at": TECHNICAL,
     "casefiles.JurySession.created_at": TECHNICAL,
+    "casefiles.JurySession.legacy_batch": LEGACY,
     "casefiles.JuryMember.id": TECHNICAL,
     "casefiles.JuryMember.session": LINK,
     "casefiles.JuryMember.college": "collège du siège (employeurs ou salariés)",
@@ -236,6 +240,7 @@ NOT_PERSONAL: dict[str, str] = {
     "casefiles.Certificate.revoked_at": TECHNICAL,
     "casefiles.Certificate.exported_at": TECHNICAL,
     "casefiles.Certificate.created_at": TECHNICAL,
+    "casefiles.Certificate.legacy_batch": LEGACY,
     "accounts.User.id": TECHNICAL,
     "accounts.User.is_superuser": "droit d'accès",
     "accounts.User.is_staff": "droit d'accès",

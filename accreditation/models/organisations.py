@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from backoffice.core.legacy.models import batch_field
+
 from ..validators import (
     department_of_postcode,
     normalise_number,
@@ -29,6 +31,7 @@ class Organisation(models.Model):
         "numéro de déclaration d'activité", max_length=11, blank=True, validators=[validate_nda]
     )
     created_at = models.DateTimeField("créé le", default=timezone.now, editable=False)
+    legacy_batch = batch_field()
 
     class Meta:
         verbose_name = "organisme"
@@ -64,6 +67,7 @@ class Site(models.Model):
     departments_covered = models.ManyToManyField(
         Department, verbose_name="départements couverts", blank=True, related_name="covering_sites"
     )
+    legacy_batch = batch_field()
 
     class Meta:
         verbose_name = "établissement"
@@ -161,6 +165,7 @@ class Accreditation(models.Model):
     )
     status_changed_on = models.DateField("statut modifié le", default=timezone.localdate)
     status_reason = models.CharField("motif du statut", max_length=500, blank=True)
+    legacy_batch = batch_field()
 
     objects = AccreditationQuerySet.as_manager()
 

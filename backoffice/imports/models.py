@@ -6,12 +6,23 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from backoffice.core.legacy.models import batch_field
+
 
 class Contract(models.TextChoices):
     CANDIDATES = "candidates", "Candidat·es (ouverture de dossiers)"
     RESULTS = "results", "Résultats d'évaluation"
     ORGANISATIONS = "organisations", "Organismes et établissements"
     JURY_MEMBERS = "jury_members", "Membres de jury"
+    ACCREDITATIONS = "habilitations", "Habilitations (reprise de l'historique)"
+    HISTORICAL_CERTIFICATES = (
+        "certificats_historiques",
+        "Certificats délivrés avant la mise en service (reprise)",
+    )
+
+
+# The contracts that take over the old system's history: their imports belong to a migration batch.
+LEGACY_CONTRACTS = (Contract.ACCREDITATIONS, Contract.HISTORICAL_CERTIFICATES)
 
 
 class ImportStatus(models.TextChoices):
@@ -34,7 +45,7 @@ def report_path(job: ImportJob, filename: str) -> str:
 
 
 class ImportJob(models.Model):
-    contract = models.CharField("type de fichier", max_length=20, choices=Contract.choices)
+    contract = models.CharField("type de fichier", max_length=30, choices=Contract.choices)
     status = models.CharField(
         "état", max_length=12, choices=ImportStatus.choices, default=ImportStatus.VALIDATING
     )
@@ -80,6 +91,9 @@ class ImportJob(models.Model):
     confirmed_at = models.DateTimeField("confirmé le", null=True, blank=True)
     finished_at = models.DateTimeField("terminé le", null=True, blank=True)
     outcome = models.CharField("résultat", max_length=1000, blank=True)
+    # An import of the takeover (any contract, run by the migration command or a supervisor): everything it
+    # writes carries the batch, and its acts are dated in the past and marked « repris de l'ancien système ».
+    legacy_batch = batch_field()
 
     class Meta:
         verbose_name = "import"

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accreditation.models import Certification, Region
+from backoffice.core.legacy.models import batch_field
 
 from .files import CaseFile
 from .juries import JurySession
@@ -63,6 +64,7 @@ class Certificate(models.Model):
     revocation_reason = models.CharField("motif du retrait", max_length=500, blank=True)
     exported_at = models.DateTimeField("transmis le", null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    legacy_batch = batch_field()
 
     class Meta:
         verbose_name = "certificat"

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accreditation.models import Certification, Domain, FrameworkVersion, Site
+from backoffice.core.legacy.models import batch_field
 from backoffice.core.uploads import StoredDocument
 from casefiles.rules.identity import identity_key, validate_person_name
 
@@ -78,6 +79,7 @@ class Candidate(models.Model):
     created_at = models.DateTimeField("créé le", default=timezone.now, editable=False)
     # Set by the retention job (casefiles/services/privacy.py): identity and contact are gone for good.
     anonymised_on = models.DateField("anonymisé·e le", null=True, blank=True, editable=False)
+    legacy_batch = batch_field()
     # Name, first name and birth date as the identity rule compares them (casefiles/rules/identity.py),
     # kept by `save` and by the bulk writers: one person, one record, found by one exact index lookup.
     identity_key = models.CharField("clé d'identité", max_length=250, blank=True, editable=False)
@@ -181,6 +183,7 @@ class CaseFile(models.Model):
         on_delete=models.SET_NULL,
         related_name="case_file",
     )
+    legacy_batch = batch_field()
 
     class Meta:
         verbose_name = "dossier candidat"

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accreditation.models import Region
+from backoffice.core.legacy.models import batch_field
 
 from .files import CaseFile
 
@@ -79,6 +80,7 @@ class JurySession(models.Model):
     closed_at = models.DateTimeField("close le", null=True, blank=True)
     minutes = models.FileField("procès-verbal", upload_to="jurys/proces-verbaux/", blank=True)
     created_at = models.DateTimeField("créée le", default=timezone.now)
+    legacy_batch = batch_field()
 
     class Meta:
         verbose_name = "session de jury"

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from backoffice.core.accounts.types import SystemActor
 from backoffice.core.bulksql import insert_alike, insert_objects
@@ -16,6 +21,43 @@ from .models import AuditEvent
 
 _SUBSCRIBERS: list[Callable[[AuditEvent], None]] = []
 _BATCH_SUBSCRIBERS: list[Callable[[list[AuditEvent]], None]] = []
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """Acts taken over from the old system: dated on their historical day, marked with their batch."""
+
+    at: dt.datetime
+    batch: int | None
+
+
+_RECOVERY: ContextVar[Recovery | None] = ContextVar("audit_recovery", default=None)
+RECOVERED_KEY = "reprise"  # in an event's data: the batch that took it over (« repris de l'ancien système »)
+
+
+def historical_moment(day: dt.date | dt.datetime) -> dt.datetime:
+    """An act of the old system known by its day only: noon of that day, French time."""
+    if isinstance(day, dt.datetime):
+        return day if timezone.is_aware(day) else timezone.make_aware(day)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+
+
+@contextmanager
+def recovered(on: dt.date | dt.datetime, *, batch: int | None) -> Iterator[Recovery]:
+    """Within it, every event recorded is one the old system's history held: dated `on` (not now), marked
+    « repris de l'ancien système » with the migration's batch, and told to no subscriber (nobody is notified
+    in 2026 of a 2019 decision). The services run unchanged inside it."""
+    recovery = Recovery(at=historical_moment(on), batch=batch)
+    token = _RECOVERY.set(recovery)
+    try:
+        yield recovery
+    finally:
+        _RECOVERY.reset(token)
+
+
+def recovery() -> Recovery | None:
+    """The takeover under way, if any (services that date their own rows read it)."""
+    return _RECOVERY.get()
 
 
 def subscribe(handler: Callable[[AuditEvent], None]) -> None:
@@ -49,8 +91,9 @@ def record(
         data=data,
     )
     appended.save()
-    for handler in _SUBSCRIBERS:
-        handler(appended)
+    if _RECOVERY.get() is None:
+        for handler in _SUBSCRIBERS:
+            handler(appended)
     return appended
 
 
@@ -81,7 +124,11 @@ def event(
 ) -> AuditEvent:
     """An unsaved event, as `record` writes it: for services that write many at once (`record_many`)."""
     person = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    taken_over = _RECOVERY.get()
+    if taken_over is not None:
+        data = {**(data or {}), RECOVERED_KEY: taken_over.batch}
     return AuditEvent(
+        occurred_at=taken_over.at if taken_over is not None else timezone.now(),
         actor=person,
         actor_label=(person.get_username() if person is not None else "système"),
         verb=verb,
@@ -119,8 +166,9 @@ def record_each(
         for index, (subject, summary) in enumerate(zip(subjects, summaries, strict=True))
     ]
     insert_objects(AuditEvent, events, with_ids=True)
-    for handler in _BATCH_SUBSCRIBERS:
-        handler(events)
+    if _RECOVERY.get() is None:
+        for handler in _BATCH_SUBSCRIBERS:
+            handler(events)
     return events
 
 
@@ -139,13 +187,21 @@ def record_alike(
     summaries: Sequence[str],
     data: dict[str, Any] | None = None,
     data_each: Sequence[dict[str, Any]] | None = None,
+    occurred_each: Sequence[dt.datetime] | None = None,
 ) -> None:
     """Many events of one verb and one actor, one per subject (bulk services: imports): the rows `event`
-    makes, written without building an object each. `data` is the same for all, or `data_each` one each."""
+    makes, written without building an object each. `data` is the same for all, or `data_each` one each;
+    `occurred_each` dates each one (acts taken over from the old system, each on its own day)."""
     if not subject_ids:
         return
     template = event(verb, actor=actor, subject_type=subject_type, subject_id="", subject_label="", data=data)
-    varying: dict[str, Any] = {} if data_each is None else {"data": data_each}
+    varying: dict[str, Any] = {}
+    taken_over = _RECOVERY.get()
+    if data_each is not None:
+        mark = {RECOVERED_KEY: taken_over.batch} if taken_over is not None else {}
+        varying["data"] = [{**each, **mark} for each in data_each]
+    if occurred_each is not None:
+        varying["occurred_at"] = list(occurred_each)
     insert_alike(
         template,
         len(subject_ids),
