@@ -1,6 +1,7 @@
-"""The accreditation domain's rules, pure: which scope fits a person's roles, an accreditation's default
-validity, what of an application may change after its campaign's deadline, what a request for
-information names, the order of a campaign's statuses, and what a framework version needs to be published."""
+"""The accreditation domain's rules, pure: which scope fits a person's roles, when each certification
+started, an accreditation's default validity, what of an application may change after its campaign's
+deadline, what a request for information names, the order of a campaign's statuses, and what a framework
+version needs to be published."""
 
 from __future__ import annotations
 
@@ -50,6 +51,18 @@ def scope_errors(
             "Seul le personnel d'un organisme évaluateur ou de formation est rattaché à un organisme."
         )
     return errors
+
+
+# The year each certification was created: nothing of it (an accreditation, a case file, a certificate) is
+# dated before. CléA 2015, CléA Numérique 2019, CléA Management 2022.
+CERTIFICATION_FIRST_YEARS = {"CLEA": 2015, "CLEA_NUM": 2019, "CLEA_MGT": 2022}
+
+
+def certification_start(code: str) -> dt.date | None:
+    """The first day a certification existed (1 January of its creation year); None for a code the rule
+    does not know (a certification added later: no limit until its year is recorded here)."""
+    year = CERTIFICATION_FIRST_YEARS.get(code)
+    return dt.date(year, 1, 1) if year is not None else None
 
 
 def default_valid_to(valid_from: dt.date) -> dt.date:

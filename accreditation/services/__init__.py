@@ -23,9 +23,13 @@ from .instruction import (
     store_decision_letter,
 )
 from .organisations import (
+    EXPIRY_REASON,
     add_site,
+    expire_accreditation,
     expire_accreditations,
+    expiry_day,
     grant_accreditation,
+    refused_transition,
     register_organisation,
     reinstate_accreditation,
     suspend_accreditation,
@@ -36,6 +40,7 @@ from .organisations import (
 from .scopes import set_user_scope
 
 __all__ = [
+    "EXPIRY_REASON",
     "add_criterion",
     "add_internal_note",
     "add_site",
@@ -47,14 +52,17 @@ __all__ = [
     "draft_framework_version_from",
     "ensure_organisation_staff",
     "escalate",
+    "expire_accreditation",
     "expire_accreditations",
     "expire_information_request",
+    "expiry_day",
     "grant_accreditation",
     "move_campaign",
     "propose_to_board",
     "publish_framework_version",
     "record_board_decision",
     "record_review",
+    "refused_transition",
     "register_organisation",
     "reinstate_accreditation",
     "save_content",

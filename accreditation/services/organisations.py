@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from backoffice.core.accounts.roles import Role, has_role
 from backoffice.core.accounts.types import Actor, SystemActor
-from backoffice.core.audit.events import record
+from backoffice.core.audit.events import record, recovery
 
 from ..events import AccreditationEvent
 from ..models import (
@@ -139,6 +139,11 @@ def grant_accreditation(
     accreditation = Accreditation(
         site=site, certification=certification, role=role, valid_from=valid_from, valid_to=valid_to
     )
+    taken_over = recovery()
+    if taken_over is not None:
+        # A grant of the old system: its status dates from its start, and it belongs to the batch.
+        accreditation.status_changed_on = valid_from
+        accreditation.legacy_batch_id = taken_over.batch
     accreditation.full_clean()
     accreditation.save()
     _record_status_change(accreditation, AccreditationStatus.ACTIVE, on=valid_from, reason="", actor=actor)
@@ -175,6 +180,21 @@ _TRANSITIONS: dict[AccreditationStatus, tuple[set[str], AccreditationEvent, str]
         "expirée",
     ),
 }
+EXPIRY_REASON = "Fin de la période de validité"
+
+
+def refused_transition(status: str, target: AccreditationStatus) -> str:
+    """Why an accreditation of `status` cannot move to `target`, in French; "" when it can (the one table of
+    allowed moves: active ⇄ suspended, then withdrawn or expired for good)."""
+    allowed_from, _, word = _TRANSITIONS[target]
+    if status in allowed_from:
+        return ""
+    return f"Une habilitation « {AccreditationStatus(status).label.lower()} » ne peut pas être {word}."
+
+
+def expiry_day(valid_to: dt.date) -> dt.date:
+    """The day an accreditation valid until `valid_to` expires: the first day the daily run finds it due."""
+    return valid_to + dt.timedelta(days=1)
 
 
 def _change_status(
@@ -185,7 +205,7 @@ def _change_status(
     actor: SystemActor,
     on: dt.date | None = None,
 ) -> Accreditation:
-    allowed_from, verb, word = _TRANSITIONS[target]
+    _, verb, word = _TRANSITIONS[target]
     # Suspending, reinstating or withdrawing is a supervisor's decision (the system expires, with no actor).
     if actor is not None and not has_role(actor, Role.SUPERVISOR, Role.ADMINISTRATOR):
         raise PermissionDenied("Seul·e un·e superviseur·e change le statut d'une habilitation.")
@@ -194,10 +214,11 @@ def _change_status(
         raise ValidationError({"status_reason": "Le motif est obligatoire."})
     with transaction.atomic():
         locked = Accreditation.objects.select_for_update().get(pk=accreditation.pk)
-        if locked.status not in allowed_from:
-            raise ValidationError(
-                f"Une habilitation « {locked.get_status_display().lower()} » ne peut pas être {word}."
-            )
+        refused = refused_transition(locked.status, target)
+        if refused:
+            raise ValidationError(refused)
+        if on is not None and target != AccreditationStatus.EXPIRED:  # an expiry's day is the rule's
+            _ensure_may_date(locked, on)
         previous = locked.status
         locked.status = target
         locked.status_reason = reason
@@ -215,34 +236,79 @@ def _change_status(
     return accreditation
 
 
+def _ensure_may_date(accreditation: Accreditation, on: dt.date) -> None:
+    """A change dated in the past (a decision taken then) fits the history: not in the future, not before
+    the validity starts, not before the last change recorded (the history is read in date order)."""
+    if on > timezone.localdate():
+        raise ValidationError("La date d'effet d'un changement de statut ne peut pas être dans le futur.")
+    if on < accreditation.valid_from:
+        raise ValidationError(
+            f"La date d'effet ({on:%d/%m/%Y}) précède le début de validité de l'habilitation "
+            f"({accreditation.valid_from:%d/%m/%Y})."
+        )
+    last = (
+        AccreditationStatusChange.objects.filter(accreditation=accreditation)
+        .order_by("-effective_on")
+        .values_list("effective_on", flat=True)
+        .first()
+    )
+    if last is not None and on < last:
+        raise ValidationError(
+            f"La date d'effet ({on:%d/%m/%Y}) précède le dernier changement de statut enregistré "
+            f"({last:%d/%m/%Y})."
+        )
+
+
 def _record_status_change(
     accreditation: Accreditation, status: str, *, on: dt.date, reason: str, actor: SystemActor
 ) -> None:
     """Date the change, so that an act is later judged by the status of its own day."""
+    taken_over = recovery()  # a change of the old system was recorded on its own day, not today
     AccreditationStatusChange.objects.create(
         accreditation=accreditation,
         status=status,
         effective_on=on,
         reason=reason,
+        recorded_at=taken_over.at if taken_over is not None else timezone.now(),
         recorded_by=actor if getattr(actor, "pk", None) else None,
     )
 
 
-def suspend_accreditation(accreditation: Accreditation, *, reason: str, actor: SystemActor) -> Accreditation:
-    """Suspend an active accreditation: the site loses its rights until reinstated."""
-    return _change_status(accreditation, AccreditationStatus.SUSPENDED, reason=reason, actor=actor)
+def suspend_accreditation(
+    accreditation: Accreditation, *, reason: str, actor: SystemActor, on: dt.date | None = None
+) -> Accreditation:
+    """Suspend an active accreditation from `on` (today by default, or the past day the decision took
+    effect): the site loses its rights until reinstated."""
+    return _change_status(accreditation, AccreditationStatus.SUSPENDED, reason=reason, actor=actor, on=on)
 
 
 def reinstate_accreditation(
-    accreditation: Accreditation, *, reason: str, actor: SystemActor
+    accreditation: Accreditation, *, reason: str, actor: SystemActor, on: dt.date | None = None
 ) -> Accreditation:
-    """Lift a suspension."""
-    return _change_status(accreditation, AccreditationStatus.ACTIVE, reason=reason, actor=actor)
+    """Lift a suspension from `on` (today by default)."""
+    return _change_status(accreditation, AccreditationStatus.ACTIVE, reason=reason, actor=actor, on=on)
 
 
-def withdraw_accreditation(accreditation: Accreditation, *, reason: str, actor: SystemActor) -> Accreditation:
-    """Withdraw an accreditation for good."""
-    return _change_status(accreditation, AccreditationStatus.WITHDRAWN, reason=reason, actor=actor)
+def withdraw_accreditation(
+    accreditation: Accreditation, *, reason: str, actor: SystemActor, on: dt.date | None = None
+) -> Accreditation:
+    """Withdraw an accreditation for good, from `on` (today by default)."""
+    return _change_status(accreditation, AccreditationStatus.WITHDRAWN, reason=reason, actor=actor, on=on)
+
+
+def expire_accreditation(
+    accreditation: Accreditation, *, on: dt.date, actor: SystemActor = None
+) -> Accreditation:
+    """Mark an accreditation whose validity has ended as expired on `on`: the daily run's day, or the day
+    after its validity for a history taken over from the old system."""
+    if on < expiry_day(accreditation.valid_to):
+        raise ValidationError(
+            f"Une habilitation valide jusqu'au {accreditation.valid_to:%d/%m/%Y} n'expire pas avant le "
+            f"{expiry_day(accreditation.valid_to):%d/%m/%Y}."
+        )
+    return _change_status(
+        accreditation, AccreditationStatus.EXPIRED, reason=EXPIRY_REASON, actor=actor, on=on
+    )
 
 
 def expire_accreditations(*, today: dt.date | None = None, actor: SystemActor = None) -> int:
@@ -250,16 +316,10 @@ def expire_accreditations(*, today: dt.date | None = None, actor: SystemActor = 
     today = today or timezone.localdate()
     due = Accreditation.objects.filter(
         status__in=[AccreditationStatus.ACTIVE, AccreditationStatus.SUSPENDED], valid_to__lt=today
-    )
+    )  # valid_to < today: expiry_day(valid_to) <= today
     count = 0
     for accreditation in due.iterator():
-        _change_status(
-            accreditation,
-            AccreditationStatus.EXPIRED,
-            reason="Fin de la période de validité",
-            actor=actor,
-            on=today,
-        )
+        expire_accreditation(accreditation, on=today, actor=actor)
         count += 1
     return count
 

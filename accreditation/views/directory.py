@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -103,10 +105,20 @@ def change_accreditation_status(request: HttpRequest, pk: int) -> HttpResponse:
     if change is None:
         raise Http404
     with reported(request, success):
-        change(accreditation, reason=request.POST.get("reason", "")[:500], actor=actor_of(request))
+        on = _effective_day(request.POST.get("on", ""))  # empty: today; a past day: a decision taken then
+        change(accreditation, reason=request.POST.get("reason", "")[:500], actor=actor_of(request), on=on)
     return HttpResponseRedirect(
         reverse("annuaire:organismes:detail", kwargs={"pk": accreditation.site.organisation_id})
     )
+
+
+def _effective_day(value: str) -> dt.date | None:
+    if not value.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError as error:
+        raise ValidationError("La date d'effet n'est pas une date valide (jj/mm/aaaa).") from error
 
 
 class OrganisationsApp(Application):

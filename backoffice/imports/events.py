@@ -11,3 +11,6 @@ class ImportEvent(models.TextChoices):
     APPLIED = "import.applied", "Import appliqué"
     NOT_APPLIED = "import.not_applied", "Import non appliqué"
     CANCELLED = "import.cancelled", "Import abandonné"
+    BATCH_OPENED = "legacy.batch_opened", "Lot de reprise ouvert"
+    BATCH_UNDONE = "legacy.batch_undone", "Lot de reprise annulé"
+    BATCH_LIVE = "legacy.batch_live", "Lot de reprise mis en service"

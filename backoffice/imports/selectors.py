@@ -8,6 +8,8 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accreditation.scoping import scope_of
+from backoffice.core.accounts.roles import Role, has_role
+from backoffice.core.legacy.models import LegacyBatch
 
 from .models import ImportJob
 
@@ -31,3 +33,22 @@ def imports_for(user: Any) -> QuerySet[ImportJob]:
 
 def get_import_for(user: Any, pk: int) -> ImportJob:
     return get_object_or_404(imports_for(user), pk=pk)
+
+
+def batches_for(user: Any) -> QuerySet[LegacyBatch]:
+    """The migration batches: supervisors and administrators run the takeover and see every batch."""
+    if not has_role(user, Role.SUPERVISOR, Role.ADMINISTRATOR):
+        return LegacyBatch.objects.none()
+    return LegacyBatch.objects.select_related("created_by")
+
+
+def get_batch_for(user: Any, pk: int) -> LegacyBatch:
+    return get_object_or_404(batches_for(user), pk=pk)
+
+
+def imports_of_batch(batch: LegacyBatch) -> QuerySet[ImportJob]:
+    return (
+        ImportJob.objects.filter(legacy_batch=batch)
+        .select_related("uploaded_by")
+        .order_by("uploaded_at", "pk")
+    )

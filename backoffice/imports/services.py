@@ -30,6 +30,7 @@ from backoffice.core.accounts.roles import Role, has_role
 from backoffice.core.accounts.types import Actor
 from backoffice.core.audit.events import record
 from backoffice.core.bulksql import refresh_statistics
+from backoffice.core.legacy.models import LegacyBatch
 from backoffice.core.uploads import clean_file_name
 from backoffice.core.worker import send_on_commit
 from casefiles.selectors import frameworks_cached
@@ -37,7 +38,8 @@ from casefiles.selectors import frameworks_cached
 from .contracts import contract_for
 from .contracts.base import INVALID, NEW, REASON_COLUMN, UNCHANGED, UPDATED, Checker, Row, rows_of
 from .events import ImportEvent
-from .models import Contract, ImportJob, ImportRowError, ImportStatus
+from .legacy import ensure_batch_open, open_batch
+from .models import LEGACY_CONTRACTS, Contract, ImportJob, ImportRowError, ImportStatus
 from .reading import ImportFileError, open_table
 
 logger = logging.getLogger(__name__)
@@ -56,18 +58,35 @@ class NotApplied(Exception):
 
 
 def contracts_for(user: Any) -> list[Contract]:
-    """The files this person may import: their organisation's candidates and results; staff, every kind."""
-    if has_role(user, *STAFF):
+    """The files this person may import: their organisation's candidates and results; staff, every kind
+    but the takeover of the old system's history, which supervisors (and administrators) run."""
+    if has_role(user, Role.SUPERVISOR, Role.ADMINISTRATOR):
         return list(Contract)
+    if has_role(user, *STAFF):
+        return [contract for contract in Contract if contract not in LEGACY_CONTRACTS]
     if has_role(user, Role.EVALUATOR_STAFF) and scope_of(user).organisation_id:
         return list(ORGANISATION_CONTRACTS)
     return []
 
 
-def create_import(*, contract: str, upload: Any, actor: Actor) -> ImportJob:
-    """Store the file and queue its dry run; an empty, oversized or wrongly headed file is refused at once."""
+def create_import(
+    *,
+    contract: str,
+    upload: Any,
+    actor: Actor,
+    legacy_batch: LegacyBatch | None = None,
+    enqueue: bool = True,
+) -> ImportJob:
+    """Store the file and queue its dry run; an empty, oversized or wrongly headed file is refused at once.
+    An import of the takeover belongs to a migration batch (`legacy_batch`; a file of a takeover contract
+    sent alone gets a batch of its own). `enqueue=False`: the caller runs the steps itself (the migration
+    command), nothing is sent to the worker."""
     if contract not in contracts_for(actor):
         raise PermissionDenied("Vous ne pouvez pas importer ce type de fichier.")
+    if legacy_batch is not None:
+        ensure_batch_open(legacy_batch)
+        if not has_role(actor, Role.SUPERVISOR, Role.ADMINISTRATOR):
+            raise PermissionDenied("Seul·e un·e superviseur·e reprend l'historique de l'ancien système.")
     if upload is None:
         raise ValidationError("Choisissez un fichier.")
     limit = settings.IMPORT_MAX_BYTES
@@ -95,7 +114,10 @@ def create_import(*, contract: str, upload: Any, actor: Actor) -> ImportJob:
             size=upload.size,
             sha256=digest.hexdigest(),
             description=table.description,
+            legacy_batch=legacy_batch,
         )
+        if legacy_batch is None and contract in LEGACY_CONTRACTS:
+            job.legacy_batch = open_batch(label=job.original_name, actor=actor)
         job.file.save(job.sha256, File(upload), save=False)
         job.save()
         record(
@@ -104,7 +126,8 @@ def create_import(*, contract: str, upload: Any, actor: Actor) -> ImportJob:
             subject=job,
             summary=f"{job.original_name} ({table.description}).",
         )
-        _send_on_commit("validate", job.pk)
+        if enqueue:
+            _send_on_commit("validate", job.pk)
     return job
 
 
@@ -135,11 +158,17 @@ def check_import(job_id: int) -> None:
     )
 
 
-def confirm_import(job: ImportJob, *, skip_invalid: bool, actor: Actor) -> ImportJob:
+def confirm_import(job: ImportJob, *, skip_invalid: bool, actor: Actor, enqueue: bool = True) -> ImportJob:
     """The user's go-ahead after the preview; the apply runs in a worker, all or nothing."""
     with transaction.atomic():
-        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        locked = (
+            ImportJob.objects.select_for_update(of=("self",)).select_related("legacy_batch").get(pk=job.pk)
+        )
         _ensure_may_act(locked, actor)
+        if locked.legacy_batch is not None:
+            if not has_role(actor, Role.SUPERVISOR, Role.ADMINISTRATOR):
+                raise PermissionDenied("Seul·e un·e superviseur·e reprend l'historique de l'ancien système.")
+            ensure_batch_open(locked.legacy_batch)
         if locked.status != ImportStatus.VALIDATED:
             raise ValidationError(
                 f"Cet import est « {locked.get_status_display().lower()} » : il ne peut plus être confirmé."
@@ -159,7 +188,8 @@ def confirm_import(job: ImportJob, *, skip_invalid: bool, actor: Actor) -> Impor
         if locked.skip_invalid:
             summary += f", {locked.invalid_rows} en erreur écartée(s)"
         record(ImportEvent.CONFIRMED, actor=actor, subject=locked, summary=summary + ".")
-        _send_on_commit("apply", locked.pk)
+        if enqueue:
+            _send_on_commit("apply", locked.pk)
     return locked
 
 

@@ -21,9 +21,9 @@ from backoffice.core.feedback import reported
 from backoffice.core.sorting import sorted_by
 from backoffice.core.uploads import serve_stored_file
 
-from . import selectors, services
+from . import legacy, selectors, services
 from .contracts import CONTRACTS, contract_for
-from .models import Contract, ImportStatus
+from .models import LEGACY_CONTRACTS, Contract, ImportStatus
 
 PAGE_SIZE = 50
 
@@ -51,6 +51,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
         "contracts": [(key, Contract(key).label, CONTRACTS[key]) for key in allowed if key in CONTRACTS],
         "page": page,
         "selected": request.GET.get("type", ""),
+        "legacy": legacy_may_run(request.user),
     }
     return TemplateResponse(request, "backoffice/imports/list.html", context)
 
@@ -167,6 +168,47 @@ def _xlsx_response(rows: list[list[str]], filename: str) -> HttpResponse:
     return response
 
 
+@require_GET
+def batch_list(request: HttpRequest) -> HttpResponse:
+    """The migration batches (supervisors): what each wrote, its files, whether it is live."""
+    batches = selectors.batches_for(request.user)
+    if not legacy_may_run(request.user):
+        raise PermissionDenied
+    rows = [(batch, legacy.batch_counts(batch)) for batch in batches[:PAGE_SIZE]]
+    return TemplateResponse(request, "backoffice/imports/batches.html", {"rows": rows})
+
+
+@require_GET
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = selectors.get_batch_for(request.user, pk)
+    context = {
+        "batch": batch,
+        "counts": legacy.batch_counts(batch),
+        "jobs": selectors.imports_of_batch(batch),
+    }
+    return TemplateResponse(request, "backoffice/imports/batch_detail.html", context)
+
+
+@require_POST
+def batch_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = selectors.get_batch_for(request.user, pk)
+    with reported(request, "Lot de reprise annulé : tout ce qu'il avait écrit est supprimé."):
+        legacy.undo_batch(batch, actor=actor_of(request))
+    return redirect("imports:batch", pk=pk)
+
+
+@require_POST
+def batch_live(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = selectors.get_batch_for(request.user, pk)
+    with reported(request, "Lot de reprise mis en service : il ne peut plus être annulé."):
+        legacy.declare_live(batch, actor=actor_of(request))
+    return redirect("imports:batch", pk=pk)
+
+
+def legacy_may_run(user: Any) -> bool:
+    return any(contract in LEGACY_CONTRACTS for contract in services.contracts_for(user))
+
+
 class ImportsApp(Application):
     title = "Imports"
     icon = "upload_file"
@@ -182,6 +224,10 @@ class ImportsApp(Application):
     confirm_path = path("<int:pk>/confirmer/", confirm, name="confirm")
     cancel_path = path("<int:pk>/abandonner/", cancel, name="cancel")
     report_path = path("<int:pk>/erreurs.csv", error_report, name="report")
+    batches_path = path("reprise/", batch_list, name="batches")
+    batch_path = path("reprise/<int:pk>/", batch_detail, name="batch")
+    batch_undo_path = path("reprise/<int:pk>/annuler/", batch_undo, name="batch_undo")
+    batch_live_path = path("reprise/<int:pk>/mettre-en-service/", batch_live, name="batch_live")
 
     def has_view_permission(self, user: Any, obj: Any = None) -> bool:
         return _may_import(user)

@@ -2,6 +2,7 @@
 
 from .assessments import record_final_evaluation, record_positioning
 from .certificates import (
+    advance_counters,
     apply_session_outcomes,
     issue_certificate,
     issue_certificates,
@@ -22,6 +23,7 @@ from .decisions import (
 )
 from .documents import attach_document, remove_document
 from .jury import answer_jury_return, return_case_file_from_jury
+from .legacy import take_over_certificates
 from .lifecycle import abandon_case_file, expire_case_file, expire_case_files, transfer_case_file
 from .opening import attach_process, open_case_file
 from .plans import record_training_plan
@@ -46,6 +48,7 @@ __all__ = [
     "abandon_case_file",
     "add_to_agenda",
     "adjourn_item",
+    "advance_counters",
     "anonymise_candidate",
     "anonymise_candidates",
     "answer_jury_return",
@@ -81,6 +84,7 @@ __all__ = [
     "return_case_file_from_jury",
     "revoke_certificate",
     "store_minutes",
+    "take_over_certificates",
     "transfer_case_file",
     "undo_step",
 ]

@@ -19,7 +19,7 @@ from casefiles.rules.acquisition import (
     domain_result,
     evaluate,
 )
-from casefiles.rules.dates import add_years, check_date
+from casefiles.rules.dates import act_moment, add_years, check_date
 from casefiles.rules.trail import entered_by, on_behalf_data
 
 from ..events import CaseFileEvent
@@ -171,6 +171,7 @@ def _save(
         results=outcome.results,
         criteria=outcome.criteria,
         decided_by_criteria=outcome.decided_by_criteria,
+        recorded_at=act_moment(),
     )
 
 

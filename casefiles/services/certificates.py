@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accreditation.scoping import scope_of
@@ -18,7 +18,7 @@ from backoffice.core.accounts.roles import Role, has_role
 from backoffice.core.accounts.types import Actor, SystemActor
 from backoffice.core.audit.events import record, record_alike, record_each
 from backoffice.core.bulksql import update_rows
-from casefiles.rules.numbering import format_number
+from casefiles.rules.numbering import format_number, series_tops
 
 from ..events import CertificateEvent, JuryEvent
 from ..models import (
@@ -49,6 +49,26 @@ def _take_numbers(prefix: str, year: int, region_code: str, count: int) -> list[
     counter.last_number += count
     counter.save(update_fields=["last_number"])
     return [format_number(prefix, year, region_code, n) for n in range(first, first + count)]
+
+
+def advance_counters(numbers: Iterable[str]) -> int:
+    """Move each series' counter past the highest of these numbers (certificates taken over as issued), so
+    that the numbers given afterwards never collide with them; a counter already further stays. One statement
+    for all the series, which it locks until the caller's transaction ends; returns how many series."""
+    tops = sorted(series_tops(numbers).items())  # always in one order: two takeovers never deadlock
+    if not tops:
+        return 0
+    table = connection.ops.quote_name(CertificateCounter._meta.db_table)
+    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(tops))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (prefix, year, region_code, last_number) VALUES {values} "  # noqa: S608 (model names)
+            "ON CONFLICT (prefix, year, region_code) DO UPDATE "
+            f"SET last_number = {greatest}({table}.last_number, EXCLUDED.last_number)",
+            [value for (prefix, year, region), top in tops for value in (prefix, year, region, top)],
+        )
+    return len(tops)
 
 
 @transaction.atomic
@@ -197,12 +217,14 @@ def issue_certificates(ids: Iterable[int], *, actor: SystemActor = None) -> list
 def render_certificate_pdf(pk: int) -> bool:
     """Render and store the PDF of an issued certificate that has none; True if rendered now, False if it
     already had one or is not issued (pending, or revoked before any PDF: a clean document of a revoked
-    certificate is never produced). Safe to run twice, from the job or a request."""
+    certificate is never produced), or was issued by the old system (taken over: its original was printed
+    there, a second one is never produced here — a duplicate is, `reissue_certificate`). Safe to run twice,
+    from the job or a request."""
     from ..documents import render_certificate  # WeasyPrint: loaded only when a document is rendered
 
     with transaction.atomic():
         certificate = Certificate.objects.select_for_update().select_related("case_file").get(pk=pk)
-        if certificate.status != CertificateStatus.ISSUED or certificate.pdf:
+        if certificate.status != CertificateStatus.ISSUED or certificate.pdf or certificate.legacy_batch_id:
             return False
         certificate.pdf.save(
             f"{certificate.number}.pdf", ContentFile(render_certificate(certificate)), save=False
@@ -226,7 +248,8 @@ def _ensure_certificate_manager(
 
 @transaction.atomic
 def reissue_certificate(certificate: Certificate, *, actor: Actor) -> Certificate:
-    """Deliver a duplicate (same number, marked as such) of an issued certificate."""
+    """Deliver a duplicate (same number, marked as such) of an issued certificate, rendered from its data: a
+    certificate taken over from the old system, which has no PDF here, gets one the same way."""
     from ..documents import render_certificate
 
     _ensure_certificate_manager(actor, certificate)

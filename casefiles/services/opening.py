@@ -12,7 +12,7 @@ from accreditation.models import Certification, Site
 from accreditation.selectors import published_framework
 from backoffice.core.accounts.types import SystemActor
 from backoffice.core.audit.events import record
-from casefiles.rules.dates import check_date
+from casefiles.rules.dates import act_batch, act_moment, check_date
 from casefiles.rules.identity import identity_key
 
 from ..events import CaseFileEvent
@@ -57,6 +57,7 @@ def open_case_file(
         funding=funding,
         funding_note=funding_note,
         reference=reference,
+        legacy_batch_id=act_batch(),
     )
     case_file.full_clean(exclude=["candidate"])
     try:
@@ -78,7 +79,7 @@ def open_case_file(
 
 def _candidate_for(data: dict[str, Any]) -> Candidate:
     """The person already known under this identity (locked), or a new record: one person, one record."""
-    candidate = Candidate(**data)
+    candidate = Candidate(**data, created_at=act_moment(), legacy_batch_id=act_batch())
     candidate.full_clean()
     key = identity_key(candidate.last_name, candidate.first_name, candidate.birth_date)
     lock_identity(key)  # two openings of one new person at once: the second finds the first's record

@@ -9,7 +9,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Max
-from django.utils import timezone
 
 from accreditation.models import AccreditationRole, Certification, Domain, Site
 from accreditation.scoping import scope_of
@@ -17,6 +16,7 @@ from accreditation.selectors import accredited_throughout
 from backoffice.core.accounts.roles import Role, has_role
 from backoffice.core.accounts.types import Actor
 from backoffice.core.audit.events import record
+from casefiles.rules.dates import act_day, act_moment
 from casefiles.rules.plans import MAX_PLAN_HOURS, PlanFacts, plan_codes, plan_errors, plan_trail
 
 from ..events import CaseFileEvent
@@ -66,6 +66,7 @@ def record_training_plan(
         hours=hours,
         starts_on=starts_on,
         ends_on=ends_on,
+        created_at=act_moment(),
     )
     plan.domains.set(domains)
     locked.state = CaseFileState.FINAL_EVALUATION
@@ -79,8 +80,8 @@ def record_training_plan(
 
 def planned_on(starts_on: dt.date) -> dt.date:
     """The day the plan is judged on: the day it starts at the latest (a past plan recorded today is judged
-    then)."""
-    return min(starts_on, timezone.localdate())
+    then); the day it is drawn up when it starts later (today, or the historical day of a plan taken over)."""
+    return min(starts_on, act_day())
 
 
 def check_plan(

@@ -29,6 +29,7 @@ from backoffice.core.ratelimit import allow
 from backoffice.core.uploads import serve_stored_file
 from casefiles import selectors, services
 from casefiles.models import Certificate, CertificateStatus
+from casefiles.rules.numbering import lookup_forms
 from casefiles.services.certificates import render_certificate_pdf
 
 PAGE_SIZE = 50
@@ -109,12 +110,19 @@ def certificate_pdf(request: HttpRequest, pk: int) -> FileResponse:
         certificate.pdf,
         filename=f"{certificate.number}.pdf",
         content_type="application/pdf",
-        missing=(
-            "Ce certificat a été retiré avant que son PDF ne soit établi."
-            if certificate.status == CertificateStatus.REVOKED
-            else "Le fichier de ce certificat est introuvable."
-        ),
+        missing=_missing_pdf(certificate),
     )
+
+
+def _missing_pdf(certificate: Certificate) -> str:
+    if certificate.legacy_batch_id and not certificate.pdf:
+        return (
+            "Ce certificat a été délivré par l'ancien système : son original n'est pas conservé ici. "
+            "Un duplicata peut être édité depuis la page du certificat."
+        )
+    if certificate.status == CertificateStatus.REVOKED:
+        return "Ce certificat a été retiré avant que son PDF ne soit établi."
+    return "Le fichier de ce certificat est introuvable."
 
 
 @require_POST
@@ -215,8 +223,12 @@ def verify_certificate(request: HttpRequest, number: str | None = None) -> HttpR
 def _public_answer(number: str) -> dict[str, Any]:
     try:
         outcome, certificate = selectors.verify(number)
-    except ValidationError as error:
-        return {"error": " ".join(error.messages)}
+    except ValidationError as error:  # not in today's form: perhaps a number of the old system, as issued
+        outcome, certificate = _as_issued(number) or ("", None)
+        if certificate is None:
+            return {"error": " ".join(error.messages)}
+    if certificate is None:
+        outcome, certificate = _as_issued(number) or (outcome, None)
     if certificate is None:
         return {"outcome": outcome}
     # Nothing else of the certificate reaches the template: no birth date, no reason, no file.
@@ -228,6 +240,22 @@ def _public_answer(number: str) -> dict[str, Any]:
     if outcome == "valid":
         answer["awarded_on"] = certificate.awarded_on
     return {"outcome": outcome, "answer": answer}
+
+
+def _as_issued(number: str) -> tuple[str, Certificate] | None:
+    """A number the old system issued, taken over as it was (any form, any case): found as typed, or in
+    capitals — the verification answers for it exactly as for one of ours. (Only numbers the selector did
+    not find, so one more query for unknown and malformed numbers only.)"""
+    found = {
+        certificate.number: certificate
+        for certificate in Certificate.objects.select_related("certification")
+        .filter(number__in=lookup_forms(number))
+        .exclude(status=CertificateStatus.PENDING)
+    }
+    certificate = next((found[form] for form in lookup_forms(number) if form in found), None)
+    if certificate is None:
+        return None
+    return ("revoked" if certificate.status == CertificateStatus.REVOKED else "valid"), certificate
 
 
 class CertificatesApp(Application):

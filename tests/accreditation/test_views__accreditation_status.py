@@ -8,7 +8,7 @@ from html import unescape
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from accreditation.models import AccreditationStatus
+from accreditation.models import Accreditation, AccreditationStatus
 from accreditation.services import suspend_accreditation
 from casefiles.services import open_case_file
 
@@ -76,3 +76,32 @@ def test_an_accreditation_outside_the_scope_is_not_found(
             f"/annuaire/habilitations/{accreditation.pk}/statut/", {"to": "suspended", "reason": "x"}
         )
         assert response.status_code == 404
+
+
+def test_a_supervisor_dates_a_suspension_on_the_day_it_took_effect(client_for, supervisor, idf_site):
+    accreditation = idf_site.accreditations.get()
+    suspended_on = accreditation.valid_from + dt.timedelta(days=10)
+    client_for(supervisor).post(
+        f"/annuaire/habilitations/{accreditation.pk}/statut/",
+        {"to": "suspended", "reason": "Audit défavorable", "on": suspended_on.isoformat()},
+    )
+
+    accreditation.refresh_from_db()
+    assert accreditation.status == "suspended" and accreditation.status_changed_on == suspended_on
+    assert not Accreditation.objects.in_force(on=suspended_on).filter(pk=accreditation.pk).exists()
+    day_before = suspended_on - dt.timedelta(days=1)
+    assert Accreditation.objects.in_force(on=day_before).filter(pk=accreditation.pk).exists()
+
+
+def test_a_suspension_dated_tomorrow_is_refused_in_french(client_for, supervisor, idf_site):
+    accreditation = idf_site.accreditations.get()
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    response = client_for(supervisor).post(
+        f"/annuaire/habilitations/{accreditation.pk}/statut/",
+        {"to": "suspended", "reason": "Audit", "on": tomorrow.isoformat()},
+        follow=True,
+    )
+
+    assert "ne peut pas être dans le futur" in response.content.decode()
+    accreditation.refresh_from_db()
+    assert accreditation.status == "active"

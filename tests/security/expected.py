@@ -348,6 +348,10 @@ _ROWS: dict[str, str] = {
     "imports:state": "login/login 200/405    404/405    200/405    404/405    403/403    403/403    200/405    200/405",
     "imports:confirm": "login/login 405/act    405/404    405/act    405/404    403/403    403/403    405/act    405/act",
     "imports:cancel": "login/login 405/act    405/404    405/act    405/404    403/403    403/403    405/act    405/act",
+    "imports:batches": "login/login 403/405    403/405    403/405    403/405    403/403    403/403    200/405    200/405",
+    "imports:batch": "login/login 404/405    404/405    404/405    404/405    403/403    403/403    200/405    200/405",
+    "imports:batch_undo": "login/login 405/404    405/404    405/404    405/404    403/403    403/403    405/act    405/act",
+    "imports:batch_live": "login/login 405/404    405/404    405/404    405/404    403/403    403/403    405/act    405/act",
     "imports:report": "login/login 404/405    404/405    404/405    404/405    403/403    403/403    404/405    404/405",
     # exports
     "exports:index": "login/login 200/405    200/405    200/405    200/405    200/405    200/405    200/405    200/405",

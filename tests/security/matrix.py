@@ -118,6 +118,9 @@ _PK_OBJECTS: dict[str, str] = {
     "jurys": "item",  # jurys/dossiers/<pk>/…
     "certificats": "certificate",
     "imports": "import",
+    "imports:batch": "batch",
+    "imports:batch_undo": "batch",
+    "imports:batch_live": "batch",
     "exports": "export",
     "notifications": "notification",
     "annuaire:accreditation_status": "accreditation",

@@ -20,6 +20,7 @@ from accreditation.services import attach_application_document, move_campaign, s
 from accreditation.services.scopes import set_user_scope
 from backoffice.core.accounts.roles import Role
 from backoffice.core.exports.kinds import KINDS
+from backoffice.core.legacy.models import LegacyBatch
 from backoffice.exports import services as exports
 from backoffice.exports.models import ExportKind
 from backoffice.notifications.models import Notification
@@ -192,6 +193,10 @@ def build_world() -> World:
         _application(side, supervisor)
         _import_and_export(side)
         _notification(side)
+        # The takeover's batches are national (supervisors only): one for each side, for the routes' <pk>.
+        side.objects["batch"] = LegacyBatch.objects.create(
+            label=f"Reprise {side.code}", created_by=supervisor
+        )
     # A second factor not yet confirmed, for the admin's pages of TOTP devices.
     TOTPDevice.objects.create(user=administrator, name="Téléphone", confirmed=False)
     return World(a=a, b=b, supervisor=supervisor, administrator=administrator)

@@ -5,6 +5,8 @@
 between the two. `complete_step` of a positioning, a training plan or a final evaluation writes the
 domain's rows (its service), then the task done, its 5-year timer cancelled, the gateway, the next task
 and its timer. This writes exactly those rows in a few statements a batch; tests compare both ways.
+Tasks are dated by `casefiles.rules.dates.act_moment`: now, or, for a file taken over from the old system
+(inside `recovered(on=…)`), the act's historical moment — its due date and timeline count from it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from viewflow.workflow.status import PROCESS, STATUS
 
 from accreditation.models import Certification, Domain, FrameworkVersion, Site
@@ -24,6 +25,7 @@ from backoffice.core.accounts.types import Actor
 from backoffice.core.bulksql import index_lookups, insert_alike, insert_rows
 from casefiles.models import CaseFile, CaseFileState, TrainingPlan
 from casefiles.rules.acquisition import AssessmentOutcome, FrameworkStructure, evaluate
+from casefiles.rules.dates import act_moment
 from casefiles.selectors import expiry_moment, framework_structure
 from casefiles.services.assessments import latest_plans
 from casefiles.services.bulk import (
@@ -63,7 +65,7 @@ def start_pathways(count: int) -> list[int]:
     `process`): the rows `start_from_code.run(case_file)` writes, for many files at once."""
     flow = CandidatePathwayFlow
     start, first = flow.start_from_code, flow.positioning
-    now = timezone.now()
+    now = act_moment()
     processes = insert_alike(CandidatePathwayProcess(flow_class=flow, status=PROCESS.NEW, created=now), count)
     starts = insert_alike(
         _task(start, None, status=STATUS.DONE, created=now, started=now, finished=now),
@@ -340,7 +342,7 @@ def _move_flows(node: Any, done: list[tuple[Any, int, CaseFile]]) -> None:
     cancelled (Viewflow's boundary event, when its host finishes), then the next task — after the gateway
     when the step leads to it — and its timer."""
     flow = CandidatePathwayFlow
-    now = timezone.now()
+    now = act_moment()
     by_user: dict[int, list[int]] = {}  # one statement per person (and thousand tasks), not per task
     for user, task, _ in done:
         by_user.setdefault(user.pk, []).append(task)

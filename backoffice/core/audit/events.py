@@ -127,8 +127,9 @@ def event(
     taken_over = _RECOVERY.get()
     if taken_over is not None:
         data = {**(data or {}), RECOVERED_KEY: taken_over.batch}
+    dated = {"occurred_at": taken_over.at} if taken_over is not None else {}  # else the model's default: now
     return AuditEvent(
-        occurred_at=taken_over.at if taken_over is not None else timezone.now(),
+        **dated,
         actor=person,
         actor_label=(person.get_username() if person is not None else "système"),
         verb=verb,

@@ -46,6 +46,7 @@ from workflows.pathway.bulk import start_pathways
 
 from .. import cells
 from .base import INVALID, NEW, UNCHANGED, UPDATED, Checker, Column, Contract, Row
+from .takeover import acting_on, acts_by_day
 
 STATUSES = {
     "demandeur_emploi": CandidateStatus.JOBSEEKER,
@@ -105,12 +106,18 @@ class CandidatesContract(Contract):
     )
 
     def checker(self, job: Any, *, applying: bool) -> Checker:
-        return CandidatesChecker(job.uploaded_by, source={"import": job.pk}, lock=applying)
+        return CandidatesChecker(
+            job.uploaded_by, source={"import": job.pk}, lock=applying, batch=job.legacy_batch_id
+        )
 
 
 class CandidatesChecker(Checker):
-    def __init__(self, actor: Actor, *, source: dict[str, Any], lock: bool = False) -> None:
+    def __init__(
+        self, actor: Actor, *, source: dict[str, Any], lock: bool = False, batch: int | None = None
+    ) -> None:
         self.actor, self.source, self.today = actor, source, timezone.localdate()
+        # An import of a migration batch takes files over from the old system: each opened on its own day.
+        self.batch = batch
         self.my_sites = {site.siret: site for site in sites_for(actor).select_related(None)}
         self.known_sirets = set(Site.objects.values_list("siret", flat=True))
         self.certifications = {cells.plain(c.code): c for c in Certification.objects.all()}
@@ -367,6 +374,13 @@ class CandidatesChecker(Checker):
             row.data["candidate_id"] = candidate_id
 
     def apply(self, batch: list[Row]) -> None:
+        """Open the new files and update the changed ones; a migration batch's rows at their reception day."""
+        writing = [row for row in batch if row.action in (NEW, UPDATED)]
+        for day, rows in acts_by_day(writing, batch=self.batch, day=lambda row: row.data["opened_on"]):
+            with acting_on(day, batch=self.batch):
+                self._write(rows)
+
+    def _write(self, batch: list[Row]) -> None:
         new = [row for row in batch if row.action == NEW]
         if new:
             open_case_files_in_bulk(

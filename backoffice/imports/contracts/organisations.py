@@ -66,12 +66,13 @@ class OrganisationsContract(Contract):
     )
 
     def checker(self, job: Any, *, applying: bool) -> Checker:
-        return OrganisationsChecker(job.uploaded_by, lock=applying)
+        return OrganisationsChecker(job.uploaded_by, lock=applying, legacy_batch_id=job.legacy_batch_id)
 
 
 class OrganisationsChecker(Checker):
-    def __init__(self, actor: Actor, *, lock: bool = False) -> None:
+    def __init__(self, actor: Actor, *, lock: bool = False, legacy_batch_id: int | None = None) -> None:
         self.actor, self.lock, self.scope = actor, lock, scope_of(actor)
+        self.legacy_batch_id = legacy_batch_id  # a takeover: what the file creates carries its batch
         self.departments = {d.code: d for d in Department.objects.select_related("region")}
         self.visible: set[int] | None = (
             None if self.scope.national else set(organisations_for(actor).values_list("pk", flat=True))
@@ -237,20 +238,28 @@ class OrganisationsChecker(Checker):
             organisation = register_organisation(
                 siren=data["siren"], legal_name=data["legal_name"], nda=data["nda"], actor=self.actor
             )
+            self._mark(organisation)
             self.organisations[organisation.siren] = organisation
         organisation_changes = {k: v for k, (_, v) in changes.items() if k in ("legal_name", "nda")}
         if organisation_changes:
             update_organisation(organisation, actor=self.actor, **organisation_changes)
         site = self.sites.get(data["siret"])
         if site is None:
-            self.sites[data["siret"]] = add_site(
-                organisation, siret=data["siret"], actor=self.actor, **data["site"]
+            self.sites[data["siret"]] = self._mark(
+                add_site(organisation, siret=data["siret"], actor=self.actor, **data["site"])
             )
             return
         site_changes = {k: v for k, (_, v) in changes.items() if k in SITE_FIELDS}
         if site_changes:
             covered = _moved_coverage(site, site_changes.get("department"))
             update_site(site, actor=self.actor, departments_covered=covered, **site_changes)
+
+    def _mark(self, record: Any) -> Any:
+        """A record created by a takeover carries its batch (listed, counted, undone with it)."""
+        if self.legacy_batch_id is not None:
+            type(record).objects.filter(pk=record.pk).update(legacy_batch_id=self.legacy_batch_id)
+            record.legacy_batch_id = self.legacy_batch_id
+        return record
 
     def _reload(self, siren: str, siret: str) -> None:
         self.organisations.pop(siren, None)

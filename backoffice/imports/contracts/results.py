@@ -1,8 +1,11 @@
-"""Assessment results: one row completes one file's waiting positioning or final-evaluation task, exactly
-as the form does (the same services, the same rules, the same flow transitions)."""
+"""Assessment results: one row completes one file's waiting positioning, training-plan (`results_plans`) or
+final-evaluation task, exactly as the form does (the same services, the same rules, the same flow
+transitions). An import of a migration batch takes files in progress over from the old system: each row is
+written at its own historical date (`takeover`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -26,21 +29,46 @@ from casefiles.models import (
     TrainingPlan,
 )
 from casefiles.rules.acquisition import check_within_window, evaluate
+from casefiles.rules.dates import add_years
 from casefiles.selectors import framework_structure
-from casefiles.services import record_final_evaluation, record_positioning
+from casefiles.services import record_final_evaluation, record_positioning, record_training_plan
+from casefiles.services.assessments import ACQUISITION_YEARS
+from casefiles.services.plans import planned_on
 from workflows.models import CandidatePathwayTask
-from workflows.pathway.bulk import Positioning, PositioningChecks, record_positionings
+from workflows.pathway.bulk import (
+    FinalEvaluationChecks,
+    FinalEvaluationEntry,
+    Positioning,
+    PositioningChecks,
+    TrainingPlanChecks,
+    TrainingPlanEntry,
+    record_final_evaluations,
+    record_positionings,
+    record_training_plans,
+)
 from workflows.pathway.commands import complete_step
 
 from .. import cells
 from .base import INVALID, NEW, UNCHANGED, Checker, Column, Contract, Row
+from .results_plans import PLAN, PLAN_COLUMNS, PlanRows
+from .takeover import acting_on, acts_by_day, window_ended_message
 
-KINDS = {"prealable": AssessmentKind.POSITIONING, "finale": AssessmentKind.FINAL}
+KINDS = {"prealable": AssessmentKind.POSITIONING, "finale": AssessmentKind.FINAL, "plan": PLAN}
 WAITING = {
     AssessmentKind.POSITIONING: CaseFileState.POSITIONING,
+    PLAN: CaseFileState.TRAINING,
     AssessmentKind.FINAL: CaseFileState.FINAL_EVALUATION,
 }
-STEPS = {AssessmentKind.POSITIONING: "positioning", AssessmentKind.FINAL: "final_evaluation"}
+STEPS = {
+    AssessmentKind.POSITIONING: "positioning",
+    PLAN: "training_plan",
+    AssessmentKind.FINAL: "final_evaluation",
+}
+AWAITED = {
+    AssessmentKind.POSITIONING: "une évaluation préalable",
+    PLAN: "un plan de formation",
+    AssessmentKind.FINAL: "une évaluation finale",
+}
 # Acquired or not, as people type it (compared lower case, without accents, spaces as underscores).
 VALUES = {
     **dict.fromkeys(("a", "acquis", "1", "oui", "o", "satisfait", "vrai"), True),
@@ -77,6 +105,8 @@ class ResultsContract(Contract):
     writes = (
         Assessment,
         DomainAcquisition,
+        TrainingPlan,
+        TrainingPlan.domains.through,
         CaseFile,
         CandidatePathwayTask,
         CandidatePathwayTask.previous.through,
@@ -85,8 +115,18 @@ class ResultsContract(Contract):
     base_columns = (
         Column("reference", True, "Référence du dossier chez l'organisme", "DOS-2026-0001"),
         Column("siret_evaluateur", True, "SIRET de l'établissement évaluateur du dossier", "12345678900012"),
-        Column("type", True, "prealable (évaluation préalable) ou finale", "prealable"),
-        Column("date_evaluation", True, "jj/mm/aaaa", "20/11/2026"),
+        Column(
+            "type",
+            True,
+            "prealable (évaluation préalable), plan (plan de formation) ou finale (évaluation finale)",
+            "prealable",
+        ),
+        Column(
+            "date_evaluation",
+            True,
+            "jj/mm/aaaa : date de l'évaluation (d'établissement du plan)",
+            "20/11/2026",
+        ),
         Column(
             "evaluateur",
             True,
@@ -107,18 +147,22 @@ class ResultsContract(Contract):
                 Column(code.lower(), False, f"Critère {code} : A, NA ou vide (au lieu du sous-domaine)", "A")
                 for code in criterion_codes()
             )
+            + PLAN_COLUMNS
         )
 
     def template_header(self) -> list[str]:
-        return [column.name for column in self.base_columns] + subdomain_codes()
+        plan = [column.name for column in PLAN_COLUMNS]
+        return [column.name for column in self.base_columns] + subdomain_codes() + plan
 
     def checker(self, job: Any, *, applying: bool) -> Checker:
-        return ResultsChecker(job.uploaded_by, source={"import": job.pk})
+        return ResultsChecker(job.uploaded_by, source={"import": job.pk}, batch=job.legacy_batch_id)
 
 
 class ResultsChecker(Checker):
-    def __init__(self, actor: Actor, *, source: dict[str, Any]) -> None:
+    def __init__(self, actor: Actor, *, source: dict[str, Any], batch: int | None = None) -> None:
         self.actor, self.source, self.today = actor, source, timezone.localdate()
+        # An import of a migration batch takes files in progress over: each row written at its own date.
+        self.batch = batch
         self.my_sites = {site.siret: site for site in sites_for(actor).select_related(None)}
         self.known_sirets = set(Site.objects.values_list("siret", flat=True))
         self.frameworks = {fv.pk: fv for fv in FrameworkVersion.objects.all()}
@@ -128,10 +172,15 @@ class ResultsChecker(Checker):
         self.assessors: dict[tuple[int, str], Any] = {}
         self.seen: dict[tuple[int, str], int] = {}
         self.checks = PositioningChecks()  # who may record what: the same for all the batches
+        self.final_checks = FinalEvaluationChecks()
+        self.plan_checks = TrainingPlanChecks()
+        self.plans = PlanRows()
         self.accredited = AccreditedOnDays(AccreditationRole.EVALUATOR)
 
     def check(self, batch: list[Row]) -> None:
         files = self._files(batch)
+        if any(cells.plain(row.cells.get("type", "")) == PLAN for row in batch):
+            self.plans.load(list(files.values()))
         self._load_accreditations(batch)
         for row in batch:
             self._check_row(row, files)
@@ -158,26 +207,42 @@ class ResultsChecker(Checker):
         return {(f.evaluation_site.organisation_id, f.reference): f for f in files}
 
     def _load_accreditations(self, batch: list[Row]) -> None:
-        """Whether each row's site was accredited on the assessment's date, for the batch in one query."""
+        """Whether each row's site was accredited on the act's date, for the batch in one query."""
         pairs = []
         for row in batch:
             try:
                 site = self.my_sites.get(cells.siret(row.cells.get("siret_evaluateur", "")))
                 day = cells.date(row.cells.get("date_evaluation", ""))
+                if day is not None and cells.plain(row.cells.get("type", "")) == PLAN:
+                    day = self._plan_judged_on(day, cells.date(row.cells.get("date_debut", "")))
             except cells.CellError:
                 continue  # reported by the row's check
             if site is not None and day is not None:
                 pairs.append((day, site.pk))
         self.accredited.load(pairs)
 
+    def _plan_judged_on(self, day: dt.date, starts_on: dt.date | None) -> dt.date:
+        """The day a plan row is judged on (`planned_on`), as it will be when written: drawn up on `day` when
+        taken over, today otherwise."""
+        if starts_on is None:
+            return day
+        with acting_on(day, batch=self.batch):
+            return planned_on(starts_on)
+
     def _check_row(self, row: Row, files: dict[tuple[int, str], CaseFile]) -> None:
         reference = row.read("reference", lambda v: cells.text(v, required=True, max_length=50))
         site = self._site(row)
-        kind = row.read("type", lambda v: cells.choice(v, KINDS, required=True, label="un type d'évaluation"))
+        kind = row.read("type", lambda v: cells.choice(v, KINDS, required=True, label="un type de ligne"))
         assessed_on = row.read("date_evaluation", cells.date)
         if assessed_on and assessed_on > self.today:
             row.fail("date_evaluation", "la date d'évaluation ne peut pas être dans le futur.")
-        results = self._results(row)
+        plan, results = None, []
+        if kind == PLAN:
+            plan = self.plans.read(row)
+            self._refuse_results(row)
+        elif kind:
+            self.plans.refuse_cells(row)
+            results = self._results(row)
         if not row.valid:
             return
         assert site is not None  # a valid row has its site
@@ -202,11 +267,23 @@ class ResultsChecker(Checker):
             "assessed_on": assessed_on,
             "assessor": assessor,
             "results": results,
+            "plan": plan,
         }
+        if kind == PLAN and not self.plans.resolve(row, case_file):
+            return
+        if self._recorded_before(row):
+            row.action = UNCHANGED  # the same row imported before
+            return
         if case_file.state != WAITING[kind]:
-            self._already_recorded(row)
+            row.fail(
+                "type",
+                f"le dossier n'attend pas {AWAITED[kind]} "
+                f"(il est « {case_file.get_state_display().lower()} »).",
+            )
             return
         self._check_rules(row)
+        if self.batch is not None:
+            self._check_takeover(row)
         if row.valid:
             row.action = NEW
 
@@ -265,18 +342,33 @@ class ResultsChecker(Checker):
             row.fail("evaluateur", f"aucun·e évaluateur·rice de l'organisme n'a l'adresse {address}.")
         return self.assessors[key]
 
+    def _refuse_results(self, row: Row) -> None:
+        """A plan row carries no assessment results (they are a row of their own)."""
+        filled = [column for column in self.codes if row.cells.get(column, "")]
+        if filled:
+            row.fail(
+                filled[0], "à laisser vide pour une ligne plan : les résultats sont une ligne d'évaluation."
+            )
+
     def _check_rules(self, row: Row) -> None:
         """The checks the form's service makes, without writing: dates, people, the framework's rules."""
         data, case_file = row.data, row.data["case_file"]
-        if not self.accredited(case_file.evaluation_site_id, case_file.certification_id, data["assessed_on"]):
+        judged_on = data["assessed_on"]
+        if data["kind"] == PLAN:
+            judged_on = self._plan_judged_on(judged_on, data["plan"]["starts_on"])
+        if not self.accredited(case_file.evaluation_site_id, case_file.certification_id, judged_on):
             row.fail(
                 "date_evaluation",
                 f"{case_file.evaluation_site.name} n'était pas habilité comme évaluateur pour ce dossier "
-                f"le {data['assessed_on']:%d/%m/%Y}.",
+                f"le {judged_on:%d/%m/%Y}.",
             )
+        if data["kind"] == PLAN:
+            self.plans.check(row, case_file, data["assessed_on"])
+            return
         domains = None
         if data["kind"] == AssessmentKind.FINAL:
             plan = TrainingPlan.objects.filter(case_file=case_file).order_by("-number").first()
+            data["latest_plan"] = plan
             domains = list(plan.domains.all()) if plan else []
             if plan and plan.trainer_id == data["assessor"].pk:
                 row.fail(
@@ -301,29 +393,57 @@ class ResultsChecker(Checker):
             for message in error.messages:
                 row.fail("", message)
 
-    def _already_recorded(self, row: Row) -> None:
-        """The same assessment imported before is unchanged; anything else is not awaited."""
+    def _check_takeover(self, row: Row) -> None:
+        """A file taken over in progress: its 5-year window still runs today, and each step is dated after the
+        one before it (the final evaluation after the plan was drawn up: the step it follows)."""
         data, case_file = row.data, row.data["case_file"]
+        expires_on = case_file.expires_on
+        if data["kind"] == AssessmentKind.POSITIONING:
+            expires_on = add_years(data["assessed_on"], ACQUISITION_YEARS)
+        if expires_on is not None and expires_on < self.today:
+            row.fail("date_evaluation", window_ended_message(expires_on))
+        plan = data.get("latest_plan")
+        if plan is not None and data["assessed_on"] < timezone.localdate(plan.created_at):
+            row.fail(
+                "date_evaluation",
+                f"antérieure à l'établissement du plan de formation n° {plan.number} "
+                f"({timezone.localdate(plan.created_at):%d/%m/%Y}) : les étapes se suivent dans l'ordre.",
+            )
+
+    def _recorded_before(self, row: Row) -> bool:
+        """The same row imported before (same file, kind, date, assessor and results; or the same plan): it is
+        unchanged, whatever step the file has reached since."""
+        data, case_file = row.data, row.data["case_file"]
+        if data["kind"] == PLAN:
+            return self.plans.same_as_recorded(row, case_file)
+        if data["kind"] == AssessmentKind.POSITIONING and case_file.state == CaseFileState.POSITIONING:
+            return False  # nothing recorded yet: no query
         recorded = Assessment.objects.filter(
             case_file=case_file, kind=data["kind"], assessed_on=data["assessed_on"], assessor=data["assessor"]
         ).values_list("results", "criteria", "decided_by_criteria")
         wanted = dict(data["results"])
-        if any(_same_results(wanted, *assessment) for assessment in recorded):
-            row.action = UNCHANGED
-            return
-        label = (
-            "une évaluation préalable"
-            if data["kind"] == AssessmentKind.POSITIONING
-            else "une évaluation finale"
-        )
-        row.fail(
-            "type", f"le dossier n'attend pas {label} (il est « {case_file.get_state_display().lower()} »)."
-        )
+        return any(_same_results(wanted, *assessment) for assessment in recorded)
 
     def apply(self, batch: list[Row]) -> None:
-        """Positionings in bulk (the form's rows, a test compares them); the rest one by one, as the form."""
+        """Write the new rows; a migration batch's rows at their own date (`acts_by_day`)."""
         new = [row for row in batch if row.action == NEW]
-        positionings = {row.line: row for row in new if row.data["kind"] == AssessmentKind.POSITIONING}
+        for day, rows in acts_by_day(new, batch=self.batch, day=lambda row: row.data["assessed_on"]):
+            with acting_on(day, batch=self.batch):
+                self._write(rows)
+
+    def _write(self, rows: list[Row]) -> None:
+        """Positionings and plans in bulk (the form's rows, tests compare them); final evaluations in bulk
+        when taken over (the one-by-one path dates its tasks now), one by one otherwise (as the form, which
+        tells the organisation a file is ready for jury); what the bulk paths leave, one by one."""
+        left = self._position([row for row in rows if row.data["kind"] == AssessmentKind.POSITIONING])
+        left |= self._plan([row for row in rows if row.data["kind"] == PLAN])
+        finals = [row for row in rows if row.data["kind"] == AssessmentKind.FINAL]
+        left |= self._final(finals) if self.batch is not None else {row.line for row in finals}
+        for row in rows:
+            if row.line in left:
+                self._record(row)
+
+    def _position(self, rows: list[Row]) -> set[int]:
         left = record_positionings(
             [
                 Positioning(
@@ -334,47 +454,96 @@ class ResultsChecker(Checker):
                     user=self._user(row),
                     results=row.data["results"],
                     outcome=row.data.get("outcome"),
-                    key=line,
+                    key=row.line,
                     actor=self.actor,
                 )
-                for line, row in positionings.items()
+                for row in rows
             ],
             checks=self.checks,
         )
-        one_by_one = {entry.key for entry in left}
-        for row in new:
-            if row.line not in positionings or row.line in one_by_one:
-                self._record(row)
+        return {entry.key for entry in left}
+
+    def _plan(self, rows: list[Row]) -> set[int]:
+        left = record_training_plans(
+            [
+                TrainingPlanEntry(
+                    case_file_id=row.data["case_file"].pk,
+                    process_id=row.data["case_file"].process_id,
+                    user=self._user(row),
+                    training_site=row.data["plan"]["training_site"],
+                    trainer=row.data["plan"]["trainer"],
+                    domains=row.data["plan"]["domains"],
+                    hours=row.data["plan"]["hours"],
+                    starts_on=row.data["plan"]["starts_on"],
+                    ends_on=row.data["plan"]["ends_on"],
+                    key=row.line,
+                )
+                for row in rows
+            ],
+            checks=self.plan_checks,
+        )
+        return {entry.key for entry in left}
+
+    def _final(self, rows: list[Row]) -> set[int]:
+        left = record_final_evaluations(
+            [
+                FinalEvaluationEntry(
+                    case_file_id=row.data["case_file"].pk,
+                    process_id=row.data["case_file"].process_id,
+                    assessed_on=row.data["assessed_on"],
+                    assessor=row.data["assessor"],
+                    user=self._user(row),
+                    results=row.data["results"],
+                    key=row.line,
+                    actor=self.actor,
+                )
+                for row in rows
+            ],
+            checks=self.final_checks,
+        )
+        return {entry.key for entry in left}
 
     def _user(self, row: Row) -> Any:
         # The person who sent the file completes the task when they belong to the organisation; for staff who
-        # import on its behalf the assessor does (the step is theirs), and the staff member is the actor.
+        # import on its behalf the assessor does (the step is theirs), and the staff member is the actor (a
+        # plan has no "on behalf": the evaluator named in the row draws it up).
         organisation_id = row.data["case_file"].evaluation_site.organisation_id
         return self.actor if scope_of(self.actor).organisation_id == organisation_id else row.data["assessor"]
 
     def _record(self, row: Row) -> None:
         data, case_file = row.data, row.data["case_file"]
         user = self._user(row)
-        service = (
-            record_positioning if data["kind"] == AssessmentKind.POSITIONING else record_final_evaluation
-        )
         try:
-            complete_step(
-                case_file,
-                STEPS[data["kind"]],
-                user=user,
-                run=lambda: service(
-                    case_file,
-                    assessed_on=data["assessed_on"],
-                    assessor=data["assessor"],
-                    results=data["results"],
-                    actor=self.actor,
-                ),
-            )
+            complete_step(case_file, STEPS[data["kind"]], user=user, run=lambda: self._service(row, user))
         except (ValidationError, PermissionDenied) as error:
             # The file changed since the check: its savepoint is rolled back, the row counts as an error.
             row.fail("", " ".join(getattr(error, "messages", [str(error)])))
             row.action = INVALID
+
+    def _service(self, row: Row, user: Any) -> Any:
+        data, case_file = row.data, row.data["case_file"]
+        if data["kind"] == PLAN:
+            plan = data["plan"]
+            return record_training_plan(
+                case_file,
+                training_site=plan["training_site"],
+                trainer=plan["trainer"],
+                domains=plan["domains"],
+                hours=plan["hours"],
+                starts_on=plan["starts_on"],
+                ends_on=plan["ends_on"],
+                actor=user,
+            )
+        service = (
+            record_positioning if data["kind"] == AssessmentKind.POSITIONING else record_final_evaluation
+        )
+        return service(
+            case_file,
+            assessed_on=data["assessed_on"],
+            assessor=data["assessor"],
+            results=data["results"],
+            actor=self.actor,
+        )
 
 
 def _same_results(
