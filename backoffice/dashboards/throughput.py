@@ -132,13 +132,16 @@ STEPS = (
 
 def delays_table(user: Any, filters: Filters) -> Table:
     """For the files whose step ended in the period: how many, the median and the 90th percentile of days.
-    Files taken over from the old system are left out: only their award is known (their `opened_on` is their
-    jury's day, not a reception), so they would count days that never passed."""
+    Certificates taken over from the old system are left out: only their award is known (their file's
+    `opened_on` is their jury's day, not a reception, and it has no pathway), so they would count days that
+    never passed. Files taken over in progress (with their pathway, at their historical dates) count."""
     start, end = period(filters)
     rows = []
     for label, begin, finish in STEPS:
-        done = _files(user, filters).filter(
-            **{f"{finish}__range": (start, end), f"{begin}__isnull": False}, legacy_batch__isnull=True
+        done = (
+            _files(user, filters)
+            .filter(**{f"{finish}__range": (start, end), f"{begin}__isnull": False})
+            .exclude(legacy_batch__isnull=False, process__isnull=True)
         )
         count, median, p90 = _percentiles(done, begin, finish)
         rows.append([label, count, median, p90])

@@ -8,20 +8,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import Max
 from django.utils import timezone
 from viewflow.workflow.models import Process
 
-from accreditation.models import Accreditation, Organisation, Site
+from accreditation.models import Accreditation, Organisation, Site, UserScope
+from accreditation.scoping import scope_of
 from backoffice.core.accounts.roles import Role, has_role
 from backoffice.core.accounts.types import Actor
 from backoffice.core.audit.events import record
 from backoffice.core.legacy.models import BatchStatus, LegacyBatch
 from casefiles.models import Candidate, CaseFile, Certificate, CertificateCounter, JurySession
-from casefiles.rules.numbering import NUMBER_PATTERN
+from casefiles.rules.numbering import series_tops
 
 from .events import ImportEvent
 
@@ -43,9 +44,17 @@ class BatchCount:
     count: int
 
 
+def may_take_over(user: Any) -> bool:
+    """The takeover is national: a supervisor (or administrator) of national scope runs it — it writes every
+    region's history, and a batch is undone as a whole."""
+    return has_role(user, Role.SUPERVISOR, Role.ADMINISTRATOR) and scope_of(user).national
+
+
 def ensure_supervisor(actor: Actor) -> None:
-    if not has_role(actor, Role.SUPERVISOR, Role.ADMINISTRATOR):
-        raise PermissionDenied("Seul·e un·e superviseur·e reprend l'historique de l'ancien système.")
+    if not may_take_over(actor):
+        raise PermissionDenied(
+            "Seul·e un·e superviseur·e de périmètre national reprend l'historique de l'ancien système."
+        )
 
 
 def ensure_batch_open(batch: LegacyBatch) -> None:
@@ -91,6 +100,13 @@ def undo_batch(batch: LegacyBatch, *, actor: Actor) -> list[BatchCount]:
             f"Le {locked} est « {locked.get_status_display().lower()} » : il ne peut plus être annulé."
         )
     counts = batch_counts(locked)
+    staff = UserScope.objects.filter(organisation__legacy_batch=locked).count()
+    if staff:
+        raise ValidationError(
+            f"Le {locked} ne peut pas être annulé : {staff} compte(s) du personnel sont rattachés à des "
+            "organismes repris (ils perdraient leur accès). Rattachez-les ailleurs ou retirez-les d'abord. "
+            "Rien n'a été supprimé."
+        )
     certificates = Certificate.objects.filter(legacy_batch=locked)
     series = set(certificates.values_list("number", flat=True))
     try:
@@ -102,11 +118,7 @@ def undo_batch(batch: LegacyBatch, *, actor: Actor) -> list[BatchCount]:
             for model, _label in reversed(BATCH_MODELS[:5]):
                 model._default_manager.filter(legacy_batch=locked).delete()
     except models.ProtectedError as error:
-        raise ValidationError(
-            f"Le {locked} ne peut pas être annulé : {len(error.protected_objects)} enregistrement(s) faits "
-            "depuis dans le back-office s'appuient sur ses données (dossier ouvert sur un établissement "
-            "repris, session de jury…). Rien n'a été supprimé."
-        ) from error
+        raise ValidationError(_blocked(locked, error.protected_objects)) from error
     _rewind_counters(series)
     locked.status, locked.closed_at = BatchStatus.UNDONE, timezone.now()
     locked.save(update_fields=["status", "closed_at"])
@@ -118,6 +130,25 @@ def undo_batch(batch: LegacyBatch, *, actor: Actor) -> list[BatchCount]:
         data={c.label: c.count for c in counts},
     )
     return counts
+
+
+def _blocked(batch: LegacyBatch, protected: Iterable[models.Model]) -> str:
+    """Why the undo is refused: another batch built on this one, or records made here since."""
+    records = list(protected)
+    others = sorted({n for r in records if (n := getattr(r, "legacy_batch_id", None)) and n != batch.pk})
+    if others:
+        named = ", ".join(f"n° {n}" for n in others)
+        return (
+            f"Le {batch} ne peut pas être annulé : le(s) lot(s) de reprise {named} s'appuient sur ses "
+            "données (une session de jury historique, un établissement…). Annulez-les d'abord. "
+            "Rien n'a été supprimé."
+        )
+    return (
+        f"Le {batch} ne peut pas être annulé : {len(records)} enregistrement(s) faits depuis dans le "
+        "back-office s'appuient sur ses données (dossier ouvert sur un établissement repris, session de "
+        "jury…). "
+        "Rien n'a été supprimé."
+    )
 
 
 def declare_live(batch: LegacyBatch, *, actor: Actor) -> LegacyBatch:
@@ -139,19 +170,12 @@ def declare_live(batch: LegacyBatch, *, actor: Actor) -> LegacyBatch:
 
 def _rewind_counters(numbers: set[str]) -> None:
     """A series the batch's numbers had moved on goes back to the highest number still recorded in it."""
-    series = {
-        (m["prefix"], int(m["year"]), m["region"])
-        for n in numbers
-        if (m := NUMBER_PATTERN.match(n)) is not None
-    }
-    for prefix, year, region in series:
+    for prefix, year, region in series_tops(numbers):
         stem = f"{prefix}-{year}-{region}-"
-        highest = (
-            Certificate.objects.filter(number__regex=rf"^{re.escape(stem)}\d{{6}}$")
-            .aggregate(top=Max("number"))
-            .get("top")
+        left = Certificate.objects.filter(number__iregex=rf"^{re.escape(stem)}\d{{6}}$").values_list(
+            "number", flat=True
         )
-        last = int(highest.rsplit("-", 1)[1]) if highest else 0
+        last = series_tops(left).get((prefix, year, region), 0)
         CertificateCounter.objects.filter(prefix=prefix, year=year, region_code=region).update(
             last_number=last
         )

@@ -37,7 +37,7 @@ def get_import_for(user: Any, pk: int) -> ImportJob:
 
 def batches_for(user: Any) -> QuerySet[LegacyBatch]:
     """The migration batches: supervisors and administrators run the takeover and see every batch."""
-    if not has_role(user, Role.SUPERVISOR, Role.ADMINISTRATOR):
+    if not (has_role(user, Role.SUPERVISOR, Role.ADMINISTRATOR) and scope_of(user).national):
         return LegacyBatch.objects.none()
     return LegacyBatch.objects.select_related("created_by")
 

@@ -38,7 +38,7 @@ from casefiles.selectors import frameworks_cached
 from .contracts import contract_for
 from .contracts.base import INVALID, NEW, REASON_COLUMN, UNCHANGED, UPDATED, Checker, Row, rows_of
 from .events import ImportEvent
-from .legacy import ensure_batch_open, open_batch
+from .legacy import ensure_batch_open, ensure_supervisor, may_take_over, open_batch
 from .models import LEGACY_CONTRACTS, Contract, ImportJob, ImportRowError, ImportStatus
 from .reading import ImportFileError, open_table
 
@@ -60,7 +60,7 @@ class NotApplied(Exception):
 def contracts_for(user: Any) -> list[Contract]:
     """The files this person may import: their organisation's candidates and results; staff, every kind
     but the takeover of the old system's history, which supervisors (and administrators) run."""
-    if has_role(user, Role.SUPERVISOR, Role.ADMINISTRATOR):
+    if may_take_over(user):
         return list(Contract)
     if has_role(user, *STAFF):
         return [contract for contract in Contract if contract not in LEGACY_CONTRACTS]
@@ -84,9 +84,8 @@ def create_import(
     if contract not in contracts_for(actor):
         raise PermissionDenied("Vous ne pouvez pas importer ce type de fichier.")
     if legacy_batch is not None:
+        ensure_supervisor(actor)
         ensure_batch_open(legacy_batch)
-        if not has_role(actor, Role.SUPERVISOR, Role.ADMINISTRATOR):
-            raise PermissionDenied("Seul·e un·e superviseur·e reprend l'historique de l'ancien système.")
     if upload is None:
         raise ValidationError("Choisissez un fichier.")
     limit = settings.IMPORT_MAX_BYTES
@@ -166,8 +165,7 @@ def confirm_import(job: ImportJob, *, skip_invalid: bool, actor: Actor, enqueue:
         )
         _ensure_may_act(locked, actor)
         if locked.legacy_batch is not None:
-            if not has_role(actor, Role.SUPERVISOR, Role.ADMINISTRATOR):
-                raise PermissionDenied("Seul·e un·e superviseur·e reprend l'historique de l'ancien système.")
+            ensure_supervisor(actor)
             ensure_batch_open(locked.legacy_batch)
         if locked.status != ImportStatus.VALIDATED:
             raise ValidationError(
@@ -219,6 +217,7 @@ def apply_import(job_id: int) -> None:
             )
             if job is None:
                 return  # applied already, or being applied by another worker right now
+            _ensure_batch_still_open(job)
             job.row_errors.all().delete()  # the apply checks again: its errors replace the preview's
             checker = contract_for(job.contract).checker(job, applying=True)
             counts, report = _run(
@@ -376,6 +375,18 @@ def _end_not_applied(job_id: int, message: str) -> None:
         job.status, job.outcome, job.finished_at = ImportStatus.NOT_APPLIED, message[:1000], timezone.now()
         job.save(update_fields=["status", "outcome", "finished_at"])
         record(ImportEvent.NOT_APPLIED, actor=None, subject=job, summary=message)
+
+
+def _ensure_batch_still_open(job: ImportJob) -> None:
+    """A takeover import applies only into an open batch: one undone or declared live while the import waited
+    for the worker takes nothing more (the batch's lock orders the apply and the undo)."""
+    if job.legacy_batch_id is None:
+        return
+    batch = LegacyBatch.objects.select_for_update().get(pk=job.legacy_batch_id)
+    try:
+        ensure_batch_open(batch)
+    except ValidationError as error:
+        raise NotApplied(" ".join(error.messages) + " Rien n'a été importé.") from error
 
 
 def _ensure_may_act(job: ImportJob, actor: Actor) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -18,6 +19,7 @@ from viewflow.urls import Application
 
 from backoffice.core.accounts.types import actor_of
 from backoffice.core.feedback import reported
+from backoffice.core.legacy.models import BatchStatus, LegacyBatch
 from backoffice.core.sorting import sorted_by
 from backoffice.core.uploads import serve_stored_file
 
@@ -52,6 +54,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "selected": request.GET.get("type", ""),
         "legacy": legacy_may_run(request.user),
+        "open_batches": selectors.batches_for(request.user).filter(status=BatchStatus.OPEN),
     }
     return TemplateResponse(request, "backoffice/imports/list.html", context)
 
@@ -60,14 +63,37 @@ def import_list(request: HttpRequest) -> HttpResponse:
 def upload(request: HttpRequest) -> HttpResponse:
     contract = request.POST.get("contract", "")
     try:
-        job = services.create_import(
-            contract=contract, upload=request.FILES.get("file"), actor=actor_of(request)
-        )
+        with transaction.atomic():  # a new batch for a refused file is not kept
+            job = services.create_import(
+                contract=contract,
+                upload=request.FILES.get("file"),
+                actor=actor_of(request),
+                legacy_batch=_chosen_batch(request),
+            )
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         index = reverse("imports:index")
         return redirect(f"{index}?type={contract}" if contract in Contract.values else index)
     return redirect("imports:detail", pk=job.pk)
+
+
+def _chosen_batch(request: HttpRequest) -> LegacyBatch | None:
+    """The migration batch a supervisor sends the file into (files in progress come through the candidates and
+    results imports of a batch): an open batch of theirs, a new one, or none (an ordinary import)."""
+    chosen = request.POST.get("legacy_batch", "")
+    if not chosen:
+        return None
+    if chosen == "nouveau":
+        return legacy.open_batch(
+            label=request.POST.get("batch_label", "") or "Reprise", actor=actor_of(request)
+        )
+    batch = selectors.batches_for(request.user).filter(
+        status=BatchStatus.OPEN, pk=chosen if chosen.isdigit() else 0
+    )
+    found = batch.first()
+    if found is None:
+        raise ValidationError("Ce lot de reprise n'existe pas ou n'est plus ouvert.")
+    return found
 
 
 @require_GET

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 
@@ -70,7 +71,11 @@ class Certificate(models.Model):
         verbose_name = "certificat"
         verbose_name_plural = "certificats"
         ordering = ["-awarded_on", "-number"]
-        indexes = [models.Index(fields=["exported_at", "awarded_on"], name="certificate_export_idx")]
+        indexes = [
+            models.Index(fields=["exported_at", "awarded_on"], name="certificate_export_idx"),
+            # A number is never given twice, whatever its case (the takeover compares numbers in capitals).
+            models.Index(Upper("number"), name="certificate_number_upper_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.number

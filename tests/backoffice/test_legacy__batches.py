@@ -20,7 +20,7 @@ from backoffice.core.legacy.models import BatchStatus, LegacyBatch
 from backoffice.imports import legacy, services
 from backoffice.imports.models import Contract, ImportJob, ImportStatus
 from casefiles.services import open_case_file
-from tests.backoffice.imports_helpers import csv_bytes, upload
+from tests.backoffice.imports_helpers import candidate_row, csv_bytes, upload
 from tests.backoffice.test_imports__organisations import HEADER, OTHER_SIREN, site_row
 from tests.factories import AccreditationFactory, UserFactory
 
@@ -195,3 +195,55 @@ def test_the_batch_pages_show_counts_and_files_and_undo_through_the_service(
     assert not Site.objects.filter(legacy_batch=batch).exists()
     assert "Annuler le lot" not in staff.get(f"/imports/reprise/{batch.pk}/").content.decode()
     assert ImportJob.objects.get().status == ImportStatus.APPLIED  # the trail of the import stays
+
+
+def test_an_import_confirmed_before_its_batch_was_undone_writes_nothing(tmp_path, supervisor):
+    batch = legacy.open_batch(label="Reprise", actor=supervisor)
+    content = csv_bytes(ROWS, header=HEADER)
+    job = services.create_import(
+        contract="organisations", upload=upload(content), actor=supervisor, legacy_batch=batch
+    )
+    services.check_import(job.pk)
+    services.confirm_import(job, skip_invalid=False, actor=supervisor)
+    legacy.undo_batch(batch, actor=supervisor)  # while the import waited for the worker
+
+    services.apply_import(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == ImportStatus.NOT_APPLIED and "est « annulé »" in job.outcome
+    assert not Organisation.objects.exists()
+
+
+def test_a_regional_supervisor_does_not_take_the_history_over(idf, client_for):
+    regional = UserFactory(username="superviseur.idf", role=Role.SUPERVISOR)
+    set_user_scope(regional, regions=[idf], actor=None)
+
+    assert Contract.HISTORICAL_CERTIFICATES not in services.contracts_for(regional)
+    with pytest.raises(PermissionDenied, match="périmètre national"):
+        legacy.open_batch(label="Reprise", actor=regional)
+    assert client_for(regional).get("/imports/reprise/").status_code == 403
+
+
+def test_a_supervisor_sends_files_in_progress_into_a_batch_from_the_upload_form(
+    supervisor, client_for, idf_site
+):
+    batch = legacy.open_batch(label="Dossiers en cours", actor=supervisor)
+    staff = client_for(supervisor)
+    assert f"Oui, dans le lot n° {batch.pk}" in staff.get("/imports/").content.decode()
+    row = candidate_row(idf_site.siret, "ANC-1", date_accueil="02/03/2025")
+
+    staff.post(
+        "/imports/deposer/",
+        {"contract": "candidates", "file": upload(csv_bytes([row])), "legacy_batch": batch.pk},
+    )
+    staff.post(
+        "/imports/deposer/", {"contract": "candidates", "file": upload(csv_bytes([row])), "legacy_batch": ""}
+    )
+    staff.post(
+        "/imports/deposer/",
+        {"contract": "candidates", "file": upload(csv_bytes([row])), "legacy_batch": "nouveau"},
+    )
+
+    first, ordinary, new = ImportJob.objects.order_by("pk")
+    assert first.legacy_batch == batch and ordinary.legacy_batch is None
+    assert new.legacy_batch is not None and new.legacy_batch != batch

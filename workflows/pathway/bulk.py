@@ -374,9 +374,16 @@ def _move_flows(node: Any, done: list[tuple[Any, int, CaseFile]]) -> None:
 
 def _cancel_boundaries(host: Any, tasks: list[int], now: dt.datetime) -> None:
     """`BoundaryEventMixin._on_host_finished`: the host's armed timers are cancelled (finished now)."""
-    for boundary in host._boundary_events:
-        for chunk in _chunks(tasks):
-            CandidatePathwayTask.objects.filter(flow_task=boundary, previous__in=chunk).exclude(
+    boundaries = list(host._boundary_events)
+    if not boundaries:
+        return
+    links = CandidatePathwayTask.previous.through.objects
+    for chunk in _chunks(tasks):
+        # Two flat, index-driven statements rather than a join: the join's plan went quadratic on tables whose
+        # statistics were read while still empty (a bulk load in one transaction, as the demo's).
+        timers = list(links.filter(to_task_id__in=chunk).values_list("from_task_id", flat=True))
+        if timers:
+            CandidatePathwayTask.objects.filter(pk__in=timers, flow_task__in=boundaries).exclude(
                 status__in=[STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED, STATUS.ERROR]
             ).update(status=STATUS.CANCELED, finished=now)
 

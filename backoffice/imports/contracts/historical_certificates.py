@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from accreditation.models import Certification, FrameworkStatus, FrameworkVersion, Region, Site
@@ -277,21 +278,28 @@ class HistoricalCertificatesChecker(Checker):
         if not forms:
             return {}
         with index_lookups():
-            found = Certificate.objects.filter(number__in=sorted(forms)).values(
-                "number",
-                "legacy_batch_id",
-                "certification__code",
-                "region__code",
-                "awarded_on",
-                "session__held_on",
-                "status",
-                "revoked_at",
-                "revocation_reason",
-                "exported_at",
-                "holder_last_name",
-                "holder_first_name",
-                "case_file__candidate__identity_key",
-                "case_file__evaluation_site__siret",
+            # Compared in capitals (indexed): « clea-2019-idf-000500 » is « CLEA-2019-IDF-000500 ».
+            wanted = sorted({form.upper() for form in forms})
+            found = (
+                Certificate.objects.alias(upper=Upper("number"))
+                .filter(upper__in=wanted)
+                .values(
+                    "number",
+                    "legacy_batch_id",
+                    "certification__code",
+                    "region__code",
+                    "awarded_on",
+                    "session__held_on",
+                    "status",
+                    "revoked_at",
+                    "revocation_reason",
+                    "exported_at",
+                    "holder_last_name",
+                    "holder_first_name",
+                    "case_file__candidate__identity_key",
+                    "case_file__candidate__anonymised_on",
+                    "case_file__evaluation_site__siret",
+                )
             )
             return {values["number"].upper(): dict(values) for values in found}
 
@@ -426,7 +434,13 @@ def _differences(data: dict[str, Any], stored: dict[str, Any]) -> list[str]:
         for label, recorded, given in pairs
         if recorded != given
     ]
-    if stored["case_file__candidate__identity_key"] != data["identity"]:
+    # Once the retention job has anonymised the holder (5 years after the award), the certificate's own copy
+    # of the names is what is left to compare (their birth date is gone).
+    if stored["case_file__candidate__anonymised_on"] is not None:
+        same_holder = holder[0].casefold() == holder[1].casefold()
+    else:
+        same_holder = stored["case_file__candidate__identity_key"] == data["identity"]
+    if not same_holder:
         shown.insert(
             0,
             f"titulaire : {holder[0]} → {holder[1]}, "
