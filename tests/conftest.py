@@ -136,7 +136,10 @@ def administrator(db):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def officer_of_other_region(ara):  # type: ignore[no-untyped-def]
-    user = UserFactory(username="officer.ara", role=Role.CASE_OFFICER)
+    # Outsiders have fixed names: a random one could be a name the page must not show (seen: « Bernard »).
+    user = UserFactory(
+        username="officer.ara", first_name="Odile", last_name="Lyonnet", role=Role.CASE_OFFICER
+    )
     set_user_scope(user, regions=[ara], actor=None)
     return user
 
@@ -145,7 +148,9 @@ def officer_of_other_region(ara):  # type: ignore[no-untyped-def]
 def evaluator_of_other_organisation(db):  # type: ignore[no-untyped-def]
     other = OrganisationFactory()
     SiteFactory(organisation=other, department=Department.objects.get(code="75"))
-    user = UserFactory(username="evaluator.other", role=Role.EVALUATOR_STAFF)
+    user = UserFactory(
+        username="evaluator.other", first_name="Ernest", last_name="Autreville", role=Role.EVALUATOR_STAFF
+    )
     set_user_scope(user, organisation=other, actor=None)
     return user
 

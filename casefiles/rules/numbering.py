@@ -56,8 +56,11 @@ def number_as_issued(raw: str) -> str:
 def lookup_forms(raw: str) -> list[str]:
     """The stored numbers a typed number may designate: as typed (trimmed), and in capitals — a number of the
     old system is stored as issued, in any form; one of ours always in capitals."""
-    number = (raw or "").strip()
-    return list(dict.fromkeys([number, number.upper()])) if number else []
+    try:
+        number = number_as_issued(raw)
+    except ValidationError:  # never issued so (empty, too long, a NUL, a slash): nothing to look up
+        return []
+    return list(dict.fromkeys([number, number.upper()]))
 
 
 def series_tops(numbers: Iterable[str]) -> dict[Series, int]:

@@ -109,7 +109,9 @@ def test_officer_and_jury_member_see_their_region_session_and_outsiders_see_noth
     from backoffice.core.accounts.roles import Role
     from tests.factories import UserFactory
 
-    jury_of_other_region = UserFactory(username="jury.ara", role=Role.JURY_MEMBER)
+    jury_of_other_region = UserFactory(
+        username="jury.ara", first_name="Jules", last_name="Vienne", role=Role.JURY_MEMBER
+    )
     set_user_scope(jury_of_other_region, regions=[ara], actor=None)
     officer_page = unescape(client_for(officer).get(reverse("accueil:index")).content.decode()).upper()
     jury_page = unescape(client_for(jury_member).get(reverse("accueil:index")).content.decode())

@@ -1,7 +1,5 @@
-"""Assessment results: one row completes one file's waiting positioning, training-plan (`results_plans`) or
-final-evaluation task, exactly as the form does (the same services, the same rules, the same flow
-transitions). An import of a migration batch takes files in progress over from the old system: each row is
-written at its own historical date (`takeover`)."""
+"""The results checker: each row read and judged as the form's service would judge it, nothing written (the
+new rows are written by `writing`)."""
 
 from __future__ import annotations
 
@@ -9,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,147 +16,24 @@ from accreditation.scoping import scope_of
 from accreditation.selectors import AccreditedOnDays, sites_for
 from backoffice.core.accounts.roles import Role, has_role
 from backoffice.core.accounts.types import Actor
-from backoffice.core.audit.models import AuditEvent
 from backoffice.core.bulksql import ids_matching, index_lookups
-from casefiles.models import (
-    Assessment,
-    AssessmentKind,
-    CaseFile,
-    CaseFileState,
-    DomainAcquisition,
-    TrainingPlan,
-)
+from casefiles.models import Assessment, AssessmentKind, CaseFile, CaseFileState, TrainingPlan
 from casefiles.rules.acquisition import check_within_window, evaluate
 from casefiles.rules.dates import add_years
 from casefiles.selectors import framework_structure
-from casefiles.services import record_final_evaluation, record_positioning, record_training_plan
 from casefiles.services.assessments import ACQUISITION_YEARS
 from casefiles.services.plans import planned_on
-from workflows.models import CandidatePathwayTask
-from workflows.pathway.bulk import (
-    FinalEvaluationChecks,
-    FinalEvaluationEntry,
-    Positioning,
-    PositioningChecks,
-    TrainingPlanChecks,
-    TrainingPlanEntry,
-    record_final_evaluations,
-    record_positionings,
-    record_training_plans,
-)
-from workflows.pathway.commands import complete_step
+from workflows.pathway.bulk import FinalEvaluationChecks, PositioningChecks, TrainingPlanChecks
 
-from .. import cells
-from .base import INVALID, NEW, UNCHANGED, Checker, Column, Contract, Row
-from .results_plans import PLAN, PLAN_COLUMNS, PlanRows
-from .takeover import acting_on, acts_by_day, window_ended_message
-
-KINDS = {"prealable": AssessmentKind.POSITIONING, "finale": AssessmentKind.FINAL, "plan": PLAN}
-WAITING = {
-    AssessmentKind.POSITIONING: CaseFileState.POSITIONING,
-    PLAN: CaseFileState.TRAINING,
-    AssessmentKind.FINAL: CaseFileState.FINAL_EVALUATION,
-}
-STEPS = {
-    AssessmentKind.POSITIONING: "positioning",
-    PLAN: "training_plan",
-    AssessmentKind.FINAL: "final_evaluation",
-}
-AWAITED = {
-    AssessmentKind.POSITIONING: "une évaluation préalable",
-    PLAN: "un plan de formation",
-    AssessmentKind.FINAL: "une évaluation finale",
-}
-# Acquired or not, as people type it (compared lower case, without accents, spaces as underscores).
-VALUES = {
-    **dict.fromkeys(("a", "acquis", "1", "oui", "o", "satisfait", "vrai"), True),
-    **dict.fromkeys(("na", "non_acquis", "0", "non", "n", "non_satisfait", "faux"), False),
-}
+from ... import cells
+from ..base import INVALID, NEW, UNCHANGED, Row
+from ..takeover import acting_on, window_ended_message
+from .contract import AWAITED, KINDS, VALUES, WAITING
+from .plans import PLAN, PlanRows
+from .writing import ResultsWriting
 
 
-def criterion_codes() -> list[str]:
-    """Every criterion code of the published frameworks, in framework order (D1.1.1 …): optional columns."""
-    return list(
-        Criterion.objects.filter(subdomain__domain__framework_version__status="published")
-        .order_by(
-            "subdomain__domain__framework_version__certification__code",
-            "subdomain__domain__position",
-            "subdomain__position",
-            "position",
-        )
-        .values_list("code", flat=True)
-    )
-
-
-def subdomain_codes() -> list[str]:
-    """Every sub-domain code of the published frameworks, in framework order (D1.1 … D7.4, N1.1 …)."""
-    return list(
-        SubDomain.objects.filter(domain__framework_version__status="published")
-        .order_by("domain__framework_version__certification__code", "domain__position", "position")
-        .values_list("code", flat=True)
-    )
-
-
-class ResultsContract(Contract):
-    key = "results"
-    label = "Résultats d'évaluation"
-    writes = (
-        Assessment,
-        DomainAcquisition,
-        TrainingPlan,
-        TrainingPlan.domains.through,
-        CaseFile,
-        CandidatePathwayTask,
-        CandidatePathwayTask.previous.through,
-        AuditEvent,
-    )
-    base_columns = (
-        Column("reference", True, "Référence du dossier chez l'organisme", "DOS-2026-0001"),
-        Column("siret_evaluateur", True, "SIRET de l'établissement évaluateur du dossier", "12345678900012"),
-        Column(
-            "type",
-            True,
-            "prealable (évaluation préalable), plan (plan de formation) ou finale (évaluation finale)",
-            "prealable",
-        ),
-        Column(
-            "date_evaluation",
-            True,
-            "jj/mm/aaaa : date de l'évaluation (d'établissement du plan)",
-            "20/11/2026",
-        ),
-        Column(
-            "evaluateur",
-            True,
-            "Adresse e-mail de l'évaluateur·rice (compte du back-office)",
-            "eval@example.org",
-        ),
-    )
-
-    @property
-    def columns(self) -> tuple[Column, ...]:  # type: ignore[override]
-        codes = subdomain_codes()
-        return (
-            self.base_columns
-            + tuple(
-                Column(code.lower(), False, f"Sous-domaine {code} : A, NA ou vide", "A") for code in codes
-            )
-            + tuple(
-                Column(code.lower(), False, f"Critère {code} : A, NA ou vide (au lieu du sous-domaine)", "A")
-                for code in criterion_codes()
-            )
-            + PLAN_COLUMNS
-        )
-
-    def template_header(self) -> list[str]:
-        plan = [column.name for column in PLAN_COLUMNS]
-        return [column.name for column in self.base_columns] + subdomain_codes() + plan
-
-    def checker(self, job: Any, *, applying: bool) -> Checker:
-        return ResultsChecker(job.uploaded_by, source={"import": job.pk}, batch=job.legacy_batch_id)
-
-
-class ResultsChecker(Checker):
+class ResultsChecker(ResultsWriting):
     def __init__(self, actor: Actor, *, source: dict[str, Any], batch: int | None = None) -> None:
         self.actor, self.source, self.today = actor, source, timezone.localdate()
         # An import of a migration batch takes files in progress over: each row written at its own date.
@@ -423,127 +298,6 @@ class ResultsChecker(Checker):
         ).values_list("results", "criteria", "decided_by_criteria")
         wanted = dict(data["results"])
         return any(_same_results(wanted, *assessment) for assessment in recorded)
-
-    def apply(self, batch: list[Row]) -> None:
-        """Write the new rows; a migration batch's rows at their own date (`acts_by_day`)."""
-        new = [row for row in batch if row.action == NEW]
-        for day, rows in acts_by_day(new, batch=self.batch, day=lambda row: row.data["assessed_on"]):
-            with acting_on(day, batch=self.batch):
-                self._write(rows)
-
-    def _write(self, rows: list[Row]) -> None:
-        """Positionings and plans in bulk (the form's rows, tests compare them); final evaluations in bulk
-        when taken over (the one-by-one path dates its tasks now), one by one otherwise (as the form, which
-        tells the organisation a file is ready for jury); what the bulk paths leave, one by one."""
-        left = self._position([row for row in rows if row.data["kind"] == AssessmentKind.POSITIONING])
-        left |= self._plan([row for row in rows if row.data["kind"] == PLAN])
-        finals = [row for row in rows if row.data["kind"] == AssessmentKind.FINAL]
-        left |= self._final(finals) if self.batch is not None else {row.line for row in finals}
-        for row in rows:
-            if row.line in left:
-                self._record(row)
-
-    def _position(self, rows: list[Row]) -> set[int]:
-        left = record_positionings(
-            [
-                Positioning(
-                    case_file_id=row.data["case_file"].pk,
-                    process_id=row.data["case_file"].process_id,
-                    assessed_on=row.data["assessed_on"],
-                    assessor=row.data["assessor"],
-                    user=self._user(row),
-                    results=row.data["results"],
-                    outcome=row.data.get("outcome"),
-                    key=row.line,
-                    actor=self.actor,
-                )
-                for row in rows
-            ],
-            checks=self.checks,
-        )
-        return {entry.key for entry in left}
-
-    def _plan(self, rows: list[Row]) -> set[int]:
-        left = record_training_plans(
-            [
-                TrainingPlanEntry(
-                    case_file_id=row.data["case_file"].pk,
-                    process_id=row.data["case_file"].process_id,
-                    user=self._user(row),
-                    training_site=row.data["plan"]["training_site"],
-                    trainer=row.data["plan"]["trainer"],
-                    domains=row.data["plan"]["domains"],
-                    hours=row.data["plan"]["hours"],
-                    starts_on=row.data["plan"]["starts_on"],
-                    ends_on=row.data["plan"]["ends_on"],
-                    key=row.line,
-                )
-                for row in rows
-            ],
-            checks=self.plan_checks,
-        )
-        return {entry.key for entry in left}
-
-    def _final(self, rows: list[Row]) -> set[int]:
-        left = record_final_evaluations(
-            [
-                FinalEvaluationEntry(
-                    case_file_id=row.data["case_file"].pk,
-                    process_id=row.data["case_file"].process_id,
-                    assessed_on=row.data["assessed_on"],
-                    assessor=row.data["assessor"],
-                    user=self._user(row),
-                    results=row.data["results"],
-                    key=row.line,
-                    actor=self.actor,
-                )
-                for row in rows
-            ],
-            checks=self.final_checks,
-        )
-        return {entry.key for entry in left}
-
-    def _user(self, row: Row) -> Any:
-        # The person who sent the file completes the task when they belong to the organisation; for staff who
-        # import on its behalf the assessor does (the step is theirs), and the staff member is the actor (a
-        # plan has no "on behalf": the evaluator named in the row draws it up).
-        organisation_id = row.data["case_file"].evaluation_site.organisation_id
-        return self.actor if scope_of(self.actor).organisation_id == organisation_id else row.data["assessor"]
-
-    def _record(self, row: Row) -> None:
-        data, case_file = row.data, row.data["case_file"]
-        user = self._user(row)
-        try:
-            complete_step(case_file, STEPS[data["kind"]], user=user, run=lambda: self._service(row, user))
-        except (ValidationError, PermissionDenied) as error:
-            # The file changed since the check: its savepoint is rolled back, the row counts as an error.
-            row.fail("", " ".join(getattr(error, "messages", [str(error)])))
-            row.action = INVALID
-
-    def _service(self, row: Row, user: Any) -> Any:
-        data, case_file = row.data, row.data["case_file"]
-        if data["kind"] == PLAN:
-            plan = data["plan"]
-            return record_training_plan(
-                case_file,
-                training_site=plan["training_site"],
-                trainer=plan["trainer"],
-                domains=plan["domains"],
-                hours=plan["hours"],
-                starts_on=plan["starts_on"],
-                ends_on=plan["ends_on"],
-                actor=user,
-            )
-        service = (
-            record_positioning if data["kind"] == AssessmentKind.POSITIONING else record_final_evaluation
-        )
-        return service(
-            case_file,
-            assessed_on=data["assessed_on"],
-            assessor=data["assessor"],
-            results=data["results"],
-            actor=self.actor,
-        )
 
 
 def _same_results(

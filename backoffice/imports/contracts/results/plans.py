@@ -15,8 +15,8 @@ from casefiles.models import CaseFile, TrainingPlan
 from casefiles.rules.plans import PlanFacts, plan_errors
 from casefiles.services.plans import files_before_plan, trainer_belongs, trainer_site_accredited
 
-from .. import cells
-from .base import Column, Row
+from ... import cells
+from ..base import Column, Row
 
 PLAN = "plan"  # the row kind, beside `prealable` and `finale`
 PLAN_COLUMNS = (
