@@ -219,6 +219,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def batch_undo(request: HttpRequest, pk: int) -> HttpResponse:
     batch = selectors.get_batch_for(request.user, pk)
     with reported(request, "Lot de reprise annulé : tout ce qu'il avait écrit est supprimé."):
+        _ensure_confirmed(request)
         legacy.undo_batch(batch, actor=actor_of(request))
     return redirect("imports:batch", pk=pk)
 
@@ -227,8 +228,14 @@ def batch_undo(request: HttpRequest, pk: int) -> HttpResponse:
 def batch_live(request: HttpRequest, pk: int) -> HttpResponse:
     batch = selectors.get_batch_for(request.user, pk)
     with reported(request, "Lot de reprise mis en service : il ne peut plus être annulé."):
+        _ensure_confirmed(request)
         legacy.declare_live(batch, actor=actor_of(request))
     return redirect("imports:batch", pk=pk)
+
+
+def _ensure_confirmed(request: HttpRequest) -> None:
+    if request.POST.get("confirm") != "1":
+        raise ValidationError("Cochez la case de confirmation : rien n'a été fait.")
 
 
 def legacy_may_run(user: Any) -> bool:

@@ -189,7 +189,11 @@ def test_the_batch_pages_show_counts_and_files_and_undo_through_the_service(
     assert client_for(officer).get(f"/imports/reprise/{batch.pk}/").status_code == 404
     assert client_for(officer).get("/imports/reprise/").status_code == 403
 
-    response = staff.post(f"/imports/reprise/{batch.pk}/annuler/")
+    refused = staff.post(f"/imports/reprise/{batch.pk}/annuler/", follow=True)  # the box not ticked
+    assert "Cochez la case de confirmation" in refused.content.decode()
+    assert Site.objects.filter(legacy_batch=batch).count() == 3
+
+    response = staff.post(f"/imports/reprise/{batch.pk}/annuler/", {"confirm": "1"})
 
     assert response.status_code == 302
     assert not Site.objects.filter(legacy_batch=batch).exists()
