@@ -24,7 +24,6 @@ from workflows.approval import selectors as approval_selectors
 from workflows.pathway import selectors as pathway_selectors
 
 EXPIRY_WARNING_DAYS = 180
-TRANSMISSION_WARNING_DAYS = 80  # as the certificates list warns (casefiles.views.certificates)
 REGIONAL_ROLES = {Role.CASE_OFFICER, Role.SUPERVISOR, Role.JURY_MEMBER, Role.ADMINISTRATOR}
 ORGANISATION_ROLES = {Role.EVALUATOR_STAFF, Role.TRAINER_STAFF}
 ALERT_ROLES = {Role.SUPERVISOR, Role.ADMINISTRATOR}
@@ -115,7 +114,7 @@ def trainer_block(user: Any) -> dict[str, Any]:
 def alerts_for(user: Any, now: dt.datetime) -> list[Alert]:
     """What needs a supervisor's eye, each figure linked to the list that shows it."""
     certificates = casefiles_selectors.certificates_for(user)
-    backlog = casefiles_selectors.transmission_backlog(certificates, warning_days=TRANSMISSION_WARNING_DAYS)
+    backlog = casefiles_selectors.transmission_backlog(certificates, today=timezone.localdate(now))
     approval = approval_selectors.waiting_applications(user, now=now, held_by_others=True)
     late_answers = sum(
         1 for row in approval if row.overdue and row.task.flow_task.name == "awaiting_information"
@@ -152,11 +151,17 @@ def alerts_for(user: Any, now: dt.datetime) -> list[Alert]:
         ),
         Alert(
             "holders-not-sent",
-            f"titulaires non transmis au système des comptes formation depuis plus de "
-            f"{TRANSMISSION_WARNING_DAYS} jours",
-            backlog["late"],
+            "titulaires jamais transmis au SI CPF 2 mois après l'obtention",
+            backlog["reminded"],
             reverse("certificats:index") + "?non_transmis=1",
-            "Voir les certificats non transmis",
+            "Voir les certificats à transmettre",
+        ),
+        Alert(
+            "holders-late",
+            "titulaires absents du SI CPF 3 mois après l'obtention (délai légal dépassé)",
+            backlog["late"],
+            reverse("certificats:index") + "?en_retard=1",
+            "Voir les certificats en retard",
         ),
     ]
 

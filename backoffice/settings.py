@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "backoffice.core.accounts",
     "backoffice.core.audit",
     "backoffice.core.legacy",
+    "backoffice.core.places",
     "backoffice.imports",
     "backoffice.exports",
     "backoffice.notifications",
@@ -308,6 +309,12 @@ CACHES = {
 }
 # The public address of the back-office, printed in certificates' QR codes (verification page).
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# The training-account system (SI CPF, Caisse des Dépôts): the certifier's identifiers received when it
+# registered on the CDC's portal, and the version of the XML schema the files follow (casefiles/cdc/schemas).
+# The defaults are the demo's: production sets its own.
+CDC_ID_CLIENT = env("CDC_ID_CLIENT", "DEMO0001")
+CDC_ID_CONTRAT = env("CDC_ID_CONTRAT", "DEMO-CONTRAT")
+CDC_SCHEMA_VERSION = env("CDC_SCHEMA_VERSION", "1.1.2")
 # Largest document joined to a case file (PDF or image).
 # Exports of lists: up to this many rows at once, beyond in the background; files kept this many days.
 EXPORT_INLINE_MAX_ROWS = int(env("EXPORT_INLINE_MAX_ROWS", "1000"))

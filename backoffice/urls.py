@@ -81,6 +81,7 @@ urlpatterns = [
     path("dossiers/pieces/<int:pk>/", download_document, name="casefile_document"),
     path("dossiers/pieces/<int:pk>/retirer/", delete_document, name="casefile_document_delete"),
     path("", include("casefiles.urls")),
+    path("lieux/", include("backoffice.core.places.urls")),
     # The organisation's submission and answer start and resume the approval process (workflows layer).
     path("campagnes/candidatures/<int:pk>/deposer/", approval_pages.submit, name="application_submit"),
     path("campagnes/candidatures/<int:pk>/repondre/", approval_pages.answer, name="application_answer"),

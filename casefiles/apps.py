@@ -9,6 +9,7 @@ class CasefilesConfig(AppConfig):
 
     def ready(self) -> None:
         # Its lists become exportable (the module imports the views: only once the models are ready).
+        from casefiles import checks  # noqa: F401  (registers the deploy checks)
         from casefiles.exports import register_export_kinds
 
         register_export_kinds()

@@ -44,6 +44,22 @@ class CertificateEvent(models.TextChoices):
     REISSUED = "casefile.certificate_reissued", "Duplicata délivré"
     REVOKED = "casefile.certificate_revoked", "Certificat retiré"
     EXPORTED = "certificates.exported", "Titulaires transmis (accrochage certificateur)"
+    CDC_SENT = "casefile.cdc_sent", "Titulaire transmis au SI CPF"
+    CDC_ACCEPTED = "casefile.cdc_accepted", "Titulaire accepté par le SI CPF"
+    CDC_REJECTED = "casefile.cdc_rejected", "Titulaire rejeté par le SI CPF"
+    CDC_REQUEUED = "casefile.cdc_requeued", "Identité corrigée : titulaire à transmettre de nouveau"
+    CDC_REMOVED = "casefile.cdc_removed", "Certificat retiré du SI CPF"
+
+
+class TransmissionEvent(models.TextChoices):
+    """A transmission of holders to the training-account system (its own timeline)."""
+
+    REQUESTED = "transmission.requested", "Transmission demandée"
+    BUILT = "transmission.built", "Fichier XML prêt et conforme au schéma"
+    FAILED = "transmission.failed", "Fichier XML non conforme : non proposé"
+    DEPOSITED = "transmission.deposited", "Fichier déposé sur le portail de la CDC"
+    RECEIPT = "transmission.receipt", "Accusé de traitement de la CDC enregistré"
+    ABANDONED = "transmission.abandoned", "Transmission abandonnée"
 
 
 class CandidateEvent(models.TextChoices):

@@ -19,7 +19,7 @@ REGISTERED_MODELS = ("accounts.User", "audit.AuditEvent")
 class Category(models.TextChoices):
     IDENTITY = "identite", "Identité"
     CONTACT = "contact", "Coordonnées"
-    BIRTH = "naissance", "Date de naissance"
+    BIRTH = "naissance", "Date et lieu de naissance"
     PROFILE = "profil", "Situation et profil (statistiques)"
     PATHWAY = "parcours", "Parcours et résultats"
     FREE_TEXT = "texte_libre", "Texte libre (notes, motifs)"
@@ -47,6 +47,10 @@ CERTIFICATE_REGISTER = "sans limite : registre des certificats délivrés (véri
 JURY_ARCHIVE = "avec la session de jury : archive de la décision (procès-verbal)"
 STAFF_ACCOUNT = "durée du compte, puis 1 an après sa désactivation"
 STAFF_TRACE = "avec le dossier : qui a évalué, formé, instruit ou décidé (traçabilité)"
+TRANSMISSION_FILES = (
+    "durée du traitement par la CDC : fichier XML des titulaires supprimé 1 an après son accusé de "
+    "traitement (purge mensuelle) ; les comptes et le résultat de chaque titulaire restent"
+)
 AUDIT_TRAIL = (
     "événements gardés sans limite ; nom et e-mail du·de la candidat·e effacés à son anonymisation "
     "(voir docs/personal-data.md)"
@@ -77,6 +81,14 @@ PERSONAL: dict[str, Personal] = {
     "casefiles.Candidate.birth_date": _candidate(Category.BIRTH, AtExpiry.COARSEN),
     # Derived from the three above (casefiles/identity.py): recomputed from the anonymous name.
     "casefiles.Candidate.identity_key": _candidate(Category.IDENTITY, AtExpiry.PSEUDONYMISE),
+    # What the training-account system (CDC) matches a holder on, besides the above: sent within 3 months of
+    # the award, of no use to any statistic afterwards — erased. The country of birth too: it says the
+    # person's origin, and with the coarse birth date and the department it could still single them out.
+    "casefiles.Candidate.birth_name": _candidate(Category.IDENTITY, AtExpiry.ERASE),
+    "casefiles.Candidate.first_name_2": _candidate(Category.IDENTITY, AtExpiry.ERASE),
+    "casefiles.Candidate.first_name_3": _candidate(Category.IDENTITY, AtExpiry.ERASE),
+    "casefiles.Candidate.birth_commune_code": _candidate(Category.BIRTH, AtExpiry.ERASE),
+    "casefiles.Candidate.birth_country_code": _candidate(Category.BIRTH, AtExpiry.ERASE),
     "casefiles.Candidate.email": _candidate(Category.CONTACT, AtExpiry.ERASE),
     "casefiles.Candidate.phone": _candidate(Category.CONTACT, AtExpiry.ERASE),
     "casefiles.Candidate.postcode": _candidate(Category.CONTACT, AtExpiry.COARSEN),
@@ -149,6 +161,16 @@ PERSONAL: dict[str, Personal] = {
     # The trail names the person acting and, in its labels and summaries, the candidate of the file.
     "audit.AuditEvent.actor_label": Personal(Category.AUDIT, AUDIT_TRAIL),
     "audit.AuditEvent.subject_label": Personal(Category.AUDIT, AUDIT_TRAIL),
+    # The SI CPF: the XML file holds each holder's identity (as sent); the CDC's answer joins the register.
+    "casefiles.Transmission.file": Personal(Category.IDENTITY, TRANSMISSION_FILES, AtExpiry.DELETE),
+    "casefiles.Transmission.problems": Personal(Category.FREE_TEXT, TRANSMISSION_FILES, AtExpiry.ERASE),
+    "casefiles.Transmission.created_by": _STAFF_TRACE,
+    "casefiles.Transmission.deposited_by": _STAFF_TRACE,
+    "casefiles.Passage.id_technique": Personal(Category.CERTIFICATE, CERTIFICATE_REGISTER),
+    "casefiles.Passage.message": Personal(Category.CERTIFICATE, CERTIFICATE_REGISTER),
+    # A fingerprint of the identity sent (to tell a corrected holder): erased with the identity.
+    "casefiles.Passage.identity": _candidate(Category.IDENTITY, AtExpiry.ERASE),
+    "casefiles.Certificate.cdc_message": Personal(Category.CERTIFICATE, CERTIFICATE_REGISTER),
     "audit.AuditEvent.summary": Personal(Category.AUDIT, AUDIT_TRAIL),
     "audit.AuditEvent.data": Personal(Category.AUDIT, AUDIT_TRAIL),
 }
@@ -241,6 +263,29 @@ NOT_PERSONAL: dict[str, str] = {
     "casefiles.Certificate.exported_at": TECHNICAL,
     "casefiles.Certificate.created_at": TECHNICAL,
     "casefiles.Certificate.legacy_batch": LEGACY,
+    "casefiles.Certificate.cdc_status": "état de la transmission au SI CPF (liste fermée)",
+    "casefiles.Certificate.cdc_status_at": TECHNICAL,
+    "casefiles.Certificate.cdc_removed_at": TECHNICAL,
+    "casefiles.Transmission.id": TECHNICAL,
+    "casefiles.Transmission.id_flux": TECHNICAL,
+    "casefiles.Transmission.status": "état de la transmission (liste fermée)",
+    "casefiles.Transmission.schema_version": REFERENCE,
+    "casefiles.Transmission.file_name": TECHNICAL,
+    "casefiles.Transmission.passages": "nombre de titulaires",
+    "casefiles.Transmission.written": "nombre de titulaires",
+    "casefiles.Transmission.accepted": "nombre de titulaires",
+    "casefiles.Transmission.rejected": "nombre de titulaires",
+    "casefiles.Transmission.created_at": TECHNICAL,
+    "casefiles.Transmission.built_at": TECHNICAL,
+    "casefiles.Transmission.deposited_at": TECHNICAL,
+    "casefiles.Transmission.receipt_at": TECHNICAL,
+    "casefiles.Transmission.receipt_name": "nom du fichier d'accusé de la CDC",
+    "casefiles.Passage.id": TECHNICAL,
+    "casefiles.Passage.transmission": LINK,
+    "casefiles.Passage.certificate": LINK,
+    "casefiles.Passage.outcome": "réponse de la CDC (liste fermée)",
+    "casefiles.Passage.code": "code de la réponse de la CDC",
+    "casefiles.Passage.decided_at": TECHNICAL,
     "accounts.User.id": TECHNICAL,
     "accounts.User.is_superuser": "droit d'accès",
     "accounts.User.is_staff": "droit d'accès",

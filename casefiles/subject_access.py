@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from backoffice.core.audit.models import AuditEvent
+from casefiles.rules.holders import birthplace_shown
 
 from .events import CandidateEvent, CaseFileEvent, CertificateEvent, JuryEvent
 from .models import (
@@ -85,7 +86,16 @@ def _identity(candidate: Candidate) -> dict[str, Any]:
         "numero": candidate.pk,
         "nom": candidate.last_name,
         "prenom": candidate.first_name,
+        "nom_de_naissance": candidate.birth_name,
+        "deuxieme_prenom": candidate.first_name_2,
+        "troisieme_prenom": candidate.first_name_3,
         "date_naissance": _day(candidate.birth_date),
+        "commune_de_naissance": birthplace_shown(
+            commune_code=candidate.birth_commune_code, country_code="", birth_date=candidate.birth_date
+        ),
+        "pays_de_naissance": birthplace_shown(
+            commune_code="", country_code=candidate.birth_country_code, birth_date=None
+        ),
         "sexe": candidate.get_sex_display(),
         "email": candidate.email,
         "telephone": candidate.phone,
@@ -196,6 +206,10 @@ def _certificate(certificate: Certificate) -> dict[str, Any]:
         "session": str(certificate.session),
         "retire_le": _moment(certificate.revoked_at),
         "motif_du_retrait": certificate.revocation_reason,
+        # The data's recipient: the training-account system of the Caisse des Dépôts (SI CPF).
+        "si_cpf": certificate.get_cdc_status_display(),
+        "transmis_au_si_cpf_le": _moment(certificate.exported_at),
+        "reponse_du_si_cpf_le": _moment(certificate.cdc_status_at) if certificate.exported_at else None,
     }
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 
 import dramatiq
+from django.core.exceptions import ValidationError
 from dramatiq_crontab import cron
 
 from .services import anonymise_candidates
+from .services.transmissions import build_transmission, purge_transmission_files, request_transmission
 
 logger = logging.getLogger(__name__)
 
@@ -19,3 +21,23 @@ def anonymise_expired_candidates() -> None:
     (CANDIDATE_RETENTION_YEARS); a candidate already anonymised is left as is."""
     for line in anonymise_candidates().lines():
         logger.info("Données personnelles : %s", line)
+    logger.info("Fichiers de transmission au SI CPF supprimés : %s", purge_transmission_files())
+
+
+@dramatiq.actor(queue_name="default", max_retries=3, time_limit=2 * 60 * 60 * 1000)
+def build_transmission_file(transmission_id: int) -> None:
+    """Build, validate and offer the XML file of a transmission to the SI CPF (redelivery finds it built)."""
+    logger.info("Transmission %s : %s", transmission_id, build_transmission(transmission_id))
+
+
+@cron("0 5 2 * *")  # the second day of every month, early: the month's holders go in one file
+@dramatiq.actor(queue_name="default", max_retries=3)
+def monthly_transmission() -> None:
+    """Start the month's transmission to the SI CPF when holders are due and none is being built; a
+    supervisor downloads it, deposits it on the CDC's portal and records the receipt."""
+    try:
+        transmission = request_transmission(actor=None)
+    except ValidationError as error:
+        logger.info("Transmission mensuelle : %s", " ".join(error.messages))
+    else:
+        logger.info("Transmission mensuelle demandée : %s", transmission.id_flux)

@@ -18,6 +18,7 @@ from accreditation.models import (
 )
 from backoffice.core.accounts.models import User
 from backoffice.core.accounts.roles import Role, group_name
+from casefiles.models import Candidate
 from fixtures.demo import make_postcode, make_siren, make_siret
 
 _rng = random.Random(7)
@@ -83,3 +84,20 @@ def letters(n: int) -> str:
         out = "abcdefghijklmnopqrstuvwxyz"[digit] + out
         if not n:
             return out
+
+
+class CandidateFactory(factory.django.DjangoModelFactory):
+    """A person with a complete identity for the training-account system (birth name, sex, a commune of
+    birth existing on the birth date): tests of an incomplete one say which part they leave out."""
+
+    class Meta:
+        model = Candidate
+
+    last_name = factory.LazyAttributeSequence(lambda o, n: f"Martin{letters(n)}")
+    first_name = factory.Faker("first_name_female", locale="fr_FR")
+    birth_date = dt.date(1990, 5, 17)
+    sex = "F"
+    birth_name = factory.SelfAttribute("last_name")
+    birth_commune_code = "69123"  # Lyon
+    postcode = "93200"
+    status = "jobseeker"

@@ -15,7 +15,7 @@ from viewflow.urls import Application
 
 from backoffice.core.accounts.roles import Role, has_role
 
-from . import approval_backlog, backlog, campaigns, outcomes, throughput, workload
+from . import approval_backlog, backlog, campaigns, cpf, outcomes, throughput, workload
 from .filters import Filters, read_filters
 from .tables import Table, export_response
 
@@ -106,6 +106,15 @@ outcomes_page = dashboard_page(
     build=outcomes.outcome_tables,
     notice=outcomes.freshness,
 )
+cpf_page = dashboard_page(
+    title="Titulaires au SI CPF",
+    intro=(
+        "Où en sont les titulaires avec le système d'information du CPF (Caisse des Dépôts), par région et "
+        "certification : chacun·e doit y figurer dans les 3 mois suivant l'obtention du certificat. "
+        "La période filtre la date d'obtention."
+    ),
+    build=cpf.cpf_tables,
+)
 
 
 @require_GET
@@ -129,6 +138,7 @@ class DashboardsApp(Application):
     throughput_path = path("flux/", throughput_page, name="throughput")
     outcomes_path = path("resultats/", outcomes_page, name="outcomes")
     campaigns_path = path("campagnes/", campaigns_page, name="campaigns")
+    cpf_path = path("si-cpf/", cpf_page, name="cpf")
     workload_path = path("charge/", workload_page, name="workload")
     reassign_path = path("charge/reassigner/", reassign, name="reassign")
 

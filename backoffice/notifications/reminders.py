@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
@@ -25,7 +25,15 @@ from accreditation.models import (
     ApplicationStatus,
 )
 from backoffice.core.accounts.roles import Role, group_name
-from casefiles.models import CaseFile, JurySession, JurySessionStatus
+from casefiles.models import (
+    CaseFile,
+    CdcStatus,
+    Certificate,
+    CertificateStatus,
+    JurySession,
+    JurySessionStatus,
+)
+from casefiles.rules.transmission import deadline, reminded_if_awarded_before
 from casefiles.selectors import still_acquiring
 from workflows.flows import CandidatePathwayFlow
 from workflows.pathway.selectors import step_due_on
@@ -249,6 +257,42 @@ def _overdue(task: Any, step: str, days: int, escalate: bool) -> int:
         ),
         users=people,
     )
+
+
+def remind_transmissions(today: dt.date) -> int:
+    """The holders of a jury day still never sent to the SI CPF 2 months after their award: once to the
+    supervisors of the region (the legal deadline is 3 months)."""
+    written = 0
+    cohorts = (
+        Certificate.objects.filter(
+            status=CertificateStatus.ISSUED,
+            cdc_status=CdcStatus.TO_SEND,
+            awarded_on__lt=reminded_if_awarded_before(today),
+        )
+        .values("region_id", "region__name", "awarded_on")
+        .annotate(count=Count("pk"))
+        .order_by("region_id", "awarded_on")
+    )
+    for cohort in cohorts:
+        awarded_on = cohort["awarded_on"]
+        with transaction.atomic():
+            written += notify(
+                Message(
+                    f"cdc-not-sent:{cohort['region_id']}:{awarded_on}",
+                    "cdc_not_sent",
+                    f"SI CPF : {cohort['count']} titulaire(s) du {awarded_on:%d/%m/%Y} non transmis "
+                    f"({cohort['region__name']})",
+                    {
+                        "count": cohort["count"],
+                        "region": cohort["region__name"],
+                        "awarded_on": f"{awarded_on:%d/%m/%Y}",
+                        "deadline": f"{deadline(awarded_on):%d/%m/%Y}",
+                    },
+                    link=reverse("certificats:index") + "?non_transmis=1",
+                ),
+                users=supervisors_of(cohort["region_id"]),
+            )
+    return written
 
 
 def _start_of(day: dt.date) -> dt.datetime:

@@ -15,9 +15,10 @@ from django.urls import reverse
 
 from accreditation.events import ApplicationEvent
 from accreditation.models import AccreditationApplication
+from backoffice.core.accounts.roles import Role, group_name
 from backoffice.core.audit.models import AuditEvent
 from casefiles.events import CaseFileEvent, CertificateEvent, JuryEvent
-from casefiles.models import CaseFile, JurySession
+from casefiles.models import CaseFile, Certificate, JurySession
 
 from .services import Message, notify, notify_many
 
@@ -148,6 +149,30 @@ def on_events(events: list[AuditEvent]) -> None:
     for event in events:
         if event.verb not in FILE_MESSAGES:
             on_event(event)
+
+
+@rule(CertificateEvent.CDC_REJECTED)
+def holder_rejected(event: AuditEvent) -> None:
+    """The case officers of the certificate's region, for each holder the CDC rejected: they correct the
+    identity, and the holder is sent again."""
+    certificate = Certificate.objects.select_related("case_file").get(pk=event.data["certificate"])
+    officers = get_user_model().objects.filter(
+        groups__name=group_name(Role.CASE_OFFICER), is_active=True, scope__regions=certificate.region_id
+    )
+    notify(
+        Message(
+            _key(event),
+            "cdc_rejected",
+            f"Titulaire rejeté par le SI CPF : {certificate.case_file}",
+            {
+                "file": str(certificate.case_file),
+                "number": certificate.number,
+                "message": certificate.cdc_message,
+            },
+            link=case_file_link(certificate.case_file_id),
+        ),
+        users=officers.distinct(),
+    )
 
 
 @rule(JuryEvent.CLOSED)

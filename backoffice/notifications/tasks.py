@@ -53,5 +53,6 @@ def send_reminders() -> None:
         + reminders.convene_juries(today)
         + reminders.remind_answers(today)
         + reminders.remind_overdue_tasks(today)
+        + reminders.remind_transmissions(today)
     )
     logger.info("Rappels écrits : %s", written)

@@ -1,6 +1,6 @@
 """Case files, the regional juries that decide on them, and the certificates they award."""
 
-from .certificates import Certificate, CertificateCounter, CertificateStatus
+from .certificates import CdcStatus, Certificate, CertificateCounter, CertificateStatus
 from .files import (
     OPEN_STATES,
     Assessment,
@@ -31,6 +31,7 @@ from .juries import (
     Majority,
     Vote,
 )
+from .transmissions import Passage, PassageOutcome, Transmission, TransmissionStatus
 
 __all__ = [
     "OPEN_STATES",
@@ -42,6 +43,7 @@ __all__ = [
     "CaseFile",
     "CaseFileDocument",
     "CaseFileState",
+    "CdcStatus",
     "Certificate",
     "CertificateCounter",
     "CertificateStatus",
@@ -57,9 +59,13 @@ __all__ = [
     "JurySession",
     "JurySessionStatus",
     "Majority",
+    "Passage",
+    "PassageOutcome",
     "Referrer",
     "Sex",
     "TrainingPlan",
+    "Transmission",
+    "TransmissionStatus",
     "Vote",
     "document_path",
 ]

@@ -39,6 +39,15 @@ class CertificateStatus(models.TextChoices):
     REVOKED = "revoked", "Retiré"
 
 
+class CdcStatus(models.TextChoices):
+    """Where the holder stands with the training-account system (SI CPF of the Caisse des Dépôts)."""
+
+    TO_SEND = "to_send", "À transmettre"
+    SENT = "sent", "Transmis, en attente de l'accusé"
+    ACCEPTED = "accepted", "Accepté par la CDC"
+    REJECTED = "rejected", "Rejeté par la CDC"
+
+
 class Certificate(models.Model):
     case_file = models.OneToOneField(
         CaseFile, verbose_name="dossier", on_delete=models.PROTECT, related_name="certificate"
@@ -64,6 +73,20 @@ class Certificate(models.Model):
     revoked_at = models.DateTimeField("retiré le", null=True, blank=True)
     revocation_reason = models.CharField("motif du retrait", max_length=500, blank=True)
     exported_at = models.DateTimeField("transmis le", null=True, blank=True)
+    # The training-account system (casefiles.services.transmissions): the last answer of the CDC, and when.
+    cdc_status = models.CharField(  # `db_default`: the bulk paths (COPY) write rows without it
+        "accrochage CPF",
+        max_length=10,
+        choices=CdcStatus.choices,
+        default=CdcStatus.TO_SEND,
+        db_default=CdcStatus.TO_SEND,
+    )
+    cdc_status_at = models.DateTimeField("accrochage CPF : depuis le", null=True, blank=True)
+    cdc_message = models.CharField(
+        "accrochage CPF : message de la CDC", max_length=500, blank=True, default="", db_default=""
+    )
+    # A revoked certificate the CDC had accepted is withdrawn there by hand (the schema has no deletion).
+    cdc_removed_at = models.DateTimeField("retiré du SI CPF le", null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     legacy_batch = batch_field()
 
@@ -73,6 +96,7 @@ class Certificate(models.Model):
         ordering = ["-awarded_on", "-number"]
         indexes = [
             models.Index(fields=["exported_at", "awarded_on"], name="certificate_export_idx"),
+            models.Index(fields=["cdc_status", "awarded_on"], name="certificate_cdc_idx"),
             # A number is never given twice, whatever its case (the takeover compares numbers in capitals).
             models.Index(Upper("number"), name="certificate_number_upper_idx"),
         ]

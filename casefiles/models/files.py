@@ -15,6 +15,7 @@ from django.utils import timezone
 from accreditation.models import Certification, Domain, FrameworkVersion, Site
 from backoffice.core.legacy.models import batch_field
 from backoffice.core.uploads import StoredDocument
+from casefiles.rules.holders import birthplace_errors, normalised_birthplace
 from casefiles.rules.identity import identity_key, validate_person_name
 
 
@@ -61,11 +62,55 @@ class Candidate(models.Model):
     IDENTITY_FIELDS: ClassVar[tuple[str, ...]] = ("last_name", "first_name", "birth_date")
     # … and what may change about them (contact, situation, project).
     PROFILE_FIELDS: ClassVar[tuple[str, ...]] = ("sex", "email", "phone", "postcode", "status", "sector")
-    FIELDS: ClassVar[tuple[str, ...]] = IDENTITY_FIELDS + PROFILE_FIELDS
+    # … and what the training-account system (CDC) also matches a holder on: birth name, other first names,
+    # place of birth (docs/personal-data.md). Corrected by an import like the contact, not part of the key.
+    BIRTH_FIELDS: ClassVar[tuple[str, ...]] = (
+        "birth_name",
+        "first_name_2",
+        "first_name_3",
+        "birth_commune_code",
+        "birth_country_code",
+    )
+    FIELDS: ClassVar[tuple[str, ...]] = IDENTITY_FIELDS + PROFILE_FIELDS + BIRTH_FIELDS
 
     last_name = models.CharField("nom", max_length=100, validators=[validate_person_name])
     first_name = models.CharField("prénom", max_length=100, validators=[validate_person_name])
     birth_date = models.DateField("date de naissance")
+    # Empty: not known yet (the CDC then cannot match the holder) — never "same as the name": an import or
+    # the form says it, the demo and the factories copy the name when the person has no other.
+    # Empty in the database too (`db_default`): the bulk paths (COPY) that predate them write rows without.
+    birth_name = models.CharField(
+        "nom de naissance",
+        max_length=100,
+        blank=True,
+        default="",
+        db_default="",
+        validators=[validate_person_name],
+    )
+    first_name_2 = models.CharField(
+        "deuxième prénom",
+        max_length=100,
+        blank=True,
+        default="",
+        db_default="",
+        validators=[validate_person_name],
+    )
+    first_name_3 = models.CharField(
+        "troisième prénom",
+        max_length=100,
+        blank=True,
+        default="",
+        db_default="",
+        validators=[validate_person_name],
+    )
+    # One of the two, checked against the INSEE reference (`casefiles.rules.holders.birthplace_errors`):
+    # the commune for a person born in France, the country (99XXX) for a person born abroad.
+    birth_commune_code = models.CharField(
+        "commune de naissance", max_length=5, blank=True, default="", db_default=""
+    )
+    birth_country_code = models.CharField(
+        "pays de naissance", max_length=5, blank=True, default="", db_default=""
+    )
     sex = models.CharField("sexe", max_length=1, choices=Sex.choices, blank=True)
     email = models.EmailField("e-mail", blank=True)
     phone = models.CharField("téléphone", max_length=20, blank=True)
@@ -114,6 +159,16 @@ class Candidate(models.Model):
             raise ValidationError(
                 {"birth_date": "La date de naissance est invalide (dans le futur ou avant 1900)."}
             )
+        self.birth_commune_code, self.birth_country_code = normalised_birthplace(
+            self.birth_commune_code, self.birth_country_code
+        )
+        problems = birthplace_errors(
+            commune_code=self.birth_commune_code,
+            country_code=self.birth_country_code,
+            birth_date=self.birth_date if isinstance(self.birth_date, dt.date) else None,
+        )
+        if problems:
+            raise ValidationError(problems)
 
 
 class CaseFileState(models.TextChoices):

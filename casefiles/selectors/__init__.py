@@ -4,4 +4,6 @@ certificates and candidates modules; everything is importable from `casefiles.se
 from .candidates import *  # noqa: F403
 from .certificates import *  # noqa: F403
 from .files import *  # noqa: F403
+from .holders import *  # noqa: F403
 from .juries import *  # noqa: F403
+from .transmissions import *  # noqa: F403

@@ -14,10 +14,12 @@ from accreditation.scoping import scope_of
 from backoffice.core.accounts.roles import Role, has_role
 from backoffice.core.sorting import sorted_by
 from casefiles.models import (
+    CdcStatus,
     Certificate,
     CertificateStatus,
 )
 from casefiles.rules.numbering import normalised_number
+from casefiles.rules.transmission import late_if_awarded_before, reminded_if_awarded_before
 from casefiles.selectors.juries import JURY_ROLES
 
 # Who sees the certificate pages (each certificate still within their scope) and exports their list.
@@ -61,17 +63,39 @@ def filter_certificates(
     default); its export applies the same."""
     if query.get("statut") in CertificateStatus.values:
         certificates = certificates.filter(status=query["statut"])
-    if query.get("non_transmis") == "1":
-        certificates = certificates.filter(exported_at__isnull=True)
+    if query.get("non_transmis") == "1":  # issued and not yet sent to the SI CPF
+        certificates = certificates.filter(status=CertificateStatus.ISSUED, cdc_status=CdcStatus.TO_SEND)
+    if query.get("cpf") in CdcStatus.values:
+        certificates = certificates.filter(cdc_status=query["cpf"])
+    if query.get("en_retard") == "1":  # issued, not accepted, over the 3 months
+        certificates = certificates.filter(
+            status=CertificateStatus.ISSUED,
+            awarded_on__lt=late_if_awarded_before(timezone.localdate()),
+        ).exclude(cdc_status=CdcStatus.ACCEPTED)
     return sorted_by(certificates, query, CERTIFICATE_COLUMNS, default="-awarded_on")
 
 
-def transmission_backlog(certificates: QuerySet[Certificate], *, warning_days: int) -> dict[str, int]:
-    """Issued certificates not yet sent to the national training-account system, and those awarded more than
-    `warning_days` ago."""
-    late_before = timezone.localdate() - dt.timedelta(days=warning_days)
-    return certificates.filter(status=CertificateStatus.ISSUED, exported_at__isnull=True).aggregate(
-        not_transmitted=Count("pk"), late=Count("pk", filter=Q(awarded_on__lt=late_before))
+def transmission_backlog(
+    certificates: QuerySet[Certificate], *, today: dt.date | None = None
+) -> dict[str, int]:
+    """Issued certificates not yet sent to the training-account system, those not accepted past the 3-month
+    deadline (`late`), and those never sent 2 months after the award (`reminded`: the supervisors' alert)."""
+    today = today or timezone.localdate()
+    issued = Q(status=CertificateStatus.ISSUED)
+    return certificates.aggregate(
+        not_transmitted=Count("pk", filter=issued & Q(cdc_status=CdcStatus.TO_SEND)),
+        late=Count(
+            "pk",
+            filter=issued
+            & ~Q(cdc_status=CdcStatus.ACCEPTED)
+            & Q(awarded_on__lt=late_if_awarded_before(today)),
+        ),
+        reminded=Count(
+            "pk",
+            filter=issued
+            & Q(cdc_status=CdcStatus.TO_SEND)
+            & Q(awarded_on__lt=reminded_if_awarded_before(today)),
+        ),
     )
 
 

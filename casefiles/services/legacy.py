@@ -27,6 +27,7 @@ from ..models import (
     Candidate,
     CaseFile,
     CaseFileState,
+    CdcStatus,
     Certificate,
     CertificateStatus,
     JurySession,
@@ -47,7 +48,7 @@ class CertificateToTakeOver:
     site: Any  # Site of the evaluation
     jury_on: dt.date
     awarded_on: dt.date
-    person: dict[str, Any]  # last_name, first_name, birth_date, sex
+    person: dict[str, Any]  # last_name, first_name, birth_date, sex; optionally Candidate.BIRTH_FIELDS
     candidate_id: int | None = None  # a person already known (the identity rule)
     revoked_on: dt.date | None = None
     revocation_reason: str = ""
@@ -110,6 +111,9 @@ def take_over_certificates(
         revoked_at=[_moment(item.revoked_on) for item in items],
         revocation_reason=[item.revocation_reason for item in items],
         exported_at=[_moment(item.exported_on) for item in items],
+        # Transmitted by the old system: presumed on the SI CPF (docs/certificates.md); else still to send.
+        cdc_status=[CdcStatus.ACCEPTED if item.exported_on else CdcStatus.TO_SEND for item in items],
+        cdc_status_at=[_moment(item.exported_on) for item in items],
     )
     advance_counters(item.number for item in items)
     _record_history(items, file_ids, certificate_ids, batch_id=batch_id, actor=actor, source=source)
@@ -186,7 +190,8 @@ def _holders(items: Sequence[CertificateToTakeOver], batch_id: int) -> list[int]
     people = list(new.values())
     if not people:
         return [item.candidate_id or 0 for item in items]
-    # Only what the old system knew: the contact, postcode, status and sector stay empty ("non renseigné").
+    # Only what the old system knew: the contact, postcode, status and sector stay empty ("non renseigné");
+    # the birth name and place, checked by the caller (`casefiles.rules.holders`), are kept for the CDC.
     new_ids = insert_alike(
         Candidate(legacy_batch_id=batch_id),
         len(people),
@@ -195,9 +200,18 @@ def _holders(items: Sequence[CertificateToTakeOver], batch_id: int) -> list[int]
         birth_date=[person["birth_date"] for person in people],
         sex=[person.get("sex") or "" for person in people],
         identity_key=list(new),
+        birth_name=_column(people, "birth_name"),
+        first_name_2=_column(people, "first_name_2"),
+        first_name_3=_column(people, "first_name_3"),
+        birth_commune_code=_column(people, "birth_commune_code"),
+        birth_country_code=_column(people, "birth_country_code"),
     )
     by_key = dict(zip(new, new_ids, strict=True))
     return [item.candidate_id or by_key[item.identity] for item in items]
+
+
+def _column(people: list[dict[str, Any]], name: str) -> list[str]:
+    return [person.get(name) or "" for person in people]
 
 
 def _closing_reason(item: CertificateToTakeOver) -> str:

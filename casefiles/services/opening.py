@@ -15,11 +15,12 @@ from backoffice.core.audit.events import record
 from casefiles.rules.dates import act_batch, act_moment, check_date
 from casefiles.rules.identity import identity_key
 
-from ..events import CaseFileEvent
+from ..events import CandidateEvent, CaseFileEvent
 from ..models import OPEN_STATES, Candidate, CaseFile, DomainAcquisition
 from ..selectors import person_with_identity
 from .access import ensure_evaluator
 from .identity import lock_identity
+from .transmissions import requeue_corrected
 
 
 @transaction.atomic
@@ -43,7 +44,7 @@ def open_case_file(
     if framework is None:
         raise ValidationError(f"Aucun référentiel publié pour {certification}.")
     if candidate is None:
-        candidate = _candidate_for(candidate_data or {})
+        candidate = _candidate_for(candidate_data or {}, actor=actor)
     else:
         Candidate.objects.select_for_update().filter(pk=candidate.pk).first()
     ensure_no_open_file(candidate, certification)
@@ -77,17 +78,45 @@ def open_case_file(
     return case_file
 
 
-def _candidate_for(data: dict[str, Any]) -> Candidate:
-    """The person already known under this identity (locked), or a new record: one person, one record."""
+def _candidate_for(data: dict[str, Any], *, actor: SystemActor) -> Candidate:
+    """The person already known under this identity (locked), or a new record: one person, one record. A
+    known person's birth data still missing is completed from what was typed (never overwritten)."""
     candidate = Candidate(**data, created_at=act_moment(), legacy_batch_id=act_batch())
     candidate.full_clean()
     key = identity_key(candidate.last_name, candidate.first_name, candidate.birth_date)
     lock_identity(key)  # two openings of one new person at once: the second finds the first's record
     known = person_with_identity(key, lock=True)
     if known is not None:
+        _complete_birth_data(known, candidate, actor=actor)
         return known
     candidate.save()
     return candidate
+
+
+def _complete_birth_data(known: Candidate, typed: Candidate, *, actor: SystemActor) -> None:
+    """What the training-account system needs, given now for a person whose record lacks it: the birth
+    name and first names where empty, the place of birth where neither a commune nor a country is known."""
+    fields = [name for name in ("birth_name", "first_name_2", "first_name_3") if getattr(typed, name)]
+    if not (known.birth_commune_code or known.birth_country_code):
+        fields += [n for n in ("birth_commune_code", "birth_country_code") if getattr(typed, n)]
+    completed = [name for name in fields if not getattr(known, name)]
+    if not completed:
+        return
+    for name in completed:
+        setattr(known, name, getattr(typed, name))
+    known.full_clean()
+    known.save(update_fields=completed)
+    labels = ", ".join(
+        str(getattr(Candidate._meta.get_field(name), "verbose_name", name)) for name in completed
+    )
+    record(
+        CandidateEvent.RECTIFIED,
+        actor=actor,
+        subject=known,
+        summary=f"Données complétées à l'ouverture d'un dossier : {labels}.",
+        data={"fields": completed},
+    )
+    requeue_corrected(actor=actor, candidate=known)
 
 
 def ensure_no_open_file(candidate: Candidate, certification: Certification) -> None:

@@ -23,11 +23,12 @@ from backoffice.core.audit.models import AuditEvent
 from casefiles.rules.privacy import coarse_birth_date, coarse_postcode, retention_years, years_before
 
 from ..events import CandidateEvent, CaseFileEvent
-from ..models import AgendaItem, Candidate, CaseFile, CaseFileDocument
+from ..models import AgendaItem, Candidate, CaseFile, CaseFileDocument, Passage
 from ..personal_data import AtExpiry, fields_at_expiry
 from ..selectors import EXPORTING_ROLES, RECTIFYING_ROLES, candidates_due, candidates_for, files_outside_scope
 from ..subject_access import subject_access_data
 from .identity import ensure_not_a_twin
+from .transmissions import requeue_corrected
 
 logger = logging.getLogger(__name__)
 RECTIFIABLE = Candidate.FIELDS  # a rectification may correct every field the person gave
@@ -74,6 +75,8 @@ def rectify_candidate(candidate: Candidate, *, changes: dict[str, Any], actor: S
         summary=f"Données personnelles rectifiées : {labels}.",
         data={"fields": changed},
     )
+    # A holder the SI CPF rejected is sent again once what it matches on changed (and only then).
+    requeue_corrected(actor=actor, candidate=locked)
     return locked
 
 
@@ -214,6 +217,7 @@ def anonymise_candidate(
     _anonymise_identity(locked, files, today)
     CaseFile.objects.filter(candidate=locked).update(**_erased(CaseFile))
     AgendaItem.objects.filter(case_file__candidate=locked).update(**_erased(AgendaItem))
+    Passage.objects.filter(certificate__case_file__candidate=locked).update(**_erased(Passage))
     done = Anonymised(locked.pk, [f.pk for f in files], documents)
     record(  # after the change: the event's label is the anonymous name, and it holds no erased value
         CandidateEvent.ANONYMISED,
@@ -227,8 +231,8 @@ def anonymise_candidate(
 
 
 def _redact_trail(candidate: Candidate, files: list[CaseFile]) -> int:
-    """The candidate's name and e-mail erased from the events about them and their files (labels, summaries,
-    data); the events themselves stay."""
+    """The candidate's names (usual and birth, first names) and e-mail erased from the events about them and
+    their files (labels, summaries, data); the events themselves stay."""
     last, first = candidate.last_name, candidate.first_name
     words = [
         f"{last.upper()} {first}",
@@ -238,6 +242,11 @@ def _redact_trail(candidate: Candidate, files: list[CaseFile]) -> int:
         last.upper(),
         last,
         candidate.email,
+        # An import's update quotes them, old and new (« nom de naissance : (vide) → Dupont »).
+        candidate.birth_name.upper(),
+        candidate.birth_name,
+        candidate.first_name_2,
+        candidate.first_name_3,
     ]
     about = AuditEvent.objects.for_subject(candidate) | AuditEvent.objects.filter(
         subject_type=ContentType.objects.get_for_model(CaseFile, for_concrete_model=False),

@@ -3,12 +3,8 @@ and the withdrawal; and the public verification page the certificate's QR code p
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
-from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -28,29 +24,19 @@ from backoffice.core.feedback import reported
 from backoffice.core.ratelimit import allow
 from backoffice.core.uploads import serve_stored_file
 from casefiles import selectors, services
-from casefiles.models import Certificate, CertificateStatus
+from casefiles.models import CdcStatus, Certificate, CertificateStatus
 from casefiles.rules.numbering import lookup_forms
+from casefiles.rules.transmission import deadline
 from casefiles.services.certificates import render_certificate_pdf
+from casefiles.services.transmissions import may_transmit
+
+from . import transmissions
 
 PAGE_SIZE = 50
-# Holders must reach the national training-account system within 3 months of the award: warn at 80 days.
-TRANSMISSION_WARNING_DAYS = 80
+INCOMPLETE_SHOWN = 200  # identities to complete, rejections to correct: the oldest first
 MANAGERS = (Role.CASE_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR)
 REVOKERS = (Role.SUPERVISOR, Role.ADMINISTRATOR)
 VERIFY_LIMIT, VERIFY_WINDOW_S = 20, 10 * 60
-HOLDER_COLUMNS = (
-    "numero_certificat",
-    "code_certification",
-    "code_rs",
-    "intitule_certification",
-    "nom",
-    "prenom",
-    "date_naissance",
-    "date_obtention",
-    "region",
-    "siret_organisme_evaluateur",
-    "date_session_jury",
-)
 
 
 def may_act_on(user: Any, certificate: Certificate, roles: tuple[Role, ...]) -> bool:
@@ -61,7 +47,8 @@ def may_act_on(user: Any, certificate: Certificate, roles: tuple[Role, ...]) -> 
 
 @require_GET
 def certificate_list(request: HttpRequest) -> HttpResponse:
-    """Certificates of the user's scope, newest first, with what remains to transmit."""
+    """Certificates of the user's scope, newest first; for Certif'Pro staff, where the holders stand with the
+    training-account system (SI CPF), the identities to complete and the rejections to correct."""
     certificates = selectors.certificates_for(request.user)
     page = Paginator(selectors.filter_certificates(certificates, request.GET), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -70,14 +57,26 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "statuses": CertificateStatus.choices,
         "status": request.GET.get("statut", ""),
+        "cpf_statuses": CdcStatus.choices,
+        "cpf_status": request.GET.get("cpf", ""),
         "not_transmitted_only": request.GET.get("non_transmis") == "1",
+        "late_only": request.GET.get("en_retard") == "1",
         "may_export": has_role(request.user, *MANAGERS),
-        "warning_days": TRANSMISSION_WARNING_DAYS,
+        "may_transmit": may_transmit(request.user),
         "exports": export_links(request.GET, ExportKind.CERTIFICATES),
     }
     if context["may_export"]:
-        context["backlog"] = selectors.transmission_backlog(
-            certificates, warning_days=TRANSMISSION_WARNING_DAYS
+        lines = selectors.transmission_overview(certificates)
+        waiting = certificates.exclude(cdc_status=CdcStatus.ACCEPTED)
+        context.update(
+            lines=lines,
+            total=selectors.transmission_totals(lines),
+            incomplete=selectors.with_gaps(selectors.holders_missing_identity(waiting)[:INCOMPLETE_SHOWN]),
+            rejected=selectors.with_gaps(
+                waiting.filter(status=CertificateStatus.ISSUED, cdc_status=CdcStatus.REJECTED)
+                .select_related("case_file__candidate")
+                .order_by("awarded_on")[:INCOMPLETE_SHOWN]
+            ),
         )
     return TemplateResponse(request, "casefiles/certificates/list.html", context)
 
@@ -92,6 +91,10 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and may_act_on(request.user, certificate, MANAGERS),
         "may_revoke": certificate.status != CertificateStatus.REVOKED
         and may_act_on(request.user, certificate, REVOKERS),
+        "deadline": deadline(certificate.awarded_on),
+        "passages": certificate.passages.select_related("transmission").order_by("transmission_id")
+        if has_role(request.user, *MANAGERS)
+        else [],
     }
     return TemplateResponse(request, "casefiles/certificates/detail.html", context)
 
@@ -141,65 +144,6 @@ def revoke(request: HttpRequest, pk: int) -> HttpResponse:
             certificate, reason=request.POST.get("reason", ""), actor=actor_of(request)
         )
     return redirect(certificate)
-
-
-class ExportPeriodForm(forms.Form):
-    du = forms.DateField(label="Du")
-    au = forms.DateField(label="Au")
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if self.errors:
-            raise ValidationError("Indiquez une période valide : une date de début et une date de fin.")
-        if data["du"] > data["au"]:
-            raise ValidationError("La date de début de la période doit précéder sa date de fin.")
-        return data
-
-
-@require_POST
-def export_holders(request: HttpRequest) -> HttpResponse:
-    """The issued certificates awarded in the period, as the CSV of the national training-account system
-    ("accrochage certificateur"); they are then marked as transmitted. Posted: it changes state."""
-    if not has_role(request.user, *MANAGERS):
-        raise Http404
-    form = ExportPeriodForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(str(error) for error in form.non_field_errors()))
-        return redirect("certificats:index")
-    start, end = form.cleaned_data["du"], form.cleaned_data["au"]
-    certificates = list(selectors.issued_between(request.user, start, end))
-    content = holders_csv(certificates)
-    services.mark_exported(certificates, period=(start, end), actor=actor_of(request))
-    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="titulaires-{start:%Y%m%d}-{end:%Y%m%d}.csv"'
-    return response
-
-
-def holders_csv(certificates: list[Certificate]) -> str:
-    """UTF-8 with a BOM (Excel reads the accents) and ';' as separator, one holder a line."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(HOLDER_COLUMNS)
-    for certificate in certificates:
-        writer.writerow(_holder_row(certificate))
-    return "\ufeff" + out.getvalue()
-
-
-def _holder_row(certificate: Certificate) -> list[str]:
-    case_file = certificate.case_file
-    return [
-        certificate.number,
-        certificate.certification.code,
-        certificate.certification.rs_code,
-        certificate.certification.name,
-        certificate.holder_last_name,
-        certificate.holder_first_name,
-        f"{case_file.candidate.birth_date:%d/%m/%Y}",
-        f"{certificate.awarded_on:%d/%m/%Y}",
-        certificate.region.name,
-        case_file.evaluation_site.siret,
-        f"{certificate.session.held_on:%d/%m/%Y}",
-    ]
 
 
 @login_not_required
@@ -266,11 +210,32 @@ class CertificatesApp(Application):
     base_template_name = "backoffice/base_page.html"
 
     index_path = path("", certificate_list, name="index")
-    export_path = path("export.csv", export_holders, name="export")
     detail_path = path("<int:pk>/", certificate_detail, name="detail")
     pdf_path = path("<int:pk>/certificat.pdf", certificate_pdf, name="pdf")
     reissue_path = path("<int:pk>/duplicata/", reissue, name="reissue")
     revoke_path = path("<int:pk>/retirer/", revoke, name="revoke")
+    removed_from_cdc_path = path(
+        "<int:pk>/retire-du-si-cpf/", transmissions.removed_from_cdc, name="removed_from_cdc"
+    )
+    transmissions_path = path("transmissions/", transmissions.transmission_list, name="transmissions")
+    transmission_request_path = path(
+        "transmissions/preparer/", transmissions.transmission_request, name="transmission_request"
+    )
+    transmission_path = path(
+        "transmissions/<int:pk>/", transmissions.transmission_detail, name="transmission"
+    )
+    transmission_file_path = path(
+        "transmissions/<int:pk>/fichier.xml", transmissions.transmission_file, name="transmission_file"
+    )
+    transmission_deposit_path = path(
+        "transmissions/<int:pk>/depose/", transmissions.transmission_deposit, name="transmission_deposit"
+    )
+    transmission_abandon_path = path(
+        "transmissions/<int:pk>/abandonner/", transmissions.transmission_abandon, name="transmission_abandon"
+    )
+    transmission_receipt_path = path(
+        "transmissions/<int:pk>/accuse/", transmissions.transmission_receipt, name="transmission_receipt"
+    )
 
     def has_view_permission(self, user: Any, obj: Any = None) -> bool:
         return has_role(user, *selectors.CERTIFICATE_ROLES)

@@ -24,6 +24,7 @@ from backoffice.core.viewsets import ScopedDetailView, ScopedReadonlyViewset
 from casefiles import selectors, services
 from casefiles.documents import render_statement_of_acquisitions
 from casefiles.models import CaseFile, DocumentCategory
+from casefiles.rules.holders import transmission_gaps
 from casefiles.views import privacy as privacy_views
 
 
@@ -51,6 +52,8 @@ class CaseFileDetailView(ScopedDetailView):
             may_export=has_role(self.request.user, *selectors.EXPORTING_ROLES),
             may_rectify=case_file.candidate.anonymised_on is None
             and has_role(self.request.user, *selectors.RECTIFYING_ROLES),
+            # What the training-account system would miss to match the person, once certified.
+            holder_gaps=[] if case_file.candidate.anonymised_on else transmission_gaps(case_file.candidate),
         )
         return context
 

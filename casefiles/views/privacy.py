@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from backoffice.core.accounts.types import actor_of
 from casefiles import selectors, services
+from casefiles.forms import IDENTITY_ORDER, BirthIdentityForm
 from casefiles.models import Candidate, CandidateStatus, Sex
 from casefiles.rules.identity import validate_person_name
 from casefiles.subject_access import render_subject_access_pdf
@@ -50,8 +51,10 @@ def export_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _attachment(render_subject_access_pdf(data), candidate, "pdf", "application/pdf")
 
 
-class RectificationForm(forms.Form):
-    last_name = forms.CharField(label="Nom", max_length=100, validators=[validate_person_name])
+class RectificationForm(BirthIdentityForm):
+    field_order = IDENTITY_ORDER
+
+    last_name = forms.CharField(label="Nom d'usage", max_length=100, validators=[validate_person_name])
     first_name = forms.CharField(label="Prénom", max_length=100, validators=[validate_person_name])
     birth_date = forms.DateField(label="Date de naissance", widget=DATE)
     sex = forms.ChoiceField(label="Sexe", choices=[("", "non renseigné"), *Sex.choices], required=False)

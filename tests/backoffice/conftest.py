@@ -1,3 +1,4 @@
+from tests.backoffice.test_views__certificates import awarded, issued  # noqa: F401  (issued certificates)
 from tests.casefiles.conftest import (  # noqa: F401
     assessor,
     candidate_data,

@@ -17,6 +17,9 @@ PRODUCTION_ENV = {
     "STATIC_MANIFEST": "",
     "WHITENOISE_USE_FINDERS": "",
     "DJANGO_ALLOW_ASYNC_UNSAFE": "",
+    "PUBLIC_BASE_URL": "https://backoffice.certifpro.example",
+    "CDC_ID_CLIENT": "CP123456",
+    "CDC_ID_CONTRAT": "CTR-2026-01",
 }
 
 
@@ -52,6 +55,21 @@ def test_check_deploy_would_fail_on_a_warning():
 
     assert result.returncode != 0
     assert "security.W008" in result.stderr + result.stdout  # SECURE_SSL_REDIRECT off
+
+
+def test_check_deploy_warns_of_the_demo_cdc_identifiers_and_a_local_address():
+    result = run_python(
+        "from django.core.management import call_command;"
+        "call_command('check', deploy=True, fail_level='WARNING')",
+        CDC_ID_CLIENT="DEMO0001",
+        PUBLIC_BASE_URL="http://127.0.0.1:8000",
+    )
+
+    assert result.returncode != 0
+    assert (
+        "casefiles.W001" in result.stderr + result.stdout
+        and "casefiles.W002" in result.stderr + result.stdout
+    )
 
 
 def test_production_has_the_hardening_on():

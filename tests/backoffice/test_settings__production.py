@@ -18,6 +18,10 @@ PRODUCTION_ENV = {
     "STATIC_MANIFEST": "",
     "WHITENOISE_USE_FINDERS": "",
     "DJANGO_ALLOW_ASYNC_UNSAFE": "",  # only the browser tests need it
+    # Certif'Pro's own address and identifiers at the CDC (casefiles/checks.py warns on the demo's).
+    "PUBLIC_BASE_URL": "https://backoffice.certifpro.example",
+    "CDC_ID_CLIENT": "CP123456",
+    "CDC_ID_CONTRAT": "CTR-2026-01",
 }
 
 

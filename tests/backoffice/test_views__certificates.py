@@ -1,4 +1,5 @@
-"""Certificate pages: the scoped list, a certificate's page and PDF, duplicate, withdrawal, export."""
+"""Certificate pages: the scoped list, a certificate's page and PDF, duplicate, withdrawal, the SI CPF
+card."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from html import unescape
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
-from accreditation.models import Certification
-from casefiles.models import Certificate, CertificateStatus, Decision
+from casefiles.models import Candidate, CdcStatus, Certificate, CertificateStatus, Decision
 from casefiles.services import decide, declare_interest, issue_certificate, open_session, revoke_certificate
 from tests.casefiles.conftest import TODAY
 from workflows.pathway.commands import close_jury_session
@@ -42,10 +43,18 @@ def awarded(session, jury_member):
     return award_everyone(session, jury_member)
 
 
+def complete_identities(certificates) -> None:
+    """What the SI CPF matches holders on: a birth name and a birth commune (Paris) for each holder."""
+    Candidate.objects.filter(case_files__certificate__in=list(certificates)).update(
+        birth_name=F("last_name"), birth_commune_code="75056"
+    )
+
+
 @pytest.fixture
 def issued(awarded):
     for certificate in awarded:
         issue_certificate(certificate.pk)
+    complete_identities(awarded)
     return Certificate.objects.filter(pk__in=[c.pk for c in awarded]).order_by("number")
 
 
@@ -81,14 +90,15 @@ def test_the_officer_lists_the_regions_certificates_newest_first_with_their_pdf(
 def test_the_list_filters_on_status_and_on_not_transmitted(client_for, supervisor, issued, officer):
     first, second = issued
     revoke_certificate(second, reason="Fraude", actor=supervisor)
-    Certificate.objects.filter(pk=first.pk).update(exported_at=dt.datetime.now(dt.UTC))
     client = client_for(officer)
 
     revoked_only = page(client.get("/certificats/?statut=revoked"))
-    not_transmitted = page(client.get("/certificats/?non_transmis=1"))
+    to_send = page(client.get("/certificats/?non_transmis=1"))
 
     assert second.number in revoked_only and first.number not in revoked_only
-    assert second.number in not_transmitted and first.number not in not_transmitted
+    # A revoked certificate is never sent: only the first is to send.
+    table = to_send[to_send.index('id="certificates"') :]
+    assert first.number in table and second.number not in table
 
 
 @pytest.mark.parametrize("outsider", ["officer_of_other_region", "evaluator_of_other_organisation"])
@@ -220,75 +230,60 @@ def test_the_supervisor_revokes_with_a_reason_shown_on_the_page(client_for, supe
     )
 
 
-# Holders' export (accrochage certificateur)
+# Holders and the SI CPF (accrochage certificateur): the card of the list; the transmissions have their own
+# tests (tests/backoffice/test_views__transmissions.py).
 
 
-def export(client, start: dt.date | str, end: dt.date | str, **kwargs):
-    return client.post("/certificats/export.csv", {"du": str(start), "au": str(end)}, **kwargs)
-
-
-def test_the_export_lists_the_issued_holders_of_the_period_and_marks_them_transmitted(
-    client_for, officer, supervisor, issued, idf_site
-):
-    Certification.objects.filter(code="CLEA").update(rs_code="RS5080")
-    bernard, moreau = issued
-    revoke_certificate(moreau, reason="Fraude", actor=supervisor)
-
-    response = export(client_for(officer), TODAY - dt.timedelta(days=7), TODAY)
-
-    assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert "attachment" in response["Content-Disposition"]
-    assert response.content.startswith(b"\xef\xbb\xbf")
-    header, *rows = response.content.decode("utf-8-sig").splitlines()
-    assert header == (
-        "numero_certificat;code_certification;code_rs;intitule_certification;nom;prenom;date_naissance;"
-        "date_obtention;region;siret_organisme_evaluateur;date_session_jury"
-    )
-    day = f"{TODAY:%d/%m/%Y}"
-    assert rows == [
-        f"{bernard.number};CLEA;RS5080;Certification CléA;Bernard;Inès;01/06/1995;{day};Île-de-France;"
-        f"{idf_site.siret};{day}"
-    ]
-    bernard.refresh_from_db()
-    moreau.refresh_from_db()
-    assert bernard.exported_at is not None and moreau.exported_at is None
-
-
-def test_the_list_counts_holders_not_transmitted_and_those_near_the_3_month_limit(
-    client_for, officer, issued
-):
-    Certificate.objects.filter(pk=issued[0].pk).update(awarded_on=TODAY - dt.timedelta(days=81))
+def test_the_list_counts_holders_to_send_and_those_past_the_3_month_deadline(client_for, officer, issued):
+    Certificate.objects.filter(pk=issued[0].pk).update(awarded_on=TODAY - dt.timedelta(days=95))
     text = page(client_for(officer).get("/certificats/"))
     assert '<strong id="not-transmitted">2</strong>' in text
     assert '<strong id="late">1</strong>' in text and "Règle des 3 mois" in text
+    assert '<td id="cpf-to-send">2</td>' in text and '<td id="cpf-late">1</td>' in text
 
 
-@pytest.mark.parametrize(
-    ("start", "end"), [(TODAY, TODAY - dt.timedelta(days=1)), ("", ""), ("2026-13-01", "2026-12-31")]
-)
-def test_a_missing_or_inverted_period_exports_nothing(client_for, officer, issued, start, end):
-    response = export(client_for(officer), start, end, follow=True)
-    assert response.redirect_chain[-1][0] == "/certificats/"
-    text = page(response)
-    assert "La date de début" in text or "Indiquez une période valide" in text
-    assert not Certificate.objects.filter(exported_at__isnull=False).exists()
+def test_an_accepted_holder_is_neither_to_send_nor_late(client_for, officer, issued):
+    Certificate.objects.filter(pk=issued[0].pk).update(
+        awarded_on=TODAY - dt.timedelta(days=120), cdc_status=CdcStatus.ACCEPTED
+    )
+    text = page(client_for(officer).get("/certificats/"))
+    assert '<strong id="not-transmitted">1</strong>' in text and '<strong id="late">0</strong>' in text
+    assert '<td id="cpf-accepted">1</td>' in text
+
+
+def test_the_list_names_each_holder_whose_identity_is_incomplete_with_a_link_to_complete_it(
+    client_for, officer, issued
+):
+    bernard = issued[0]
+    Candidate.objects.filter(pk=bernard.case_file.candidate_id).update(birth_name="", birth_commune_code="")
+    text = page(client_for(officer).get("/certificats/"))
+    incomplete = text[text.index('id="incomplete"') :]
+    assert bernard.number in incomplete and issued[1].number not in incomplete.split("</table>")[0]
+    assert "nom de naissance, lieu de naissance (commune ou pays)" in incomplete
+    assert f"/candidats/personnes/{bernard.case_file.candidate_id}/" in incomplete
+    assert '<td id="cpf-incomplete">1</td>' in text
 
 
 @pytest.mark.parametrize("persona", ["evaluator", "jury_member"])
-def test_the_export_is_refused_to_others_than_officers_and_supervisors(request, client_for, persona, issued):
-    client = client_for(request.getfixturevalue(persona))
-    assert export(client, TODAY, TODAY).status_code == 404
-    assert 'id="export"' not in page(client.get("/certificats/"))
-    assert not Certificate.objects.filter(exported_at__isnull=False).exists()
+def test_the_si_cpf_card_is_for_officers_and_supervisors_only(request, client_for, persona, issued):
+    text = page(client_for(request.getfixturevalue(persona)).get("/certificats/"))
+    assert 'id="export"' not in text and "cpf-overview" not in text
 
 
-def test_the_export_stays_within_the_officers_region(client_for, officer_of_other_region, issued):
-    response = export(client_for(officer_of_other_region), TODAY, TODAY)
-    assert len(response.content.decode("utf-8-sig").splitlines()) == 1  # the header only
-    assert not Certificate.objects.filter(exported_at__isnull=False).exists()
+def test_the_card_stays_within_the_officers_region(client_for, officer_of_other_region, issued):
+    text = page(client_for(officer_of_other_region).get("/certificats/"))
+    assert '<strong id="not-transmitted">0</strong>' in text and issued[0].number not in text
 
 
-def test_the_export_is_posted_never_triggered_by_a_link(client_for, officer, issued):
-    response = client_for(officer).get(f"/certificats/export.csv?du={TODAY}&au={TODAY}")
-    assert response.status_code == 405
-    assert not Certificate.objects.filter(exported_at__isnull=False).exists()
+def test_the_list_filters_holders_by_their_si_cpf_status_and_the_late_ones(client_for, officer, issued):
+    first, second = issued
+    Certificate.objects.filter(pk=first.pk).update(
+        cdc_status=CdcStatus.REJECTED, cdc_message="Aucun titulaire"
+    )
+    Certificate.objects.filter(pk=second.pk).update(awarded_on=TODAY - dt.timedelta(days=100))
+    client = client_for(officer)
+    rejected = page(client.get("/certificats/?cpf=rejected"))
+    late = page(client.get("/certificats/?en_retard=1"))
+    table = lambda text: text[text.index('id="certificates"') :]  # noqa: E731
+    assert first.number in table(rejected) and second.number not in table(rejected)
+    assert second.number in table(late) and first.number not in table(late)

@@ -101,7 +101,9 @@ def test_templates_carry_the_contract_columns(client_for, evaluator, extension):
         header = [
             c for c in next(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
         ]
-    assert header == [*CANDIDATE_HEADER, "financement", "precision_financement"]  # the optional columns too
+    birth = ["nom_naissance", "prenom2", "prenom3", "commune_naissance", "pays_naissance"]
+    expected = [*CANDIDATE_HEADER[:6], *birth, *CANDIDATE_HEADER[6:], "financement", "precision_financement"]
+    assert header == expected  # the optional columns too
 
 
 def test_results_template_names_every_subdomain(client_for, evaluator):

@@ -122,6 +122,7 @@ def tour(user: Any) -> list[Visit]:
         visits.append(Visit("certificats", reverse("certificats:index")))
     if user.username == "superviseur":
         visits.append(Visit("instruction", reverse("instruction:index")))
+        visits.append(Visit("si-cpf", reverse("certificats:transmissions"), ["Préparer une transmission"]))
     if user.username == "admin":
         visits.append(Visit("organismes", reverse("annuaire:organismes:list"), css=["table"]))
     return visits

@@ -37,6 +37,7 @@ from casefiles.models import (
     Candidate,
     CaseFile,
     CaseFileState,
+    CdcStatus,
     Certificate,
     CertificateCounter,
     CertificateStatus,
@@ -268,7 +269,7 @@ def test_a_revoked_certificate_is_taken_over_revoked_with_its_date_and_reason(su
     assert "Certificat retiré" in text and "Léa MARTIN" in text and "Fraude" not in text
 
 
-def test_a_certificate_not_transmitted_has_no_transmission_and_counts_in_the_backlog(
+def test_a_certificate_not_transmitted_is_to_send_and_late_and_a_transmitted_one_presumed_accepted(
     supervisor, officer, batch, idf_site
 ):
     taken_over(
@@ -277,21 +278,12 @@ def test_a_certificate_not_transmitted_has_no_transmission_and_counts_in_the_bac
         batch=batch,
     )
 
-    assert Certificate.objects.get(number="CLEA-2019-IDF-000124").exported_at is None
-    backlog = selectors.transmission_backlog(selectors.certificates_for(officer), warning_days=80)
-    assert backlog == {"not_transmitted": 1, "late": 1}
-    export = Client()
-    export.force_login(officer)
-    response = export.post("/certificats/export.csv", {"du": "2019-01-01", "au": "2019-12-31"})
-    lines = response.content.decode("utf-8-sig").splitlines()
-    assert [line.split(";")[0] for line in lines[1:]] == [NUMBER, "CLEA-2019-IDF-000124"]
-    assert lines[1].split(";")[6:] == [
-        "02/04/1990",
-        "12/03/2019",
-        "Île-de-France",
-        idf_site.siret,
-        "05/03/2019",
-    ]
+    pending = Certificate.objects.get(number="CLEA-2019-IDF-000124")
+    assert pending.exported_at is None and pending.cdc_status == CdcStatus.TO_SEND
+    sent = Certificate.objects.get(number=NUMBER)
+    assert sent.exported_at is not None and sent.cdc_status == CdcStatus.ACCEPTED
+    backlog = selectors.transmission_backlog(selectors.certificates_for(officer))
+    assert backlog == {"not_transmitted": 1, "late": 1, "reminded": 1}
 
 
 def test_an_old_format_number_is_kept_as_issued_reported_on_the_timeline_and_verified(

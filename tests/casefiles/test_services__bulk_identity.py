@@ -29,6 +29,7 @@ def _to_open(site, framework, reference: str, **person) -> FileToOpen:  # type: 
         "postcode": "93200",
         "status": "jobseeker",
         "sector": "",
+        **dict.fromkeys(Candidate.BIRTH_FIELDS, ""),  # the bulk writer takes every field of the person
         **person,
     }
     return FileToOpen(

@@ -42,7 +42,11 @@ def test_a_second_scheduler_does_not_run_while_the_first_holds_the_lock():
     try:
         _wait_started(first)
         second = _scheduler()
-        out, err = second.communicate(timeout=60)  # waits for the lock (15 s), then gives up
+        try:
+            out, err = second.communicate(timeout=120)  # waits for the lock (15 s), then gives up
+        finally:  # never left behind holding the lock for the tests after it (seen on a loaded machine)
+            second.kill()
+            second.wait(timeout=30)
         assert "Another scheduler is already running." in err
         assert "Starting scheduler" not in out
     finally:

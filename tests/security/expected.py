@@ -333,9 +333,19 @@ _ROWS: dict[str, str] = {
     "jurys:declare": "login/login 403/403    403/403    405/act    405/404    405/act    405/404    405/act    405/act",
     "jurys:decide": "login/login 403/403    403/403    405/act    405/404    405/act    405/404    405/act    405/act",
     "jurys:adjourn": "login/login 403/403    403/403    405/act    405/404    405/act    405/404    405/act    405/act",
+    # places (the searchable birth places of the candidates' forms: any signed-in person)
+    "places:communes": "login/login 200/405    200/405    200/405    200/405    200/405    200/405    200/405    200/405",
+    "places:pays": "login/login 200/405    200/405    200/405    200/405    200/405    200/405    200/405    200/405",
     # certificats
     "certificats:index": "login/login 200/405    200/405    200/405    200/405    200/405    200/405    200/405    200/405",
-    "certificats:export": "login/login 405/404    405/404    405/act    405/act    405/404    405/404    405/act    405/act",
+    "certificats:transmissions": "login/login 404/405    404/405    404/405    404/405    404/405    404/405    200/405    200/405",
+    "certificats:transmission_request": "login/login 405/404    405/404    405/404    405/404    405/404    405/404    405/act    405/act",
+    "certificats:transmission": "login/login 404/405    404/405    404/405    404/405    404/405    404/405    200/405    200/405",
+    "certificats:transmission_file": "login/login 404/405    404/405    404/405    404/405    404/405    404/405    200/405    200/405",
+    "certificats:transmission_deposit": "login/login 405/404    405/404    405/404    405/404    405/404    405/404    405/act    405/act",
+    "certificats:transmission_abandon": "login/login 405/404    405/404    405/404    405/404    405/404    405/404    405/act    405/act",
+    "certificats:transmission_receipt": "login/login 405/404    405/404    405/404    405/404    405/404    405/404    405/act    405/act",
+    "certificats:removed_from_cdc": "login/login 405/404    405/404    405/404    405/404    405/404    405/404    405/act    405/act",
     "certificats:detail": "login/login 200/405    404/405    200/405    404/405    200/405    404/405    200/405    200/405",
     "certificats:pdf": "login/login 200/405    404/405    200/405    404/405    200/405    404/405    200/405    200/405",
     "certificats:reissue": "login/login 405/act    405/404    405/act    405/404    405/act    405/404    405/act    405/act",
@@ -363,6 +373,7 @@ _ROWS: dict[str, str] = {
     "tableaux-de-bord:throughput": "login/login 403/403    403/403    200/405    200/405    403/403    403/403    200/405    200/405",
     "tableaux-de-bord:outcomes": "login/login 403/403    403/403    200/405    200/405    403/403    403/403    200/405    200/405",
     "tableaux-de-bord:campaigns": "login/login 403/403    403/403    200/405    200/405    403/403    403/403    200/405    200/405",
+    "tableaux-de-bord:cpf": "login/login 403/403    403/403    200/405    200/405    403/403    403/403    200/405    200/405",
     "tableaux-de-bord:workload": "login/login 403/403    403/403    200/405    200/405    403/403    403/403    200/405    200/405",
     "tableaux-de-bord:reassign": "login/login 403/403    403/403    405/403    405/403    403/403    403/403    405/act    405/act",
     # notifications

@@ -116,6 +116,11 @@ _PK_OBJECTS: dict[str, str] = {
     "jurys:close": "session",
     "jurys:minutes": "closed_session",
     "jurys": "item",  # jurys/dossiers/<pk>/…
+    "certificats:transmission": "transmission",
+    "certificats:transmission_file": "transmission",
+    "certificats:transmission_deposit": "transmission",
+    "certificats:transmission_receipt": "transmission",
+    "certificats:transmission_abandon": "transmission",
     "certificats": "certificate",
     "imports": "import",
     "imports:batch": "batch",
@@ -257,7 +262,8 @@ def fingerprint() -> str:
         parts.append(f"{select} ORDER BY {meta.pk.column}), '')) AS h FROM {meta.db_table}")
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts))
-        return ";".join(f"{t}:{h}" for t, h in cursor.fetchall())
+        # UNION ALL promises no order (a parallel plan returns the parts as they finish): sorted by table.
+        return ";".join(sorted(f"{t}:{h}" for t, h in cursor.fetchall()))
 
 
 def changed_tables(before: str, after: str) -> list[str]:

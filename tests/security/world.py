@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import QueryDict
 from django.test import override_settings
@@ -24,7 +25,7 @@ from backoffice.core.legacy.models import LegacyBatch
 from backoffice.exports import services as exports
 from backoffice.exports.models import ExportKind
 from backoffice.notifications.models import Notification
-from casefiles.models import AgendaItem, CaseFile
+from casefiles.models import AgendaItem, CaseFile, Transmission, TransmissionStatus
 from casefiles.services import attach_document, issue_certificate, open_case_file
 from tests.accreditation.test_services__campaigns import draft
 from tests.accreditation.test_services__instruction import content_for
@@ -197,6 +198,12 @@ def build_world() -> World:
         side.objects["batch"] = LegacyBatch.objects.create(
             label=f"Reprise {side.code}", created_by=supervisor
         )
+        # The transmissions to the SI CPF are national too: one ready (with its file) for each side.
+        transmission = Transmission.objects.create(
+            id_flux=f"CLEA-MATRICE-{side.code}", schema_version="1.1.2", status=TransmissionStatus.READY
+        )
+        transmission.file.save(f"{transmission.id_flux}.xml", ContentFile(b"<flux/>"))
+        side.objects["transmission"] = transmission
     # A second factor not yet confirmed, for the admin's pages of TOTP devices.
     TOTPDevice.objects.create(user=administrator, name="Téléphone", confirmed=False)
     return World(a=a, b=b, supervisor=supervisor, administrator=administrator)

@@ -12,6 +12,7 @@ from accreditation.models import Domain, Site
 from accreditation.selectors import certifications, evaluator_sites_of, staff_of
 from backoffice.core.accounts.models import User
 from backoffice.core.accounts.roles import Role
+from casefiles.forms import IDENTITY_ORDER, BirthIdentityForm
 from casefiles.models import Candidate, CandidateStatus, CaseFile, Funding, Referrer, Sex
 from casefiles.rules.identity import validate_person_name
 from casefiles.selectors import (
@@ -27,11 +28,13 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 RESULT_CHOICES = [("A", "Acquis"), ("NA", "Non acquis")]
 
 
-class OpenCaseFileForm(forms.Form):
+class OpenCaseFileForm(BirthIdentityForm):
+    field_order = ["site", "certification", "opened_on", *IDENTITY_ORDER]
+
     site = forms.ModelChoiceField(label="Établissement évaluateur", queryset=Site.objects.none())
     certification = forms.ModelChoiceField(label="Certification", queryset=certifications())
     opened_on = forms.DateField(label="Date d'accueil", widget=DATE, initial=timezone.localdate)
-    last_name = forms.CharField(label="Nom", max_length=100, validators=[validate_person_name])
+    last_name = forms.CharField(label="Nom d'usage", max_length=100, validators=[validate_person_name])
     first_name = forms.CharField(label="Prénom", max_length=100, validators=[validate_person_name])
     birth_date = forms.DateField(label="Date de naissance", widget=DATE)
     sex = forms.ChoiceField(label="Sexe", choices=[("", "Non renseigné"), *Sex.choices], required=False)

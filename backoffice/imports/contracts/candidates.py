@@ -46,6 +46,7 @@ from workflows.pathway.bulk import start_pathways
 
 from .. import cells
 from .base import INVALID, NEW, UNCHANGED, UPDATED, Checker, Column, Contract, Row
+from .birth import BIRTH_COLUMNS, check_birthplace, given_birth_fields, read_birth
 from .takeover import acting_on, acts_by_day
 
 STATUSES = {
@@ -85,9 +86,10 @@ class CandidatesContract(Contract):
         ),
         Column("siret_evaluateur", True, "SIRET de l'établissement évaluateur habilité", "12345678900012"),
         Column("certification", True, "CLEA, CLEA_NUM ou CLEA_MGT", "CLEA"),
-        Column("nom", True, "Nom de naissance ou d'usage", "Martin"),
+        Column("nom", True, "Nom d'usage", "Martin"),
         Column("prenom", True, "Prénom", "Léa"),
         Column("date_naissance", True, "jj/mm/aaaa", "14/03/1998"),
+        *BIRTH_COLUMNS,
         Column("sexe", False, "F, M ou vide", "F"),
         Column("email", False, "Adresse e-mail du·de la candidat·e", "lea.martin@example.org"),
         Column("telephone", False, "Téléphone", "06 12 34 56 78"),
@@ -229,10 +231,12 @@ class CandidatesChecker(Checker):
                 "statut", lambda v: cells.choice(v, STATUSES, required=True, label="un statut")
             ),
             "sector": row.read("secteur", lambda v: cells.text(v, required=False, max_length=100)),
+            **read_birth(row),
         }
         birth = person["birth_date"]
         if birth and not (dt.date(1900, 1, 1) <= birth <= self.today):
             row.fail("date_naissance", "date de naissance invalide (dans le futur ou avant 1900).")
+        check_birthplace(row, person)
         return person
 
     def _load_accreditations(self, batch: list[Row]) -> None:
@@ -307,7 +311,7 @@ class CandidatesChecker(Checker):
             return
         changes = {
             name: (known[f"candidate__{name}"], data["person"][name])
-            for name in UPDATABLE
+            for name in [*UPDATABLE, *given_birth_fields(row)]
             if known[f"candidate__{name}"] != data["person"][name]
         }
         if data["referrer_given"] and known["referrer"] != data["referrer"]:

@@ -35,6 +35,7 @@ from casefiles.services.legacy import CertificateToTakeOver, lock_people, take_o
 from .. import cells
 from ..reading import ImportFileError
 from .base import INVALID, NEW, UNCHANGED, Checker, Column, Contract, Row
+from .birth import BIRTH_COLUMNS, check_birthplace, read_birth
 
 _T = TypeVar("_T")
 SEXES = {"f": Sex.FEMALE, "m": Sex.MALE}
@@ -67,8 +68,14 @@ class HistoricalCertificatesContract(Contract):
         Column("prenom", True, "Prénom du·de la titulaire", "Léa"),
         Column("date_naissance", True, "jj/mm/aaaa", "14/03/1990"),
         Column("sexe", False, "F, M ou vide", "F"),
-        Column("nom_naissance", False, "Nom de naissance s'il diffère (vérifié, non conservé)", ""),
-        Column("lieu_naissance", False, "Lieu de naissance (vérifié, non conservé)", ""),
+        *BIRTH_COLUMNS,
+        Column(
+            "lieu_naissance",
+            False,
+            "Lieu de naissance en toutes lettres (vérifié, non conservé : indiquez le code dans "
+            "commune_naissance ou pays_naissance)",
+            "",
+        ),
         Column("date_attribution", True, "Date d'attribution du certificat, jj/mm/aaaa", "12/03/2019"),
         Column("region", True, "Code de la région du jury (IDF, ARA…)", "IDF"),
         Column("date_jury", True, "Date de la session du jury, jj/mm/aaaa", "12/03/2019"),
@@ -199,14 +206,14 @@ class HistoricalCertificatesChecker(Checker):
             "first_name": row.read("prenom", cells.person_name),
             "birth_date": row.read("date_naissance", cells.date),
             "sex": row.read("sexe", lambda v: cells.choice(v, SEXES, required=False, label="un sexe")),
+            **read_birth(row),  # kept on a new holder (a person already known keeps their record)
         }
-        # Read and checked, not kept: Candidate has no field for them (see docs/certificates.md).
-        if row.cells.get("nom_naissance"):
-            row.read("nom_naissance", cells.person_name)
+        # Read and checked, not kept: the place as the old system wrote it; the codes above are kept.
         row.read("lieu_naissance", lambda v: cells.text(v, required=False, max_length=100))
         birth = person["birth_date"]
         if birth and not (dt.date(1900, 1, 1) <= birth <= self.today):
             row.fail("date_naissance", "date de naissance invalide (dans le futur ou avant 1900).")
+        check_birthplace(row, person)
         return person
 
     def _revocation(self, row: Row) -> tuple[dt.date | None, str]:

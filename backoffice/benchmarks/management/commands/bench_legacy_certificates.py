@@ -161,7 +161,7 @@ def write_certificates(
             if index % 50 == 0:
                 number = f"{prefix}{awarded.year}{region}{series[key]:07d}"  # the first years' form
             line = _line(rng, index, code, number, region, jury, awarded, sirets, today)
-            writer.writerow([line[name] for name in HEADER])
+            writer.writerow([line.get(name, "") for name in HEADER])
 
 
 def _monthly_jury(rng: random.Random, since: int, last_day: dt.date) -> dt.date:
