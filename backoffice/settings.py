@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "backoffice.exports",
     "backoffice.notifications",
     "backoffice.dashboards",
+    "backoffice.surveys",
     "accreditation",
     "casefiles",
     "workflows",

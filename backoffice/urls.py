@@ -74,6 +74,7 @@ urlpatterns = [
         ).urls,
     ),
     path("sante/", health, name="health"),
+    path("enquete/", include("backoffice.surveys.urls")),
     path(
         "dossiers/<int:pk>/attestation-des-acquis.pdf", statement_of_acquisitions, name="casefile_statement"
     ),

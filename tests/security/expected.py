@@ -207,6 +207,10 @@ _ROWS: dict[str, str] = {
     "casefile_document_delete": "login/login 405/act    405/404    405/act    405/404    405/404    405/404    405/act    405/act",
     "certificate_verify": "200/405    200/405    200/405    200/405    200/405    200/405    200/405    200/405    200/405",
     "certificate_verify_number": "200/405    200/405    200/405    200/405    200/405    200/405    200/405    200/405    200/405",
+    # the survey pages (backoffice/surveys): public, the same « lien invalide » page for an unknown token
+    "surveys:answer": "200/act    200/act    200/act    200/act    200/act    200/act    200/act    200/act    200/act",
+    "surveys:thanks": "200/405    200/405    200/405    200/405    200/405    200/405    200/405    200/405    200/405",
+    "surveys:opt_out": "200/act    200/act    200/act    200/act    200/act    200/act    200/act    200/act    200/act",
     "application_submit": "login/login 405/act    405/404    405/act    405/act    405/404    405/404    405/act    405/act",
     "application_answer": "login/login 405/act    405/404    405/act    405/act    405/404    405/404    405/act    405/act",
     "casefile_abandon": "login/login 405/act    405/404    405/act    405/404    405/404    405/404    405/act    405/act",

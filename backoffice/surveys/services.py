@@ -1,0 +1,350 @@
+"""Surveys: defining and starting them, inviting the holders whose delay is reached, reminding them, taking
+an answer (kept apart from the person) and an opt-out. Every change is audited in its transaction.
+
+Tokens: the link carries `secrets.token_urlsafe(32)`; only its SHA-256 is stored. A reminder therefore
+cannot resend the same link: it issues a new token for the same invitation and replaces the hash, so the
+previous link (and its opt-out link) stops working."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from accreditation.models import Certification, Region
+from backoffice.core.accounts.roles import Role, has_role
+from backoffice.core.accounts.types import Actor
+from backoffice.core.audit.events import record
+from backoffice.notifications.services import Message, notify
+from casefiles.models import Candidate, Certificate, CertificateStatus
+
+from .models import Answer, Invitation, OptOut, Questionnaire, Survey, SurveyStatus
+from .validation import age_band, clean_answers
+
+LINK_DAYS = 60
+MAX_REMINDERS = 2
+REMINDER_GAP_DAYS = 7
+INVALID_LINK = "Ce lien n'est pas ou plus valide."  # one message for unknown, expired, used: no oracle
+MANAGERS = (Role.SUPERVISOR, Role.ADMINISTRATOR)
+
+
+class InvalidLink(ValidationError):
+    """The token is unknown, expired, already used, or its holder opted out (the page never says which)."""
+
+
+@dataclass
+class InvitationCounts:
+    sent: int = 0
+    no_email: int = 0
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_token() -> tuple[str, str]:
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def _moment(today: dt.date) -> dt.datetime:
+    """Now, or noon of `today` when the job runs for another day (tests, a catch-up)."""
+    now = timezone.now()
+    if timezone.localdate(now) == today:
+        return now
+    return timezone.make_aware(dt.datetime.combine(today, dt.time(12)))
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+# Defining and starting
+
+
+def create_survey(
+    *,
+    title: str,
+    questionnaire: Questionnaire,
+    certifications: Iterable[Certification],
+    regions: Iterable[Region] = (),
+    awarded_from: dt.date,
+    awarded_to: dt.date,
+    delays: list[int] | None = None,
+    actor: Actor,
+) -> Survey:
+    """A supervisor or administrator defines a survey, in draft."""
+    _require_manager(actor)
+    if awarded_from > awarded_to:
+        raise ValidationError("La période d'attribution est inversée.")
+    with transaction.atomic():
+        survey = Survey.objects.create(
+            title=title,
+            questionnaire=questionnaire,
+            awarded_from=awarded_from,
+            awarded_to=awarded_to,
+            delays=sorted(set(delays or [6, 12])),
+            created_by=actor,
+        )
+        survey.certifications.set(certifications)
+        survey.regions.set(regions)
+        record("survey.created", actor=actor, subject=survey, summary=f"Enquête créée : {title}")
+    return survey
+
+
+def start_survey(survey: Survey, *, actor: Actor) -> Survey:
+    """Start a draft survey: the daily job sends its invitations from now on."""
+    _require_manager(actor)
+    with transaction.atomic():
+        locked = Survey.objects.select_for_update().get(pk=survey.pk)
+        if locked.status != SurveyStatus.DRAFT:
+            raise ValidationError("Seule une enquête en brouillon peut être lancée.")
+        locked.status = SurveyStatus.RUNNING
+        locked.save(update_fields=["status"])
+        record("survey.started", actor=actor, subject=locked, summary="Enquête lancée")
+    return locked
+
+
+def _require_manager(actor: Actor) -> None:
+    if not has_role(actor, *MANAGERS):
+        raise PermissionDenied("Seul·es les superviseur·es et administrateur·rices gèrent les enquêtes.")
+
+
+# Invitations
+
+
+def due_certificates(survey: Survey, months: int, today: dt.date) -> QuerySet[Certificate]:
+    """Issued certificates of the survey's scope awarded at least `months` ago, whose holder was not
+    invited to this wave, did not opt out and was not anonymised."""
+    latest = min(survey.awarded_to, _months_before(today, months))
+    certificates = Certificate.objects.filter(
+        status=CertificateStatus.ISSUED,
+        certification__in=survey.certifications.all(),
+        awarded_on__gte=survey.awarded_from,
+        awarded_on__lte=latest,
+        case_file__candidate__anonymised_on__isnull=True,
+    )
+    region_ids = list(survey.regions.values_list("pk", flat=True))
+    if region_ids:
+        certificates = certificates.filter(region_id__in=region_ids)
+    invited = Invitation.objects.filter(survey=survey, wave_months=months).values("candidate_id")
+    return (
+        certificates.exclude(case_file__candidate_id__in=invited)
+        .exclude(case_file__candidate_id__in=OptOut.objects.values("candidate_id"))
+        .select_related("case_file__candidate", "certification")
+        .order_by("awarded_on", "pk")
+    )
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    """The latest award day whose `months` delay is reached on `day`."""
+    candidate = add_months(day, -months)
+    while add_months(candidate + dt.timedelta(days=1), months) <= day:  # month-end: 31 Aug + 6 = 28 Feb
+        candidate += dt.timedelta(days=1)
+    return candidate
+
+
+def send_due_invitations(today: dt.date) -> InvitationCounts:
+    """For each running survey and wave, invite the holders whose delay is reached (once per wave)."""
+    counts = InvitationCounts()
+    for survey in Survey.objects.filter(status=SurveyStatus.RUNNING).order_by("pk"):
+        for months in survey.delays:
+            with transaction.atomic():
+                seen: set[int] = set()
+                for certificate in due_certificates(survey, months, today):
+                    candidate = certificate.case_file.candidate
+                    if candidate.pk in seen:  # two certificates in scope: one invitation per wave
+                        continue
+                    seen.add(candidate.pk)
+                    invitation = _invite(survey, months, candidate, certificate, today)
+                    counts.no_email += invitation.no_email
+                    counts.sent += not invitation.no_email
+    return counts
+
+
+def _invite(
+    survey: Survey, months: int, candidate: Candidate, certificate: Certificate, today: dt.date
+) -> Invitation:
+    now = _moment(today)
+    token, digest = _new_token()
+    invitation = Invitation.objects.create(
+        survey=survey,
+        wave_months=months,
+        candidate=candidate,
+        certificate=certificate,
+        token_hash="" if not candidate.email else digest,
+        no_email=not candidate.email,
+        sent_at=now if candidate.email else None,
+        expires_at=now + dt.timedelta(days=LINK_DAYS),
+    )
+    if candidate.email:
+        _email(invitation, token, candidate.email, key=f"survey-invitation-{invitation.pk}")
+    record(
+        "survey.invitation_sent" if candidate.email else "survey.invitation_without_email",
+        actor=None,
+        subject=invitation,
+        summary=f"Vague à {months} mois",
+    )
+    return invitation
+
+
+def _email(invitation: Invitation, token: str, email: str, *, key: str, reminder: bool = False) -> None:
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    notify(
+        Message(
+            key=key,
+            template="survey_invitation",
+            subject=("Rappel : " if reminder else "") + "où en êtes-vous depuis votre certificat ?",
+            context={
+                "certification": certification_name(invitation),
+                "answer_url": base + reverse("surveys:answer", args=[token]),
+                "opt_out_url": base + reverse("surveys:opt_out", args=[token]),
+                "expires": timezone.localtime(invitation.expires_at).strftime("%d/%m/%Y"),
+                "reminder": reminder,
+            },
+        ),
+        emails=[email],
+    )
+
+
+def send_reminders(today: dt.date) -> int:
+    """Remind, with a new link, the invited who have not answered: at most twice, 7 days apart at least."""
+    now = _moment(today)
+    gap_start = timezone.make_aware(
+        dt.datetime.combine(today - dt.timedelta(days=REMINDER_GAP_DAYS - 1), dt.time.min)
+    )
+    due = (
+        Invitation.objects.filter(
+            survey__status=SurveyStatus.RUNNING,
+            answered_at__isnull=True,
+            no_email=False,
+            expires_at__gt=now,
+            reminders__lt=MAX_REMINDERS,
+            candidate__anonymised_on__isnull=True,
+        )
+        .exclude(candidate__email="")
+        .exclude(candidate_id__in=OptOut.objects.values("candidate_id"))
+        .annotate(last=Coalesce("last_reminded_at", "sent_at"))
+        .filter(last__lt=gap_start)
+        .select_related("candidate", "certificate__certification")
+    )
+    reminded = 0
+    with transaction.atomic():
+        for invitation in due.select_for_update(of=("self",)):
+            token, invitation.token_hash = _new_token()
+            invitation.reminders += 1
+            invitation.last_reminded_at = now
+            invitation.save(update_fields=["token_hash", "reminders", "last_reminded_at"])
+            key = f"survey-reminder-{invitation.pk}-{invitation.reminders}"
+            _email(invitation, token, invitation.candidate.email, key=key, reminder=True)
+            record(
+                "survey.reminded", actor=None, subject=invitation, summary=f"Relance {invitation.reminders}"
+            )
+            reminded += 1
+    return reminded
+
+
+# The person's side: answering, opting out
+
+
+def _locked_invitation(token: str) -> Invitation | None:
+    """The invitation of this token, locked; the lookup is by hash, so timing says nothing of the token."""
+    digest = hash_token(token or "")
+    invitation = (
+        Invitation.objects.select_for_update().filter(token_hash=digest).exclude(token_hash="").first()
+    )
+    if invitation is None or not hmac.compare_digest(invitation.token_hash, digest):
+        return None
+    return invitation
+
+
+def known_link(token: str) -> Invitation | None:
+    """The invitation of this token, whatever its state (the opt-out link works after expiry)."""
+    return (
+        Invitation.objects.filter(token_hash=hash_token(token or ""))
+        .exclude(token_hash="")
+        .select_related("survey__questionnaire", "certificate__certification")
+        .first()
+    )
+
+
+def usable_invitation(token: str) -> Invitation | None:
+    """The invitation a valid link opens (not expired, not answered, not opted out), else None."""
+    invitation = known_link(token)
+    return invitation if invitation is not None and _usable(invitation) else None
+
+
+def _usable(invitation: Invitation) -> bool:
+    return (
+        invitation.answered_at is None
+        and invitation.expires_at > timezone.now()
+        and not OptOut.objects.filter(candidate_id=invitation.candidate_id).exists()
+    )
+
+
+def answer(token: str, data: Mapping[str, Any]) -> Answer:
+    """Store the answers apart from the person and mark the invitation answered: once, whatever the clicks."""
+    with transaction.atomic():
+        invitation = _locked_invitation(token)
+        if invitation is None or not _usable(invitation):
+            raise InvalidLink(INVALID_LINK)
+        questionnaire = invitation.survey.questionnaire
+        answers = clean_answers(questionnaire.questions, data)
+        stored = Answer.objects.create(
+            survey=invitation.survey,
+            wave_months=invitation.wave_months,
+            questionnaire=questionnaire,
+            answers=answers,
+            **cells(invitation),
+        )
+        invitation.answered_at = timezone.now()
+        invitation.save(update_fields=["answered_at"])
+        record("survey.answered", actor=None, subject=invitation, summary="Réponse reçue")
+    return stored
+
+
+def cells(invitation: Invitation) -> dict[str, str]:
+    """The statistical cells the answer counts in, read from the certificate and candidate now."""
+    candidate, certificate = invitation.candidate, invitation.certificate
+    return {
+        "certification_code": certificate.certification.code if certificate else "",
+        "region_code": certificate.region.code if certificate else "",
+        "age_band": age_band(candidate.birth_date, certificate.awarded_on) if certificate else "",
+        "status_at_entry": candidate.status,
+        "sex": candidate.sex,
+    }
+
+
+def opt_out(token: str) -> bool:
+    """The person is never invited again, to any survey; idempotent. False for an unknown link."""
+    with transaction.atomic():
+        invitation = _locked_invitation(token)
+        if invitation is None:
+            return False
+        _, created = OptOut.objects.get_or_create(candidate_id=invitation.candidate_id)
+        if created:
+            record("survey.opted_out", actor=None, subject=invitation, summary="Désinscription des enquêtes")
+    return True
+
+
+def certification_name(invitation: Invitation) -> str:
+    return invitation.certificate.certification.name if invitation.certificate else "CléA"
