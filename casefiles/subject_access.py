@@ -5,6 +5,7 @@ rendered as JSON or as a PDF from the same data so both say the same."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -26,6 +27,10 @@ from .models import (
     DomainAcquisition,
     TrainingPlan,
 )
+
+# Sections the layers above casefiles add about the person (surveys: invited, answered), registered by their
+# AppConfig.ready(): casefiles never imports them.
+EXTRA_SECTIONS: list[Callable[[Candidate], dict[str, Any]]] = []
 
 EVENT_LABELS: dict[str, str] = {
     str(choice.value): str(choice.label)
@@ -65,7 +70,7 @@ def subject_access_data(candidate: Candidate) -> dict[str, Any]:
     )
     ids = [f.pk for f in files]
     related = _related(ids)
-    return {
+    data = {
         "genere_le": _moment(timezone.now()),
         "candidat": _identity(candidate),
         "dossiers": [_case_file(f, related[f.pk]) for f in files],
@@ -79,6 +84,9 @@ def subject_access_data(candidate: Candidate) -> dict[str, Any]:
             for e in events_about(candidate, ids)
         ],
     }
+    for section in EXTRA_SECTIONS:
+        data.update(section(candidate))
+    return data
 
 
 def _identity(candidate: Candidate) -> dict[str, Any]:

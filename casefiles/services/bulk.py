@@ -43,7 +43,7 @@ from .assessments import (
 )
 from .identity import lock_identities
 from .plans import plans_so_far
-from .transmissions import requeue_corrected
+from .transmissions import IDENTITY_SENT, requeue_corrected
 
 BATCH_SIZE = 1000
 
@@ -204,9 +204,10 @@ def update_case_files_in_bulk(updates: list[FileUpdate], *, actor: Actor, source
             for update in updates
         ]
     )
-    # A holder the SI CPF rejected, whose birth data the file corrects, is sent again (and only then).
-    if any(name in Candidate.BIRTH_FIELDS for update in updates for name in update.changes):
-        requeue_corrected(actor=actor)
+    # A holder the SI CPF rejected, whose identity as sent the file corrects, is sent again (and only then).
+    corrected = {u.candidate_id for u in updates if set(u.changes) & set(IDENTITY_SENT)}
+    if corrected:
+        requeue_corrected(actor=actor, candidate_ids=corrected)
 
 
 def _create_grids(cells: list[tuple[int, int]]) -> None:

@@ -94,9 +94,11 @@ def _candidate_for(data: dict[str, Any], *, actor: SystemActor) -> Candidate:
 
 
 def _complete_birth_data(known: Candidate, typed: Candidate, *, actor: SystemActor) -> None:
-    """What the training-account system needs, given now for a person whose record lacks it: the birth
-    name and first names where empty, the place of birth where neither a commune nor a country is known."""
-    fields = [name for name in ("birth_name", "first_name_2", "first_name_3") if getattr(typed, name)]
+    """What the training-account system needs, given now for a person whose record lacks it (people taken
+    over from the old system often do): the birth name, first names and sex where empty, the place of birth
+    where neither a commune nor a country is known. Only blanks are filled — never a value overwritten — so
+    the evaluator opening the file may (the event says it came from an opening)."""
+    fields = [n for n in ("birth_name", "first_name_2", "first_name_3", "sex") if getattr(typed, n)]
     if not (known.birth_commune_code or known.birth_country_code):
         fields += [n for n in ("birth_commune_code", "birth_country_code") if getattr(typed, n)]
     completed = [name for name in fields if not getattr(known, name)]
@@ -104,7 +106,10 @@ def _complete_birth_data(known: Candidate, typed: Candidate, *, actor: SystemAct
         return
     for name in completed:
         setattr(known, name, getattr(typed, name))
-    known.full_clean()
+    # What is completed, checked as the form checks it; the record's other fields as they are (a taken-over
+    # person may lack a postcode: not this opening's business).
+    known.clean_fields(exclude=[f.name for f in Candidate._meta.concrete_fields if f.name not in completed])
+    known.clean()
     known.save(update_fields=completed)
     labels = ", ".join(
         str(getattr(Candidate._meta.get_field(name), "verbose_name", name)) for name in completed
@@ -114,7 +119,7 @@ def _complete_birth_data(known: Candidate, typed: Candidate, *, actor: SystemAct
         actor=actor,
         subject=known,
         summary=f"Données complétées à l'ouverture d'un dossier : {labels}.",
-        data={"fields": completed},
+        data={"fields": completed, "source": "ouverture d'un dossier"},
     )
     requeue_corrected(actor=actor, candidate=known)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -33,6 +33,9 @@ from .transmissions import requeue_corrected
 logger = logging.getLogger(__name__)
 RECTIFIABLE = Candidate.FIELDS  # a rectification may correct every field the person gave
 ANONYMOUS_LAST_NAME = "Anonymisé·e"
+# What the layers above casefiles hold about a person and erase with them (surveys: the invitations), called
+# inside the anonymisation's transaction, before the identity is replaced; registered by AppConfig.ready().
+ON_ANONYMISE: list[Callable[[Candidate], None]] = []
 
 
 # Rectification (GDPR art. 16).
@@ -62,7 +65,10 @@ def rectify_candidate(candidate: Candidate, *, changes: dict[str, Any], actor: S
         raise ValidationError("Aucune donnée n'a changé.")
     for name in changed:
         setattr(locked, name, cleaned[name])
-    locked.full_clean()
+    # The fields changed are checked, the others left as they are (a person taken over from the old system
+    # may lack a postcode or a status: completing their birth data must not require inventing them).
+    locked.clean_fields(exclude=[f.name for f in Candidate._meta.concrete_fields if f.name not in changed])
+    locked.clean()
     ensure_not_a_twin(locked)
     locked.save(update_fields=changed)
     labels = ", ".join(
@@ -213,6 +219,8 @@ def anonymise_candidate(
     if locked is None or not candidates_due(today=today).filter(pk=pk).exists():
         return None
     documents = _delete_documents(files)
+    for hook in ON_ANONYMISE:
+        hook(locked)
     _redact_trail(locked, files)
     _anonymise_identity(locked, files, today)
     CaseFile.objects.filter(candidate=locked).update(**_erased(CaseFile))

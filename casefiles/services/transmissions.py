@@ -19,7 +19,7 @@ import itertools
 import logging
 import secrets
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -190,7 +190,10 @@ def build_transmission(pk: int, *, progress: Callable[[int], None] | None = None
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"{transmission.id_flux}.xml"
             count = transmission.passage_rows.count()
-            Transmission.objects.filter(pk=pk).update(passages=count, written=0)
+            if not Transmission.objects.filter(pk=pk, status=TransmissionStatus.BUILDING).update(
+                passages=count, written=0
+            ):
+                return "déjà traitée"  # abandoned meanwhile
             if count == 0:
                 return _fail(
                     transmission, [*left_out, "Aucun titulaire à transmettre au moment de la préparation."]
@@ -257,7 +260,11 @@ class _Writing:
 
 @transaction.atomic
 def _claim(transmission: Transmission) -> None:
-    """The passages of the certificates due now, with the identity they are sent with."""
+    """The passages of the certificates due now, with the identity they are sent with; nothing when the
+    transmission was abandoned meanwhile (locked: an abandon waits for the claim, or the claim for it)."""
+    locked = Transmission.objects.select_for_update().filter(pk=transmission.pk).first()
+    if locked is None or locked.status != TransmissionStatus.BUILDING:
+        return
     due = (
         due_certificates()
         .select_related("case_file__candidate")
@@ -364,10 +371,12 @@ def same_name(one: str, other: str) -> bool:
 
 def _fail(transmission: Transmission, problems: list[str]) -> str:
     with transaction.atomic():
-        transmission.passage_rows.all().delete()
-        Transmission.objects.filter(pk=transmission.pk).update(
+        # Only a transmission still being built fails: one abandoned meanwhile keeps its state and reason.
+        if not Transmission.objects.filter(pk=transmission.pk, status=TransmissionStatus.BUILDING).update(
             status=TransmissionStatus.FAILED, problems="\n".join(problems[:50]), passages=0, written=0
-        )
+        ):
+            return "déjà traitée"
+        transmission.passage_rows.all().delete()
         record(
             TransmissionEvent.FAILED,
             actor=None,
@@ -655,7 +664,9 @@ def abandon_transmission(transmission: Transmission, *, reason: str, actor: Acto
 # A rejected holder corrected; a revoked certificate withdrawn at the CDC.
 
 
-def requeue_corrected(*, actor: SystemActor, candidate: Candidate | None = None) -> int:
+def requeue_corrected(
+    *, actor: SystemActor, candidate: Candidate | None = None, candidate_ids: Iterable[int] | None = None
+) -> int:
     """The rejected holders (of `candidate`, or all) whose identity changed since it was sent go back to "to
     send" — and only those: a holder rejected and not corrected would be rejected again."""
     rejected = Certificate.objects.filter(
@@ -663,6 +674,8 @@ def requeue_corrected(*, actor: SystemActor, candidate: Candidate | None = None)
     ).select_related("case_file__candidate")
     if candidate is not None:
         rejected = rejected.filter(case_file__candidate=candidate)
+    if candidate_ids is not None:
+        rejected = rejected.filter(case_file__candidate_id__in=list(candidate_ids))
     # Oldest first: for each certificate the last one read, its latest transmission's, is kept.
     passages = Passage.objects.filter(certificate__in=rejected).order_by("certificate_id", "transmission_id")
     latest = {p.certificate_id: p.identity for p in passages} if rejected.exists() else {}
@@ -726,6 +739,8 @@ def purge_transmission_files(*, today: dt.date | None = None) -> int:
     due = Transmission.objects.filter(
         Q(status=TransmissionStatus.PROCESSED, receipt_at__lt=before)
         | Q(status__in=[TransmissionStatus.FAILED, TransmissionStatus.ABANDONED], created_at__lt=before)
+        # A file never deposited, or deposited without a receipt for everyone, for a year: not kept longer.
+        | Q(status__in=[TransmissionStatus.READY, TransmissionStatus.DEPOSITED], created_at__lt=before)
     ).exclude(file="", problems="")
     purged = 0
     for transmission in due:

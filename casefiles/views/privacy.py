@@ -60,8 +60,12 @@ class RectificationForm(BirthIdentityForm):
     sex = forms.ChoiceField(label="Sexe", choices=[("", "non renseigné"), *Sex.choices], required=False)
     email = forms.EmailField(label="E-mail", required=False)
     phone = forms.CharField(label="Téléphone", max_length=20, required=False)
-    postcode = forms.CharField(label="Code postal", max_length=5)
-    status = forms.ChoiceField(label="Statut", choices=CandidateStatus.choices)
+    # Not required here: a person taken over from the old system may have none (the service refuses to
+    # empty one that is recorded).
+    postcode = forms.CharField(label="Code postal", max_length=5, required=False)
+    status = forms.ChoiceField(
+        label="Statut", choices=[("", "non renseigné"), *CandidateStatus.choices], required=False
+    )
     sector = forms.CharField(label="Secteur du projet professionnel", max_length=100, required=False)
 
 

@@ -72,6 +72,19 @@ def test_check_deploy_warns_of_the_demo_cdc_identifiers_and_a_local_address():
     )
 
 
+def test_check_deploy_warns_of_a_malformed_cdc_identifier_and_a_missing_schema():
+    result = run_python(
+        "from django.core.management import call_command;"
+        "call_command('check', deploy=True, fail_level='WARNING')",
+        CDC_ID_CLIENT="CP12",
+        CDC_SCHEMA_VERSION="9.9.9",
+    )
+
+    assert result.returncode != 0
+    output = result.stderr + result.stdout
+    assert "casefiles.W003" in output and "casefiles.W004" in output
+
+
 def test_production_has_the_hardening_on():
     result = run_python(
         "from django.conf import settings as s;"

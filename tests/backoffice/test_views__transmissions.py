@@ -583,3 +583,32 @@ def test_the_usual_name_is_not_sent_when_it_is_the_birth_name_in_other_capitals(
     tree = etree.parse(transmission.file.path)
     usual = tree.xpath("//c:nomUsage", namespaces=NS)
     assert all(element.get("{http://www.w3.org/2001/XMLSchema-instance}nil") == "true" for element in usual)
+
+
+def test_a_transmission_abandoned_while_built_stays_abandoned_with_its_reason(
+    supervisor, issued, django_capture_on_commit_callbacks, monkeypatch
+):
+    with django_capture_on_commit_callbacks():
+        transmission = transmissions.request_transmission(actor=supervisor)
+    real_write = transmissions._write
+
+    def abandoned_meanwhile(*args, **kwargs):  # type: ignore[no-untyped-def]
+        written = real_write(*args, **kwargs)
+        transmissions.abandon_transmission(transmission, reason="Bloquée", actor=supervisor)
+        return written
+
+    monkeypatch.setattr(transmissions, "_write", abandoned_meanwhile)
+    assert transmissions.build_transmission(transmission.pk) == "déjà traitée"
+    transmission.refresh_from_db()
+    assert transmission.status == TransmissionStatus.ABANDONED and transmission.problems == "Bloquée"
+    assert not Passage.objects.exists()
+    assert set(Certificate.objects.values_list("cdc_status", flat=True)) == {CdcStatus.TO_SEND}
+    assert not AuditEvent.objects.filter(verb="transmission.failed").exists()
+
+
+def test_a_transmission_abandoned_before_its_claim_claims_nothing(supervisor, issued):
+    transmission = transmissions.request_transmission(actor=supervisor)
+    transmissions.abandon_transmission(transmission, reason="Bloquée", actor=supervisor)
+    assert transmissions.build_transmission(transmission.pk) == "déjà traitée"
+    transmissions._claim(transmission)
+    assert not Passage.objects.exists()

@@ -147,6 +147,40 @@ def test_the_opening_keeps_a_good_birthplace_normalised(
     assert transmission_gaps(case_file.candidate) == []
 
 
+def test_a_person_taken_over_without_postcode_nor_status_gets_their_birth_data_completed(
+    evaluator, officer, idf_site, clea, candidate_data
+):
+    """The takeover writes people without postcode or status: completing their identity for the CDC must not
+    require inventing them, at the opening of a file or in the rectification."""
+    known = CandidateFactory(
+        **{k: candidate_data[k] for k in ("last_name", "first_name", "birth_date")},
+        birth_name="",
+        birth_commune_code="",
+        birth_country_code="",
+        sex="",
+        postcode="",
+        status="",
+    )
+    open_case_file(
+        site=idf_site,
+        certification=clea,
+        opened_on=TODAY,
+        candidate_data=candidate_data | {"birth_name": "Martin", "birth_commune_code": "69123"},
+        actor=evaluator,
+    )
+    known.refresh_from_db()
+    assert (known.birth_name, known.birth_commune_code, known.sex) == (
+        "Martin",
+        "69123",
+        candidate_data["sex"],
+    )
+    assert (known.postcode, known.status) == ("", "")
+
+    rectify_candidate(known, changes={"birth_name": "Martin-Durand"}, actor=evaluator)
+    known.refresh_from_db()
+    assert known.birth_name == "Martin-Durand" and transmission_gaps(known) == []
+
+
 def test_opening_a_file_for_a_known_person_completes_their_missing_birth_data_never_overwrites(
     evaluator, idf_site, clea, candidate_data
 ):
