@@ -29,6 +29,7 @@ from .exports.views import ExportsApp
 from .home import HomeApp
 from .imports.views import ImportsApp
 from .notifications.views import NotificationsApp
+from .surveys.views_admin import SurveysApp
 
 
 class JuriesApp(juries.JuriesApp):
@@ -48,6 +49,7 @@ site = Site(
         ImportsApp(),
         ExportsApp(),
         DashboardsApp(),
+        SurveysApp(),
         NotificationsApp(),
         OrganisationsApp(),
         CampaignsApp(),

@@ -7,3 +7,15 @@ class SurveysConfig(AppConfig):
     name = "backoffice.surveys"
     label = "surveys"
     verbose_name = "Enquêtes de devenir"
+
+    def ready(self) -> None:
+        # casefiles never imports the surveys: they register their share of the personal-data rules.
+        from casefiles import subject_access
+        from casefiles.services import privacy as casefiles_privacy
+
+        from . import privacy
+
+        if privacy.erase_invitations not in casefiles_privacy.ON_ANONYMISE:
+            casefiles_privacy.ON_ANONYMISE.append(privacy.erase_invitations)
+        if privacy.subject_access_section not in subject_access.EXTRA_SECTIONS:
+            subject_access.EXTRA_SECTIONS.append(privacy.subject_access_section)

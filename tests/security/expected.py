@@ -371,6 +371,13 @@ _ROWS: dict[str, str] = {
     "exports:index": "login/login 200/405    200/405    200/405    200/405    200/405    200/405    200/405    200/405",
     "exports:request": "login/login 405/act    405/act    405/act    405/act    405/404    405/404    405/act    405/act",
     "exports:download": "login/login 200/405    404/405    404/405    404/405    404/405    404/405    404/405    404/405",
+    # enquetes (backoffice/surveys): national, supervisors and administrators; officers reach the results
+    # (their region) and get 404 elsewhere; organisation staff and juries get the application's 403
+    "enquetes:index": "login/login 403/403    403/403    302/405    302/405    403/403    403/403    200/405    200/405",
+    "enquetes:create": "login/login 403/403    403/403    404/404    404/404    403/403    403/403    200/act    200/act",
+    "enquetes:start": "login/login 403/403    403/403    405/404    405/404    403/403    403/403    405/act    405/act",
+    "enquetes:results": "login/login 403/403    403/403    200/405    200/405    403/403    403/403    200/405    200/405",
+    "enquetes:results_export": "login/login 403/403    403/403    404/405    404/405    403/403    403/403    404/405    404/405",  # the world's surveys are drafts: nothing to export
     # tableaux-de-bord
     "tableaux-de-bord:index": "login/login 403/403    403/403    200/405    200/405    403/403    403/403    200/405    200/405",
     "tableaux-de-bord:backlog": "login/login 403/403    403/403    200/405    200/405    403/403    403/403    200/405    200/405",

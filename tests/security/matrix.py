@@ -122,6 +122,7 @@ _PK_OBJECTS: dict[str, str] = {
     "certificats:transmission_receipt": "transmission",
     "certificats:transmission_abandon": "transmission",
     "certificats": "certificate",
+    "enquetes:start": "survey",
     "imports": "import",
     "imports:batch": "batch",
     "imports:batch_undo": "batch",

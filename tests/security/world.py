@@ -25,6 +25,8 @@ from backoffice.core.legacy.models import LegacyBatch
 from backoffice.exports import services as exports
 from backoffice.exports.models import ExportKind
 from backoffice.notifications.models import Notification
+from backoffice.surveys.models import Questionnaire
+from backoffice.surveys.services import create_survey
 from casefiles.models import AgendaItem, CaseFile, Transmission, TransmissionStatus
 from casefiles.services import attach_document, issue_certificate, open_case_file
 from tests.accreditation.test_services__campaigns import draft
@@ -204,6 +206,16 @@ def build_world() -> World:
         )
         transmission.file.save(f"{transmission.id_flux}.xml", ContentFile(b"<flux/>"))
         side.objects["transmission"] = transmission
+        # The surveys are national (supervisors only): a draft of each side's region, for the routes' <pk>.
+        side.objects["survey"] = create_survey(
+            title=f"Enquête {side.code}",
+            questionnaire=Questionnaire.objects.get(version=1),
+            certifications=[side.accreditation.certification],
+            regions=[side.region],
+            awarded_from=TODAY - dt.timedelta(days=365),
+            awarded_to=TODAY,
+            actor=supervisor,
+        )
     # A second factor not yet confirmed, for the admin's pages of TOTP devices.
     TOTPDevice.objects.create(user=administrator, name="Téléphone", confirmed=False)
     return World(a=a, b=b, supervisor=supervisor, administrator=administrator)
