@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from django.db import models
 
 # The models walked by the registry's test: every model of the case files app, the accounts and the trail.
-REGISTERED_APPS = ("casefiles",)
+# (The surveys' models are named by label only: casefiles never imports the surveys.)
+REGISTERED_APPS = ("casefiles", "surveys")
 REGISTERED_MODELS = ("accounts.User", "audit.AuditEvent")
 
 
@@ -171,6 +172,19 @@ PERSONAL: dict[str, Personal] = {
     # A fingerprint of the identity sent (to tell a corrected holder): erased with the identity.
     "casefiles.Passage.identity": _candidate(Category.IDENTITY, AtExpiry.ERASE),
     "casefiles.Certificate.cdc_message": Personal(Category.CERTIFICATE, CERTIFICATE_REGISTER),
+    # Surveys of the holders' outcome (backoffice/surveys, docs/survey.md): the invitation names the person
+    # and is erased with them; the answer names nobody (its cells are the statistics' own).
+    "surveys.Invitation.candidate": _candidate(Category.IDENTITY, AtExpiry.DELETE),
+    "surveys.Invitation.certificate": _candidate(Category.CERTIFICATE, AtExpiry.DELETE),
+    "surveys.Invitation.token_hash": _candidate(Category.CONTACT, AtExpiry.DELETE),
+    "surveys.Invitation.sent_at": _candidate(Category.CONTACT, AtExpiry.DELETE),
+    "surveys.Invitation.answered_at": _candidate(Category.PROFILE, AtExpiry.DELETE),
+    "surveys.OptOut.candidate": _candidate(Category.CONTACT, AtExpiry.DELETE),
+    "surveys.Answer.answers": _kept(Category.PROFILE),
+    "surveys.Answer.age_band": _kept(Category.PROFILE),
+    "surveys.Answer.status_at_entry": _kept(Category.PROFILE),
+    "surveys.Answer.sex": _kept(Category.PROFILE),
+    "surveys.Survey.created_by": _STAFF_TRACE,
     "audit.AuditEvent.summary": Personal(Category.AUDIT, AUDIT_TRAIL),
     "audit.AuditEvent.data": Personal(Category.AUDIT, AUDIT_TRAIL),
 }
@@ -286,6 +300,38 @@ NOT_PERSONAL: dict[str, str] = {
     "casefiles.Passage.outcome": "réponse de la CDC (liste fermée)",
     "casefiles.Passage.code": "code de la réponse de la CDC",
     "casefiles.Passage.decided_at": TECHNICAL,
+    "surveys.Questionnaire.id": TECHNICAL,
+    "surveys.Questionnaire.version": REFERENCE,
+    "surveys.Questionnaire.title": REFERENCE,
+    "surveys.Questionnaire.questions": REFERENCE,
+    "surveys.Questionnaire.created_at": TECHNICAL,
+    "surveys.Survey.id": TECHNICAL,
+    "surveys.Survey.title": REFERENCE,
+    "surveys.Survey.questionnaire": REFERENCE,
+    "surveys.Survey.awarded_from": REFERENCE,
+    "surveys.Survey.awarded_to": REFERENCE,
+    "surveys.Survey.delays": REFERENCE,
+    "surveys.Survey.status": REFERENCE,
+    "surveys.Survey.created_at": TECHNICAL,
+    "surveys.Survey.certifications": REFERENCE,
+    "surveys.Survey.regions": REFERENCE,
+    "surveys.Invitation.id": TECHNICAL,
+    "surveys.Invitation.survey": LINK,
+    "surveys.Invitation.wave_months": "vague (6 ou 12 mois)",
+    "surveys.Invitation.expires_at": TECHNICAL,
+    "surveys.Invitation.reminders": TECHNICAL,
+    "surveys.Invitation.last_reminded_at": TECHNICAL,
+    "surveys.Invitation.no_email": TECHNICAL,
+    "surveys.Invitation.created_at": TECHNICAL,
+    "surveys.OptOut.id": TECHNICAL,
+    "surveys.OptOut.at": TECHNICAL,
+    "surveys.Answer.id": TECHNICAL,
+    "surveys.Answer.survey": LINK,
+    "surveys.Answer.wave_months": "vague (6 ou 12 mois)",
+    "surveys.Answer.questionnaire": REFERENCE,
+    "surveys.Answer.certification_code": REFERENCE,
+    "surveys.Answer.region_code": REFERENCE,
+    "surveys.Answer.created_on": "jour de la réponse (sans heure)",
     "accounts.User.id": TECHNICAL,
     "accounts.User.is_superuser": "droit d'accès",
     "accounts.User.is_staff": "droit d'accès",

@@ -124,7 +124,7 @@ class Answer(models.Model):
     status_at_entry = models.CharField("statut à l'entrée", max_length=10, blank=True)
     sex = models.CharField("sexe", max_length=1, blank=True)
     answers = models.JSONField("réponses", default=dict)
-    created_on = models.DateField("reçue le", default=timezone.localdate)
+    created_on = models.DateField("mois de la réponse (premier jour)", default=timezone.localdate)
 
     class Meta:
         verbose_name = "réponse"

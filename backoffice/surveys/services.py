@@ -132,14 +132,20 @@ def _require_manager(actor: Actor) -> None:
 # Invitations
 
 
+GRACE_DAYS = 31  # a holder is invited to a wave within a month after its delay, not later
+
+
 def due_certificates(survey: Survey, months: int, today: dt.date) -> QuerySet[Certificate]:
     """Issued certificates of the survey's scope awarded at least `months` ago, whose holder was not
     invited to this wave, did not opt out and was not anonymised."""
     latest = min(survey.awarded_to, _months_before(today, months))
+    # Only while the delay is recent: a survey started late does not ask at 6 months someone certified two
+    # years ago (their answer would not be a 6-month answer).
+    earliest = max(survey.awarded_from, _months_before(today - dt.timedelta(days=GRACE_DAYS), months))
     certificates = Certificate.objects.filter(
         status=CertificateStatus.ISSUED,
         certification__in=survey.certifications.all(),
-        awarded_on__gte=survey.awarded_from,
+        awarded_on__gte=earliest,
         awarded_on__lte=latest,
         case_file__candidate__anonymised_on__isnull=True,
     )
@@ -287,6 +293,12 @@ def known_link(token: str) -> Invitation | None:
     )
 
 
+def answered_link(token: str) -> bool:
+    """Whether this link already carried an answer (a double click): only who holds it learns it."""
+    invitation = known_link(token)
+    return invitation is not None and invitation.answered_at is not None
+
+
 def usable_invitation(token: str) -> Invitation | None:
     """The invitation a valid link opens (not expired, not answered, not opted out), else None."""
     invitation = known_link(token)
@@ -314,12 +326,25 @@ def answer(token: str, data: Mapping[str, Any]) -> Answer:
             wave_months=invitation.wave_months,
             questionnaire=questionnaire,
             answers=answers,
+            created_on=answer_month(timezone.localdate()),
             **cells(invitation),
         )
-        invitation.answered_at = timezone.now()
+        # Nothing that would let the answers be put back in the invitations' order: the invitation keeps
+        # the day it was answered (not the moment), the answer its month, the trail names the survey only.
+        invitation.answered_at = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time()))
         invitation.save(update_fields=["answered_at"])
-        record("survey.answered", actor=None, subject=invitation, summary="Réponse reçue")
+        record(
+            "survey.answered",
+            actor=None,
+            subject=invitation.survey,
+            summary=f"Une réponse reçue (vague à {invitation.wave_months} mois).",
+        )
     return stored
+
+
+def answer_month(day: dt.date) -> dt.date:
+    """An answer is dated by its month only (the first day): its day would single out who answered."""
+    return day.replace(day=1)
 
 
 def cells(invitation: Invitation) -> dict[str, str]:

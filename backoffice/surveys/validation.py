@@ -4,6 +4,7 @@ range, conditional questions, a bounded comment without HTML. Pure functions, no
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -73,7 +74,9 @@ def _clean_text(question: dict[str, Any], values: list[str]) -> str:
         raise ValidationError(
             f"Votre texte ne doit pas dépasser {limit:,} caractères.".replace(",", "\u202f")
         )
-    return strip_tags(text).strip()
+    # No markup, no control character (a NUL would not even be stored): line breaks and tabs stay.
+    cleaned = "".join(c for c in strip_tags(text) if c in "\n\t" or unicodedata.category(c) != "Cc")
+    return cleaned.strip()
 
 
 def age_band(birth_date: dt.date | None, on: dt.date) -> str:

@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from backoffice.core.ratelimit import allow
+from backoffice.core.security.client_ip import client_ip
 
 from . import services
 from .validation import values_of
@@ -21,10 +22,12 @@ LIMIT, WINDOW_S = 30, 10 * 60
 
 
 def _limited(request: HttpRequest) -> HttpResponse | None:
-    if allow(f"enquete:{request.META.get('REMOTE_ADDR', '')}", limit=LIMIT, window_s=WINDOW_S):
+    # The person's address, behind the proxy too (else every respondent would share the proxy's counter).
+    if allow(f"enquete:{client_ip(request) or ''}", limit=LIMIT, window_s=WINDOW_S):
         return None
     message = "Trop de demandes depuis votre adresse. Réessayez dans quelques minutes."
-    return TemplateResponse(request, "surveys/invalid.html", {"message": message}, status=429)
+    context = {"message": message, "title": "Trop de demandes"}
+    return TemplateResponse(request, "surveys/invalid.html", context, status=429)
 
 
 def _invalid(request: HttpRequest) -> HttpResponse:
@@ -39,12 +42,18 @@ def answer_page(request: HttpRequest, token: str) -> HttpResponse:
         return limited
     invitation = services.usable_invitation(token)
     if invitation is None:
+        if request.method == "POST" and services.answered_link(token):
+            return redirect(
+                "surveys:thanks", token=token
+            )  # a double click: the answer is saved, thanks again
         return _invalid(request)
     errors: dict[str, Any] = {}
     if request.method == "POST":
         try:
             services.answer(token, request.POST)
         except services.InvalidLink:
+            if services.answered_link(token):
+                return redirect("surveys:thanks", token=token)
             return _invalid(request)
         except ValidationError as error:
             errors = {key: messages[0] for key, messages in error.message_dict.items()}

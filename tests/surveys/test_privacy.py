@@ -4,14 +4,16 @@ stay (anonymous); the subject-access export says whether the person was invited 
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from pypdf import PdfReader
 
 from backoffice.surveys import services
 from backoffice.surveys.models import Answer, Invitation, OptOut
 from casefiles.models import CaseFile
 from casefiles.services.privacy import anonymise_candidate
-from casefiles.subject_access import subject_access_data
+from casefiles.subject_access import render_subject_access_pdf, subject_access_data
 
 from .conftest import AWARDED, SIX_MONTHS, VALID
 from .helpers import links_for
@@ -64,3 +66,9 @@ def test_anonymising_a_holder_erases_their_invitations_and_opt_out_and_keeps_the
     assert not OptOut.objects.filter(candidate=candidate).exists()
     assert Answer.objects.count() == 1  # kept, anonymous
     assert Invitation.objects.filter(pk=second.pk).exists()  # the other holder's stays
+
+
+def test_the_subject_access_pdf_names_the_survey_and_whether_the_person_answered(invited):
+    pdf = render_subject_access_pdf(subject_access_data(invited[0].candidate))
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "Enquêtes de devenir" in text and "CléA : où en sont-ils ?" in text and "a répondu : oui" in text

@@ -37,8 +37,12 @@ def test_an_answer_is_stored_with_its_cells_and_the_invitation_only_says_answere
     assert stored.age_band in {"16-25", "26-44", "45+"}
     assert stored.status_at_entry == invitation.candidate.status and stored.sex == invitation.candidate.sex
     assert stored.answers == {**VALID, "commentaire": "Très utile, merci."}
-    assert stored.created_on == timezone.localdate()
-    assert AuditEvent.objects.filter(verb="survey.answered", subject_id=str(invitation.pk)).exists()
+    # Nothing puts the answers back in the invitations' order: the answer has its month, the invitation its
+    # day, the trail names the survey.
+    assert stored.created_on == timezone.localdate().replace(day=1)
+    assert timezone.localtime(invitation.answered_at).time() == dt.time(0, 0)
+    assert not AuditEvent.objects.filter(verb="survey.answered", subject_id=str(invitation.pk)).exists()
+    assert AuditEvent.objects.filter(verb="survey.answered", subject_id=str(invitation.survey_id)).exists()
 
 
 def test_a_link_used_twice_yields_one_answer(token):

@@ -43,6 +43,14 @@ def test_nobody_is_invited_the_day_before_the_delay(survey):
     assert not Invitation.objects.exists()
 
 
+def test_a_survey_started_late_does_not_ask_at_6_months_someone_certified_long_before(survey):
+    # Two months after their 6-month delay (and before the 12-month one): too late for the 6-month wave.
+    assert send_due_invitations(SIX_MONTHS + dt.timedelta(days=60)).sent == 0
+    assert not Invitation.objects.exists()
+    # Within the month after the delay, still invited.
+    assert send_due_invitations(SIX_MONTHS + dt.timedelta(days=20)).sent == 2
+
+
 def test_holders_are_invited_once_per_wave_with_an_email_in_the_outbox(survey, holders):
     counts = send_due_invitations(SIX_MONTHS)
     again = send_due_invitations(SIX_MONTHS + dt.timedelta(days=1))

@@ -49,12 +49,18 @@ def test_an_anonymous_person_answers_from_the_link_and_is_thanked(links, holders
     assert Answer.objects.count() == 1
 
 
-def test_a_second_post_shows_the_invalid_link_page_and_stores_nothing_more(links):
+def test_a_second_post_says_thanks_again_and_stores_nothing_more(links):
     client = Client()
     client.post(path_of(links["answer"]), VALID)
-    again = client.post(path_of(links["answer"]), VALID)
-    assert "Lien invalide" in text(again)
+    again = client.post(path_of(links["answer"]), VALID)  # a double click: the answer is saved
+    assert again.status_code == 302 and again["Location"].endswith("/merci/")
     assert Answer.objects.count() == 1
+
+
+def test_a_comment_with_a_nul_or_control_characters_is_cleaned_not_a_server_error(links):
+    response = Client().post(path_of(links["answer"]), {**VALID, "commentaire": "bon\x00jour\x07 <b>ok</b>"})
+    assert response.status_code == 302
+    assert Answer.objects.get().answers["commentaire"] == "bonjour ok"
 
 
 def test_a_wrong_answer_redisplays_the_form_with_a_french_message(links):
