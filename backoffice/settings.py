@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "backoffice.core.audit",
     "backoffice.core.legacy",
     "backoffice.core.places",
+    "backoffice.core.signing",
     "backoffice.imports",
     "backoffice.exports",
     "backoffice.notifications",
@@ -316,6 +317,23 @@ PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 CDC_ID_CLIENT = env("CDC_ID_CLIENT", "DEMO0001")
 CDC_ID_CONTRAT = env("CDC_ID_CONTRAT", "DEMO-CONTRAT")
 CDC_SCHEMA_VERSION = env("CDC_SCHEMA_VERSION", "1.1.2")
+# Signed documents (backoffice/core/signing, docs/certificates.md). The PDFs (certificates, jury minutes,
+# decision letters) are sealed with pyHanko (PAdES B-B; B-T when a timestamp authority is set) with the key
+# and certificate of this PKCS#12 file; production uses a certificate from a qualified trust service provider
+# and says so with SIGNING_CERTIFICATE_QUALIFIED. Unset: documents are not signed (and the pages say so). The
+# demo and the tests generate a self-signed one at set-up (`manage.py make_demo_keys`). Relative paths are
+# taken from the project's directory.
+SIGNING_PKCS12_PATH = env("SIGNING_PKCS12_PATH")
+SIGNING_PKCS12_PASSWORD = env("SIGNING_PKCS12_PASSWORD")
+SIGNING_CERTIFICATE_QUALIFIED = env_bool("SIGNING_CERTIFICATE_QUALIFIED", False)
+TSA_URL = env("TSA_URL")
+# The credentials (Open Badges 3.0, VC-JWT) and the status lists are signed with the first of these JWK
+# files (Ed25519 or P-256, private); the others are earlier keys kept so that old credentials still verify
+# (published in /.well-known/did.json). Rotation: put the new key first, keep the old one after it.
+CREDENTIAL_KEY_PATHS = env_list("CREDENTIAL_KEY_PATHS")
+# LinkedIn's numeric identifier of Certif'Pro's company page, for the holder's "add to profile" link (blank:
+# the organisation's name is used).
+LINKEDIN_ORGANIZATION_ID = env("LINKEDIN_ORGANIZATION_ID")
 # Largest document joined to a case file (PDF or image).
 # Exports of lists: up to this many rows at once, beyond in the background; files kept this many days.
 EXPORT_INLINE_MAX_ROWS = int(env("EXPORT_INLINE_MAX_ROWS", "1000"))

@@ -128,7 +128,7 @@ def _related(ids: list[int]) -> dict[int, dict[str, list[Any]]]:
         .select_related("training_site", "trainer")
         .prefetch_related("domains"),
         "agenda": AgendaItem.objects.filter(case_file__in=ids).select_related("session", "session__region"),
-        "certificates": Certificate.objects.filter(case_file__in=ids).select_related("session"),
+        "certificates": Certificate.objects.filter(case_file__in=ids).select_related("session", "credential"),
         "documents": CaseFileDocument.objects.filter(case_file__in=ids).select_related("uploaded_by"),
     }
     for kind, queryset in queries.items():
@@ -206,6 +206,7 @@ def _agenda_item(item: AgendaItem) -> dict[str, Any]:
 
 
 def _certificate(certificate: Certificate) -> dict[str, Any]:
+    credential = getattr(certificate, "credential", None)
     return {
         "numero": certificate.number,
         "titulaire": certificate.holder,
@@ -218,6 +219,8 @@ def _certificate(certificate: Certificate) -> dict[str, Any]:
         "si_cpf": certificate.get_cdc_status_display(),
         "transmis_au_si_cpf_le": _moment(certificate.exported_at),
         "reponse_du_si_cpf_le": _moment(certificate.cdc_status_at) if certificate.exported_at else None,
+        # The Open Badges credential: the person is named in it only by a salted hash of their e-mail.
+        "attestation_numerique_emise_le": _moment(credential.issued_at) if credential else None,
     }
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from dramatiq_crontab import cron
 
 from .services import anonymise_candidates
+from .services.credentials import issue_missing_credentials, publish_stale_status_lists
 from .services.transmissions import build_transmission, purge_transmission_files, request_transmission
 
 logger = logging.getLogger(__name__)
@@ -41,3 +42,17 @@ def monthly_transmission() -> None:
         logger.info("Transmission mensuelle : %s", " ".join(error.messages))
     else:
         logger.info("Transmission mensuelle demandée : %s", transmission.id_flux)
+
+
+@dramatiq.actor(queue_name="default", max_retries=5)
+def publish_status_lists() -> None:
+    """Republish the revocation lists a revocation or reinstatement made stale (sent after its commit)."""
+    logger.info("Listes de statuts publiées : %s", publish_stale_status_lists())
+
+
+@cron("*/15 * * * *")  # a safety net behind the message sent at each change; and the catch-up of credentials
+@dramatiq.actor(queue_name="default", max_retries=3, time_limit=30 * 60 * 1000)
+def credentials_catch_up() -> None:
+    """Issue the missing credentials (a thousand at a time), then publish the stale lists."""
+    logger.info("Attestations numériques émises : %s", issue_missing_credentials())
+    logger.info("Listes de statuts publiées : %s", publish_stale_status_lists())

@@ -3,8 +3,11 @@ evaluator of one organisation, outsiders of another region and of another organi
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dramatiq
 import pytest
+from django.conf import settings
 from django.db import connections
 from django.test import Client
 from pytest_django.plugin import blocking_manager_key
@@ -13,8 +16,15 @@ import backoffice.urls  # noqa: F401  (Viewflow reverses need the root URLconf i
 from accreditation.models import Department, Region
 from accreditation.services import set_user_scope
 from backoffice.core.accounts.roles import Role
+from backoffice.core.signing.keys import generate_demo_keys
 from fixtures.reference import load_reference_data
 from tests.factories import AccreditationFactory, OrganisationFactory, SiteFactory, UserFactory
+
+
+def pytest_configure(config):  # type: ignore[no-untyped-def]
+    """The documents are signed with the keys pyproject's env names (var/test-keys): written at the first
+    run, kept afterwards (several test processes may start at once: each file appears whole, once)."""
+    generate_demo_keys(Path(settings.BASE_DIR) / "var" / "test-keys", "test-only")
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,8 @@ from django.utils import timezone
 from backoffice.core.accounts.roles import Role, has_role
 from backoffice.core.accounts.types import Actor, SystemActor
 from backoffice.core.audit.events import record
+from backoffice.core.signing.models import SignedKind
+from backoffice.core.signing.stored import Seal, seal_files_of
 from backoffice.core.worker import send_on_commit
 
 from ..events import ApplicationEvent
@@ -381,9 +383,19 @@ def store_decision_letter(application_id: int) -> bool:
     if locked.status != ApplicationStatus.DECIDED or locked.decision_letter:
         return False
     name = f"decision-{locked.siren}-{locked.campaign_id}.pdf"
-    locked.decision_letter.save(name, ContentFile(render_decision_letter(locked)), save=False)
+    signed = decision_letter_seal(locked).sign(render_decision_letter(locked))
+    locked.decision_letter.save(name, ContentFile(signed), save=False)
     locked.save(update_fields=["decision_letter"])
     return True
+
+
+def decision_letter_seal(application: AccreditationApplication) -> Seal:
+    """How the board's decision letter is described where it is signed."""
+    label = f"Lettre de décision du conseil : {application}"
+    return Seal(SignedKind.DECISION_LETTER, str(application.pk), label)
+
+
+seal_files_of(AccreditationApplication, "decision_letter", decision_letter_seal)
 
 
 def _site_for(application: AccreditationApplication, siret: str, actor: Actor) -> Site:

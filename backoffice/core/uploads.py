@@ -17,6 +17,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from backoffice.core.accounts.types import Actor
+from backoffice.core.signing.stored import sealed_file
 
 # The type is read from the first bytes, never from the name or the browser's claim.
 SIGNATURES = {
@@ -99,9 +100,12 @@ def serve_stored_file(
     as_attachment: bool = False,
 ) -> FileResponse:
     """The stored file under this name and type, or 404 (`missing`) when there is none or it was lost; the
-    caller checked access."""
+    caller checked access. A PDF we generated is never served unsigned once signing is configured: one stored
+    before is signed now, once (`backoffice.core.signing.stored`)."""
     if not stored:
         raise Http404(missing)
+    if content_type == "application/pdf":
+        stored = sealed_file(stored)
     try:
         handle = stored.open("rb")
     except FileNotFoundError as lost:

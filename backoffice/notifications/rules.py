@@ -20,7 +20,7 @@ from backoffice.core.audit.models import AuditEvent
 from casefiles.events import CaseFileEvent, CertificateEvent, JuryEvent
 from casefiles.models import CaseFile, Certificate, JurySession
 
-from .services import Message, notify, notify_many
+from .services import CONTEXT_BUILDERS, Message, notify, notify_many
 
 Rule = Callable[[AuditEvent], None]
 RULES: dict[str, Rule] = {}
@@ -134,7 +134,11 @@ def case_files_changed(events: list[AuditEvent]) -> None:
                 _key(event),
                 "certificate_issued_candidate",
                 f"Votre certificat {case_file.certification.name} est délivré",
-                {**context, "first_name": case_file.candidate.first_name},
+                {
+                    **context,
+                    "first_name": case_file.candidate.first_name,
+                    "holder_certificate": (event.data or {}).get("certificate"),
+                },
             )
             items.append((candidate_message, [], [case_file.candidate.email]))
     notify_many(items)
@@ -189,3 +193,37 @@ def jury_closed(event: AuditEvent) -> None:
         ),
         users=members,
     )
+
+
+@rule(CertificateEvent.HOLDER_LINK_SENT)
+def holder_link_sent(event: AuditEvent) -> None:
+    """The holder's new private link, to their e-mail (the link itself is made when the e-mail is sent)."""
+    certificate = Certificate.objects.select_related("case_file__candidate", "certification").get(
+        pk=event.data["certificate"]
+    )
+    candidate = certificate.case_file.candidate
+    notify(
+        Message(
+            _key(event),
+            "holder_link",
+            f"Votre certificat {certificate.certification.name} : votre page personnelle",
+            {
+                "first_name": candidate.first_name,
+                "certification": certificate.certification.name,
+                "number": certificate.number,
+                "holder_certificate": certificate.pk,
+            },
+        ),
+        emails=[candidate.email],
+    )
+
+
+def holder_page_context(context: dict[str, Any]) -> dict[str, Any]:
+    """The holder's private link, made when the e-mail is sent: never kept in the outbox row."""
+    from casefiles.credentials.holder import holder_url
+
+    certificate = Certificate.objects.filter(pk=context.get("holder_certificate") or 0).first()
+    return {"holder_url": holder_url(certificate) if certificate is not None else ""}
+
+
+CONTEXT_BUILDERS.update(certificate_issued_candidate=holder_page_context, holder_link=holder_page_context)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import smtplib
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,9 @@ from .models import Channel, EmailMode, Notification, Preference, Status
 
 MAX_ATTEMPTS = 5  # then the row is failed, for an admin to resend
 SWEEP_AFTER = dt.timedelta(minutes=10)  # a pending email older than this lost its message: sent again
+# What the layers above add to an email's context when it is delivered, by template: what must not be kept
+# in the row (the surveys' links, derived from a secret); registered by their AppConfig.ready().
+CONTEXT_BUILDERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 
 class DeliveryError(Exception):
@@ -146,8 +149,10 @@ def deliver(pk: int) -> str:
 
 def email_for(notification: Notification) -> EmailMultiAlternatives:
     """The French email, plain text and HTML, with the Certif'Pro signature and a link to the page."""
+    build = CONTEXT_BUILDERS.get(notification.template)
     context = {
         **notification.context,
+        **(build(notification.context) if build else {}),
         "subject": notification.subject,
         "url": absolute_url(notification.link) if notification.link else "",
         "recipient": notification.recipient,

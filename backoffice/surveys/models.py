@@ -3,6 +3,7 @@ invitations (personal: erased with the candidate) and the answers (anonymous: no
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +18,11 @@ DEFAULT_DELAYS = [6, 12]
 
 def default_delays() -> list[int]:
     return list(DEFAULT_DELAYS)
+
+
+def new_nonce() -> str:
+    """The invitation's random part of its links' HMAC (`tokens`): useless without the key."""
+    return secrets.token_urlsafe(24)
 
 
 class Questionnaire(models.Model):
@@ -71,14 +77,17 @@ class Survey(models.Model):
 
 
 class Invitation(models.Model):
-    """One holder invited to one wave; personal data, erased with the candidate. Only the token's hash
-    is kept, and of the answers only the fact that there is one."""
+    """One holder invited to one wave; personal data, erased with the candidate. Of its links only their
+    hashes are kept (the links are derived: `tokens`), and of the answers only the fact that there is one."""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
     wave_months = models.PositiveSmallIntegerField("vague (mois)")
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="+")
     certificate = models.ForeignKey(Certificate, on_delete=models.SET_NULL, null=True, related_name="+")
+    nonce = models.CharField(max_length=40, default=new_nonce, editable=False)
+    # The answer link of the latest email (replaced at each reminder), the opt-out link of every email.
     token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    opt_out_hash = models.CharField(max_length=64, blank=True, db_index=True)
     sent_at = models.DateTimeField("envoyée le", null=True, blank=True)
     expires_at = models.DateTimeField("expire le")
     reminders = models.PositiveSmallIntegerField("relances", default=0)

@@ -8,14 +8,21 @@ from typing import Any
 
 from django.utils import timezone
 
+from backoffice.notifications.models import Notification
 from casefiles.models import Candidate
 
 from .models import Invitation, OptOut
 
 
 def erase_invitations(candidate: Candidate) -> None:
-    """Called inside the anonymisation's transaction: the answers stay, anonymous."""
-    Invitation.objects.filter(candidate=candidate).delete()
+    """Called inside the anonymisation's transaction: the answers stay, anonymous; the survey emails go
+    with the invitations (an email not sent yet would have no link)."""
+    invitations = list(Invitation.objects.filter(candidate=candidate).values_list("pk", flat=True))
+    if invitations:
+        Notification.objects.filter(
+            template="survey_invitation", context__survey_invitation__in=invitations
+        ).delete()
+    Invitation.objects.filter(pk__in=invitations).delete()
     OptOut.objects.filter(candidate=candidate).delete()
 
 

@@ -1,47 +1,76 @@
 """« Devenir des certifié·es »: the figures of a survey's wave — invitations, deliveries, answers, response
 rate — and each question's answers broken down by one statistical cell, with small cells suppressed.
 
-Suppression (no one may be recognised):
-1. primary: any count from 1 to 9 (a cell, a row's total, the « Ensemble » row) is shown « < 10 »;
-2. complementary: a table is a set of sums (each row's cells add up to its total; each column's cells add
-   up to its « Ensemble » cell; the totals add up to the grand total). When exactly one member of a sum is
-   hidden, it could be computed back from the others: the smallest other non-zero member is hidden too.
-   This is repeated until no sum has a single hidden member (it ends: cells only ever get hidden).
+Suppression (no one may be recognised), over every count of the page at once:
+1. primary: any count from 1 to 9 (a cell, a row's total, the « Ensemble » row, the number of answers) is
+   shown « < 10 »;
+2. between filters: a view filtered by region or certification, subtracted from the unfiltered view within
+   the viewer's scope, must not give back a count from 1 to 9. The answers in the scope but outside the
+   filters (the complement) are counted too, and every count whose complement, in the same cell, is from
+   1 to 9 is hidden;
+3. complementary: the counts are bound by sums — in each table, a row's cells add up to its total, a
+   column's cells to its « Ensemble » cell; across tables, a conditional question asked of everyone who gave
+   some answers to another (« contrat » of those « en emploi salarié ») has row totals equal to the sum of
+   those cells of the other question; required questions asked of everyone have the same row totals, whose
+   « Ensemble » is the number of answers. When exactly one member of a sum is hidden it could be computed
+   back from the others: the smallest other non-zero member is hidden too, in whichever table it stands,
+   until no sum of the page has a single hidden member (it ends: cells only ever get hidden).
+   Every wave's tables are in it (the 6 vs 12 months comparison is their « Ensemble » rows), so a count is
+   hidden alike on each wave's page.
 A share is shown only when both the cell and its row's total are shown. Zero is shown « — »: it is not a
-person. Free comments are never shown. The 6 vs 12 months comparison is the same table, the waves as rows,
-shown for a question only when both waves have at least 10 answers to it.
+person. The 6 vs 12 months comparison is shown for a question only when both waves have at least 10 answers
+to it. Rows are named in French (`cells.labels_of`), never by a code.
+
+Free comments are shown only to supervisors and administrators, within their scope and the filters, when the
+wave has at least 10 answers there: shuffled, without any cell, never in the exports.
 
 Scope: a national person sees everything; a regional one only the answers whose region cell is theirs and
 the invitations of their regions (the certificate's region) — never anything else, totals included."""
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
-from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.functions import Cast, Concat
 
 from accreditation.models import Certification, Region
 from backoffice.dashboards.filters import Filters
 from backoffice.notifications.models import Channel, Notification, Status
-from casefiles.models import CandidateStatus
 
+from .cells import labels_of, ordered
 from .models import Answer, Invitation, Survey, SurveyStatus
+from .suppression import THRESHOLD, Key, suppress_jointly, table_sums
 
-THRESHOLD = 10
 SUPPRESSED = "< 10"
 EMPTY = "—"
 TOTAL = "Ensemble"
+ALL = "*"  # the key of the « Ensemble » row and of a row's total column (no code nor choice is "*")
+ANSWERED = "answered"  # the key of the number of answers: (ANSWERED, wave, ALL, ALL)
 DIMENSIONS = {  # ?par= → the Answer's cell and its French name
     "region": ("region_code", "Région"),
     "certification": ("certification_code", "Certification"),
     "age": ("age_band", "Tranche d'âge"),
     "statut": ("status_at_entry", "Statut à l'entrée"),
+    "sexe": ("sex", "Sexe"),
 }
 COUNTED_KINDS = ("choice", "scale", "multi")
+SINGLE_KINDS = ("choice", "scale")  # one answer a person: a row's cells add up to its total
 
 
 def french_percent(part: int, whole: int) -> str:
@@ -112,6 +141,7 @@ class Results:
     counts: Counts
     distributions: list[Distribution]
     comparisons: list[Distribution]
+    comments: list[str] | None = None  # None: not for this person
 
 
 # Selectors
@@ -128,39 +158,80 @@ def default_survey() -> Survey | None:
     return surveys.filter(status=SurveyStatus.RUNNING).first() or surveys.first()
 
 
-def survey_results(survey: Survey, wave: int, dimension: str, filters: Filters) -> Results:
-    """Everything the page and its export show for one survey, wave and dimension, within the filters."""
-    answers = scoped_answers(survey, filters)
-    rows = list(
-        answers.filter(wave_months__in={wave, *survey.delays}).values_list(
-            "wave_months", DIMENSIONS[dimension][0], "answers"
-        )
-    )
-    mine = [(cell, data) for months, cell, data in rows if months == wave]
+def survey_results(
+    survey: Survey,
+    wave: int,
+    dimension: str,
+    filters: Filters,
+    *,
+    scope: Filters | None = None,
+    comments: bool = False,
+) -> Results:
+    """Everything the page and its export show for one survey, wave and dimension, within the filters;
+    `scope`: the same person's view without filters (the complement is counted against it); `comments`:
+    the person may read the free comments."""
+    shown, complement = _answer_rows(survey, dimension, filters, scope or filters)
     questions = [q for q in survey.questionnaire.questions if q.get("kind") in COUNTED_KINDS]
-    labels = dimension_labels(dimension)
+    waves = sorted({wave, *survey.delays})
+    counts = tally(questions, shown)
+    outside = tally(questions, complement)
+    sums = page_sums(questions, waves, counts)
+    hidden = suppress_jointly(
+        counts, sums, also=(key for key, n in counts.items() if n and 0 < outside[key] < THRESHOLD)
+    )
+    labels = labels_of(dimension)
+    answered = counts[(ANSWERED, wave, ALL, ALL)]
     return Results(
         survey=survey,
         wave=wave,
         dimension=dimension,
-        counts=invitation_counts(survey, wave, filters, answered=len(mine)),
-        distributions=[distribution(q, mine, labels) for q in questions],
-        comparisons=comparisons(questions, rows, survey.delays),
+        counts=invitation_counts(
+            survey, wave, filters, answered=Cell(answered, hidden=(ANSWERED, wave, ALL, ALL) in hidden)
+        ),
+        distributions=[distribution(q, wave, counts, hidden, labels) for q in questions],
+        comparisons=comparisons(questions, waves, counts, hidden),
+        comments=free_comments(survey, [d for m, _, d in shown if m == wave]) if comments else None,
     )
 
 
 def scoped_answers(survey: Survey, filters: Filters) -> QuerySet[Answer]:
-    answers = Answer.objects.filter(survey=survey)
+    return Answer.objects.filter(_within(filters), survey=survey)
+
+
+def _within(filters: Filters) -> Q:
+    """The answers within the filters (their region and certification cells)."""
+    condition = Q()
     if filters.region_ids is not None:
-        codes = Region.objects.filter(pk__in=filters.region_ids).values("code")
-        answers = answers.filter(region_code__in=codes)
+        condition &= Q(region_code__in=Region.objects.filter(pk__in=filters.region_ids).values("code"))
     if filters.certification_id is not None:
         code = Certification.objects.filter(pk=filters.certification_id).values("code")
-        answers = answers.filter(certification_code__in=code)
-    return answers
+        condition &= Q(certification_code__in=code)
+    return condition
 
 
-def invitation_counts(survey: Survey, wave: int, filters: Filters, *, answered: int) -> Counts:
+AnswerRow = tuple[int, str, dict[str, Any]]  # an answer's wave, dimension cell and answers
+
+
+def _answer_rows(
+    survey: Survey, dimension: str, filters: Filters, scope: Filters
+) -> tuple[list[AnswerRow], list[AnswerRow]]:
+    """The answers within the filters and those in the scope outside them (the complement), in one query."""
+    within = _within(filters)
+    answers = scoped_answers(survey, scope)
+    if within:
+        answers = answers.annotate(shown=ExpressionWrapper(within, output_field=BooleanField()))
+    else:
+        answers = answers.annotate(shown=Value(True, output_field=BooleanField()))
+    shown: list[AnswerRow] = []
+    complement: list[AnswerRow] = []
+    for is_shown, months, cell, data in answers.values_list(
+        "shown", "wave_months", DIMENSIONS[dimension][0], "answers"
+    ):
+        (shown if is_shown else complement).append((months, cell, data))
+    return shown, complement
+
+
+def invitation_counts(survey: Survey, wave: int, filters: Filters, *, answered: Cell) -> Counts:
     """Sent (with an e-mail), without e-mail, delivered (the outbox row sent), in one query."""
     key = Concat(Value("survey-invitation-"), Cast(OuterRef("pk"), CharField()), Value(":"))
     delivered = Notification.objects.filter(channel=Channel.EMAIL, status=Status.SENT, key__startswith=key)
@@ -176,24 +247,11 @@ def invitation_counts(survey: Survey, wave: int, filters: Filters, *, answered: 
         delivered=Count("pk", filter=Q(Exists(delivered))),
     )
     return Counts(
-        sent=figures["sent"],
-        no_email=figures["no_email"],
-        delivered=figures["delivered"],
-        answered=Cell(answered, hidden=0 < answered < THRESHOLD),
+        sent=figures["sent"], no_email=figures["no_email"], delivered=figures["delivered"], answered=answered
     )
 
 
-def dimension_labels(dimension: str) -> dict[str, str]:
-    if dimension == "region":
-        return dict(Region.objects.values_list("code", "name"))
-    if dimension == "certification":
-        return dict(Certification.objects.values_list("code", "name"))
-    if dimension == "statut":
-        return {str(value): str(label) for value, label in CandidateStatus.choices}
-    return {}
-
-
-# The tables
+# The counts and their sums
 
 
 def _values(question: dict[str, Any], data: dict[str, Any]) -> list[str]:
@@ -202,100 +260,120 @@ def _values(question: dict[str, Any], data: dict[str, Any]) -> list[str]:
     return [str(v) for v in values if v not in (None, "")]
 
 
+def tally(questions: list[dict[str, Any]], answers: Iterable[AnswerRow]) -> Counter[Key]:
+    """The counts keyed (question, wave, row, column): the row a value of the dimension or ALL (the
+    « Ensemble » row), the column a choice or ALL (the row's people who answered); and the number of
+    answers, (ANSWERED, wave, ALL, ALL)."""
+    counts: Counter[Key] = Counter()
+    for months, cell, data in answers:
+        counts[(ANSWERED, months, ALL, ALL)] += 1
+        for question in questions:
+            values = _values(question, data)
+            if not values:
+                continue
+            for row in (cell, ALL):
+                counts[(question["key"], months, row, ALL)] += 1
+                for value in values:
+                    counts[(question["key"], months, row, value)] += 1
+    return counts
+
+
+def _rows(counts: Counter[Key], key: str, wave: int) -> set[str]:
+    return {str(row) for q, w, row, column in counts if (q, w, column) == (key, wave, ALL) and row != ALL}
+
+
+def page_sums(questions: list[dict[str, Any]], waves: list[int], counts: Counter[Key]) -> list[list[Key]]:
+    """Every sum binding the page's counts: each table's rows and columns, then across tables (see the
+    module's docstring)."""
+    by_key = {q["key"]: q for q in questions}
+    everyone = [q["key"] for q in questions if q.get("required") and not q.get("show_if")]
+    sums: list[list[Key]] = []
+    for wave in waves:
+        rows = {ALL}
+        for question in questions:
+            mine = [*sorted(_rows(counts, question["key"], wave)), ALL]
+            rows.update(mine)
+            columns = [*(c["value"] for c in question.get("choices", [])), ALL]
+            sums += table_sums((question["key"], wave), mine, columns)
+        for row in sorted(rows):
+            # Required questions asked of everyone: the same people, whose « Ensemble » is the answers.
+            sums += [[(a, wave, row, ALL), (b, wave, row, ALL)] for a, b in pairwise(everyone)]
+            sums += [link for q in questions if (link := _conditional(q, by_key, wave, row))]
+        if everyone:
+            sums.append([(ANSWERED, wave, ALL, ALL), (everyone[0], wave, ALL, ALL)])
+    return sums
+
+
+def _conditional(
+    question: dict[str, Any], by_key: dict[str, dict[str, Any]], wave: int, row: str
+) -> list[Key]:
+    """A required question asked of those who gave some answers to a single-answer question: its row's
+    total is the sum of those cells of the other (empty when the question is not such)."""
+    condition = question.get("show_if")
+    parent = by_key.get(condition["key"]) if condition else None
+    if not (condition and parent and question.get("required") and parent.get("kind") in SINGLE_KINDS):
+        return []
+    return [(question["key"], wave, row, ALL), *((parent["key"], wave, row, v) for v in condition["values"])]
+
+
+# The tables
+
+
 def distribution(
-    question: dict[str, Any], answers: list[tuple[str, dict[str, Any]]], labels: dict[str, str]
+    question: dict[str, Any], wave: int, counts: Counter[Key], hidden: set[Key], labels: dict[str, str]
 ) -> Distribution:
     """The question's answers by the dimension's values, then « Ensemble », suppressed."""
-    choices = [c["value"] for c in question.get("choices", [])]
-    counts: dict[str, Counter[str]] = {}
-    totals: Counter[str] = Counter()
-    for cell, data in answers:
-        values = _values(question, data)
-        if values:
-            totals[cell] += 1
-            counts.setdefault(cell, Counter()).update(values)
-    keys = sorted(counts, key=lambda k: labels.get(k, k or "~"))
-    names = [labels.get(k, k) or "Non renseigné" for k in keys]
-    table = _table(names, [[counts[k][c] for c in choices] for k in keys], [totals[k] for k in keys])
+    key = question["key"]
+    rows = [(code, name) for code, name in ordered(_rows(counts, key, wave), labels)]
+    table = [_row(name, (key, wave, code), question, counts, hidden) for code, name in rows]
+    if table:
+        table.append(_row(TOTAL, (key, wave, ALL), question, counts, hidden))
     return Distribution(
-        key=question["key"],
+        key=key,
         label=question["label"],
         columns=[c["label"] for c in question.get("choices", [])],
         rows=table,
     )
 
 
+def _row(name: str, prefix: Key, question: dict[str, Any], counts: Counter[Key], hidden: set[Key]) -> Row:
+    total = Cell(counts[(*prefix, ALL)], hidden=(*prefix, ALL) in hidden)
+    whole = None if total.hidden else total.count
+    cells = [
+        Cell(counts[(*prefix, c["value"])], hidden=(*prefix, c["value"]) in hidden, whole=whole)
+        for c in question.get("choices", [])
+    ]
+    return Row(name, cells, total)
+
+
 def comparisons(
-    questions: list[dict[str, Any]], rows: list[tuple[int, str, dict[str, Any]]], delays: Iterable[int]
+    questions: list[dict[str, Any]], waves: list[int], counts: Counter[Key], hidden: set[Key]
 ) -> list[Distribution]:
-    """Per question, its answers at each wave of the same cohort, when every wave has ≥ 10 answers to it."""
-    waves = sorted(set(delays))
+    """Per question, its « Ensemble » row at each wave of the same cohort, when every wave has ≥ 10 answers
+    to it."""
     if len(waves) < 2:
         return []
-    shown = []
-    for question in questions:
-        choices = [c["value"] for c in question.get("choices", [])]
-        matrix, totals = [], []
-        for wave in waves:
-            given = [v for months, _, d in rows if months == wave and (v := _values(question, d))]
-            totals.append(len(given))
-            matrix.append([sum(c in values for values in given) for c in choices])
-        if min(totals) < THRESHOLD:
-            continue
-        names = [f"À {wave} mois" for wave in waves]
-        shown.append(
-            Distribution(
-                key=question["key"],
-                label=question["label"],
-                columns=[c["label"] for c in question.get("choices", [])],
-                rows=_table(names, matrix, totals, overall=False),
-            )
+    return [
+        Distribution(
+            key=q["key"],
+            label=q["label"],
+            columns=[c["label"] for c in q.get("choices", [])],
+            rows=[_row(f"À {wave} mois", (q["key"], wave, ALL), q, counts, hidden) for wave in waves],
         )
-    return shown
+        for q in questions
+        if min(counts[(q["key"], wave, ALL, ALL)] for wave in waves) >= THRESHOLD
+    ]
 
 
-def _table(
-    names: list[str], matrix: list[list[int]], totals: list[int], *, overall: bool = True
-) -> list[Row]:
-    """Rows of cells with their totals (and the « Ensemble » row), after both suppressions."""
-    if not names:
+def free_comments(survey: Survey, answers: list[dict[str, Any]]) -> list[str]:
+    """The free comments of the wave's answers, when there are at least 10 answers, shuffled (never in the
+    order they came, which could name who wrote them), without any cell."""
+    if len(answers) < THRESHOLD:
         return []
-    if overall:
-        width = len(matrix[0])
-        names = [*names, TOTAL]
-        matrix = [*matrix, [sum(row[i] for row in matrix) for i in range(width)]]
-        totals = [*totals, sum(totals)]
-    grid = [[*row, total] for row, total in zip(matrix, totals, strict=True)]
-    hidden = suppress(grid, has_margin_row=overall)
-    rows = []
-    for r, name in enumerate(names):
-        total_hidden = hidden[r][-1]
-        whole = None if total_hidden else totals[r]
-        cells = [Cell(n, hidden=hidden[r][c], whole=whole) for c, n in enumerate(matrix[r])]
-        rows.append(Row(name, cells, Cell(totals[r], hidden=total_hidden)))
-    return rows
-
-
-def suppress(grid: list[list[int]], *, has_margin_row: bool) -> list[list[bool]]:
-    """Which cells to hide: primary (1 to 9) then complementary (see the module's docstring). The last
-    column holds the rows' totals; with `has_margin_row`, the last row holds the columns' totals."""
-    hidden = [[0 < n < THRESHOLD for n in row] for row in grid]
-    if not grid:
-        return hidden
-    sums = [[(r, c) for c in range(len(grid[r]))] for r in range(len(grid))]  # each row with its total
-    if has_margin_row:
-        sums += [[(r, c) for r in range(len(grid))] for c in range(len(grid[0]))]
-    changed = True
-    while changed:
-        changed = False
-        for members in sums:
-            if sum(hidden[r][c] for r, c in members) != 1:
-                continue
-            visible = [(grid[r][c], r, c) for r, c in members if not hidden[r][c] and grid[r][c]]
-            if visible:
-                _, r, c = min(visible)
-                hidden[r][c] = changed = True
-    return hidden
+    keys = [q["key"] for q in survey.questionnaire.questions if q.get("kind") == "text"]
+    found = [text for data in answers for key in keys if isinstance(text := data.get(key), str) and text]
+    random.SystemRandom().shuffle(found)
+    return found
 
 
 def export_rows(results: Results) -> tuple[list[str], list[list[Any]]]:

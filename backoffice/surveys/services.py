@@ -1,26 +1,22 @@
 """Surveys: defining and starting them, inviting the holders whose delay is reached, reminding them, taking
 an answer (kept apart from the person) and an opt-out. Every change is audited in its transaction.
 
-Tokens: the link carries `secrets.token_urlsafe(32)`; only its SHA-256 is stored. A reminder therefore
-cannot resend the same link: it issues a new token for the same invitation and replaces the hash, so the
-previous link (and its opt-out link) stops working."""
+Links (`tokens`): derived from the secret key, the invitation and the email's number, never stored; only
+their hashes are. A reminder issues a new answer link (the previous one stops working); the opt-out link
+is the same in every email."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
-import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 
 from accreditation.models import Certification, Region
@@ -30,8 +26,10 @@ from backoffice.core.audit.events import record
 from backoffice.notifications.services import Message, notify
 from casefiles.models import Candidate, Certificate, CertificateStatus
 
+from .cells import age_band
 from .models import Answer, Invitation, OptOut, Questionnaire, Survey, SurveyStatus
-from .validation import age_band, clean_answers
+from .tokens import hash_token, issue_links
+from .validation import clean_answers
 
 LINK_DAYS = 60
 MAX_REMINDERS = 2
@@ -48,15 +46,6 @@ class InvalidLink(ValidationError):
 class InvitationCounts:
     sent: int = 0
     no_email: int = 0
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _new_token() -> tuple[str, str]:
-    token = secrets.token_urlsafe(32)
-    return token, hash_token(token)
 
 
 def _moment(today: dt.date) -> dt.datetime:
@@ -170,11 +159,15 @@ def _months_before(day: dt.date, months: int) -> dt.date:
 
 
 def send_due_invitations(today: dt.date) -> InvitationCounts:
-    """For each running survey and wave, invite the holders whose delay is reached (once per wave)."""
+    """For each running survey and wave, invite the holders whose delay is reached (once per wave), and
+    send the invitations written without an email to the holders who have one now."""
     counts = InvitationCounts()
     for survey in Survey.objects.filter(status=SurveyStatus.RUNNING).order_by("pk"):
         for months in survey.delays:
             with transaction.atomic():
+                for invitation in awaiting_email(survey, months, today).select_for_update(of=("self",)):
+                    _send(invitation, invitation.candidate.email, _moment(today))
+                    counts.sent += 1
                 seen: set[int] = set()
                 for certificate in due_certificates(survey, months, today):
                     candidate = certificate.case_file.candidate
@@ -187,45 +180,80 @@ def send_due_invitations(today: dt.date) -> InvitationCounts:
     return counts
 
 
+def awaiting_email(survey: Survey, months: int, today: dt.date) -> QuerySet[Invitation]:
+    """The invitations written without an email whose holder has one now, while the wave's window is open
+    (the month after the delay, as for a first invitation): certificate still issued, holder neither
+    opted out nor anonymised, no answer."""
+    earliest = _months_before(today - dt.timedelta(days=GRACE_DAYS), months)
+    return (
+        Invitation.objects.filter(
+            survey=survey,
+            wave_months=months,
+            no_email=True,
+            answered_at__isnull=True,
+            certificate__status=CertificateStatus.ISSUED,
+            certificate__awarded_on__gte=earliest,
+            candidate__anonymised_on__isnull=True,
+        )
+        .exclude(candidate__email="")
+        .exclude(candidate_id__in=OptOut.objects.values("candidate_id"))
+        .select_related("candidate", "certificate__certification")
+        .order_by("pk")
+    )
+
+
 def _invite(
     survey: Survey, months: int, candidate: Candidate, certificate: Certificate, today: dt.date
 ) -> Invitation:
     now = _moment(today)
-    token, digest = _new_token()
     invitation = Invitation.objects.create(
         survey=survey,
         wave_months=months,
         candidate=candidate,
         certificate=certificate,
-        token_hash="" if not candidate.email else digest,
-        no_email=not candidate.email,
-        sent_at=now if candidate.email else None,
+        no_email=True,
         expires_at=now + dt.timedelta(days=LINK_DAYS),
     )
     if candidate.email:
-        _email(invitation, token, candidate.email, key=f"survey-invitation-{invitation.pk}")
-    record(
-        "survey.invitation_sent" if candidate.email else "survey.invitation_without_email",
-        actor=None,
-        subject=invitation,
-        summary=f"Vague à {months} mois",
-    )
+        _send(invitation, candidate.email, now)
+    else:  # counted, no link; sent by a later run once the person has an email (`awaiting_email`)
+        record(
+            "survey.invitation_without_email",
+            actor=None,
+            subject=invitation,
+            summary=f"Vague à {months} mois",
+        )
     return invitation
 
 
-def _email(invitation: Invitation, token: str, email: str, *, key: str, reminder: bool = False) -> None:
-    base = settings.PUBLIC_BASE_URL.rstrip("/")
+def _send(invitation: Invitation, email: str, now: dt.datetime) -> None:
+    """The invitation's first email: its links issued, valid for LINK_DAYS from now."""
+    invitation.no_email, invitation.sent_at = False, now
+    invitation.expires_at = now + dt.timedelta(days=LINK_DAYS)
+    issue_links(invitation)
+    invitation.save(update_fields=["no_email", "sent_at", "expires_at", "token_hash", "opt_out_hash"])
+    _email(invitation, email, key=f"survey-invitation-{invitation.pk}", reminder=0)
+    record(
+        "survey.invitation_sent",
+        actor=None,
+        subject=invitation,
+        summary=f"Vague à {invitation.wave_months} mois",
+    )
+
+
+def _email(invitation: Invitation, email: str, *, key: str, reminder: int) -> None:
+    """Write the email in the outbox: its row names the invitation and the email's number, never its
+    links (computed when it is delivered: `tokens.email_context`)."""
     notify(
         Message(
             key=key,
             template="survey_invitation",
             subject=("Rappel : " if reminder else "") + "où en êtes-vous depuis votre certificat ?",
             context={
-                "certification": certification_name(invitation),
-                "answer_url": base + reverse("surveys:answer", args=[token]),
-                "opt_out_url": base + reverse("surveys:opt_out", args=[token]),
-                "expires": timezone.localtime(invitation.expires_at).strftime("%d/%m/%Y"),
+                "survey_invitation": invitation.pk,
                 "reminder": reminder,
+                "certification": certification_name(invitation),
+                "expires": timezone.localtime(invitation.expires_at).strftime("%d/%m/%Y"),
             },
         ),
         emails=[email],
@@ -233,7 +261,8 @@ def _email(invitation: Invitation, token: str, email: str, *, key: str, reminder
 
 
 def send_reminders(today: dt.date) -> int:
-    """Remind, with a new link, the invited who have not answered: at most twice, 7 days apart at least."""
+    """Remind, with a new link, the invited who have not answered: at most twice, 7 days apart at least,
+    while the survey runs, the link is valid and the certificate is not revoked."""
     now = _moment(today)
     gap_start = timezone.make_aware(
         dt.datetime.combine(today - dt.timedelta(days=REMINDER_GAP_DAYS - 1), dt.time.min)
@@ -246,6 +275,7 @@ def send_reminders(today: dt.date) -> int:
             expires_at__gt=now,
             reminders__lt=MAX_REMINDERS,
             candidate__anonymised_on__isnull=True,
+            certificate__status=CertificateStatus.ISSUED,
         )
         .exclude(candidate__email="")
         .exclude(candidate_id__in=OptOut.objects.values("candidate_id"))
@@ -256,12 +286,12 @@ def send_reminders(today: dt.date) -> int:
     reminded = 0
     with transaction.atomic():
         for invitation in due.select_for_update(of=("self",)):
-            token, invitation.token_hash = _new_token()
             invitation.reminders += 1
             invitation.last_reminded_at = now
-            invitation.save(update_fields=["token_hash", "reminders", "last_reminded_at"])
+            issue_links(invitation)
+            invitation.save(update_fields=["token_hash", "opt_out_hash", "reminders", "last_reminded_at"])
             key = f"survey-reminder-{invitation.pk}-{invitation.reminders}"
-            _email(invitation, token, invitation.candidate.email, key=key, reminder=True)
+            _email(invitation, invitation.candidate.email, key=key, reminder=invitation.reminders)
             record(
                 "survey.reminded", actor=None, subject=invitation, summary=f"Relance {invitation.reminders}"
             )
@@ -272,25 +302,34 @@ def send_reminders(today: dt.date) -> int:
 # The person's side: answering, opting out
 
 
-def _locked_invitation(token: str) -> Invitation | None:
-    """The invitation of this token, locked; the lookup is by hash, so timing says nothing of the token."""
+def _locked_invitation(token: str, *, opting_out: bool = False) -> Invitation | None:
+    """The invitation of this token, locked; the lookup is by hash, so timing says nothing of the token.
+    Opting out, the opt-out link or the latest answer link (an email sent before the opt-out link had its
+    own carried the answer link)."""
     digest = hash_token(token or "")
-    invitation = (
-        Invitation.objects.select_for_update().filter(token_hash=digest).exclude(token_hash="").first()
-    )
-    if invitation is None or not hmac.compare_digest(invitation.token_hash, digest):
+    mine = (Q(token_hash=digest) | Q(opt_out_hash=digest)) if opting_out else Q(token_hash=digest)
+    invitation = Invitation.objects.select_for_update().filter(mine).first()
+    if invitation is None:
+        return None
+    if not any(hmac.compare_digest(h, digest) for h in (invitation.token_hash, invitation.opt_out_hash)):
         return None
     return invitation
 
 
 def known_link(token: str) -> Invitation | None:
-    """The invitation of this token, whatever its state (the opt-out link works after expiry)."""
+    """The invitation of this answer link, whatever its state."""
     return (
         Invitation.objects.filter(token_hash=hash_token(token or ""))
-        .exclude(token_hash="")
         .select_related("survey__questionnaire", "certificate__certification")
         .first()
     )
+
+
+def known_opt_out_link(token: str) -> Invitation | None:
+    """The invitation of this opt-out link (or latest answer link), whatever its state: it works after
+    expiry and after the reminders."""
+    digest = hash_token(token or "")
+    return Invitation.objects.filter(Q(opt_out_hash=digest) | Q(token_hash=digest)).first()
 
 
 def answered_link(token: str) -> bool:
@@ -348,13 +387,17 @@ def answer_month(day: dt.date) -> dt.date:
 
 
 def cells(invitation: Invitation) -> dict[str, str]:
-    """The statistical cells the answer counts in, read from the certificate and candidate now."""
+    """The statistical cells the answer counts in: from the certificate (certification, region, age at the
+    award), the file (the status given when it was opened: the person's may have changed since) and the
+    person (sex)."""
     candidate, certificate = invitation.candidate, invitation.certificate
+    if certificate is None:
+        return {"certification_code": "", "region_code": "", "age_band": "", "sex": candidate.sex}
     return {
-        "certification_code": certificate.certification.code if certificate else "",
-        "region_code": certificate.region.code if certificate else "",
-        "age_band": age_band(candidate.birth_date, certificate.awarded_on) if certificate else "",
-        "status_at_entry": candidate.status,
+        "certification_code": certificate.certification.code,
+        "region_code": certificate.region.code,
+        "age_band": age_band(candidate.birth_date, certificate.awarded_on),
+        "status_at_entry": certificate.case_file.status_at_opening,
         "sex": candidate.sex,
     }
 
@@ -362,7 +405,7 @@ def cells(invitation: Invitation) -> dict[str, str]:
 def opt_out(token: str) -> bool:
     """The person is never invited again, to any survey; idempotent. False for an unknown link."""
     with transaction.atomic():
-        invitation = _locked_invitation(token)
+        invitation = _locked_invitation(token, opting_out=True)
         if invitation is None:
             return False
         _, created = OptOut.objects.get_or_create(candidate_id=invitation.candidate_id)

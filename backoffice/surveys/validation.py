@@ -3,7 +3,6 @@ range, conditional questions, a bounded comment without HTML. Pure functions, no
 
 from __future__ import annotations
 
-import datetime as dt
 import unicodedata
 from collections.abc import Mapping
 from typing import Any
@@ -77,13 +76,3 @@ def _clean_text(question: dict[str, Any], values: list[str]) -> str:
     # No markup, no control character (a NUL would not even be stored): line breaks and tabs stay.
     cleaned = "".join(c for c in strip_tags(text) if c in "\n\t" or unicodedata.category(c) != "Cc")
     return cleaned.strip()
-
-
-def age_band(birth_date: dt.date | None, on: dt.date) -> str:
-    """The age band at the award, as the statistics break it down."""
-    if birth_date is None:
-        return ""
-    age = on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
-    if age <= 25:
-        return "16-25"
-    return "26-44" if age <= 44 else "45+"

@@ -88,6 +88,6 @@ def opt_out_page(request: HttpRequest, token: str) -> HttpResponse:
         if not services.opt_out(token):
             return _invalid(request)
         return TemplateResponse(request, "surveys/opted_out.html", {})
-    if services.known_link(token) is None:
+    if services.known_opt_out_link(token) is None:
         return _invalid(request)
     return TemplateResponse(request, "surveys/opt_out.html", {})

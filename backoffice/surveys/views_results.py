@@ -10,13 +10,14 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from accreditation.scoping import scope_of
+from backoffice.core.accounts.roles import Role, has_role
 from backoffice.core.exports import formats
 from backoffice.dashboards.filters import read_filters
 from backoffice.dashboards.views import may_see_dashboards
@@ -25,6 +26,7 @@ from .models import Survey
 from .results import DIMENSIONS, Results, default_survey, export_rows, survey_results, surveys_with_results
 
 TITLE = "Devenir des certifié·es"
+COMMENT_READERS = (Role.SUPERVISOR, Role.ADMINISTRATOR)  # within their scope; never in the exports
 
 
 def _choose(request: HttpRequest) -> tuple[Survey | None, int, str]:
@@ -49,19 +51,28 @@ def _choose(request: HttpRequest) -> tuple[Survey | None, int, str]:
     return survey, int(wave), dimension
 
 
-def _results(request: HttpRequest) -> tuple[Any, Results | None, str]:
+def _results(request: HttpRequest, *, comments: bool = False) -> tuple[Any, Results | None, str]:
     survey, wave, dimension = _choose(request)
     form, filters = read_filters(request.user, request.GET)
     if survey is None or filters is None:
         return form, None, ""
+    _, scope = read_filters(request.user, QueryDict())  # the same person's view without filters
     query = urlencode({**filters.params, "enquete": survey.pk, "vague": wave, "par": dimension})
-    return form, survey_results(survey, wave, dimension, filters), query
+    results = survey_results(
+        survey,
+        wave,
+        dimension,
+        filters,
+        scope=scope,
+        comments=comments and has_role(request.user, *COMMENT_READERS),
+    )
+    return form, results, query
 
 
 @login_required
 @require_GET
 def results_page(request: HttpRequest) -> HttpResponse:
-    form, results, query = _results(request)
+    form, results, query = _results(request, comments=True)
     context = {
         "title": TITLE,
         "form": form,

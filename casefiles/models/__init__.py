@@ -1,6 +1,7 @@
 """Case files, the regional juries that decide on them, and the certificates they award."""
 
 from .certificates import CdcStatus, Certificate, CertificateCounter, CertificateStatus
+from .credentials import STATUS_LIST_SIZE, Credential, StatusList
 from .files import (
     OPEN_STATES,
     Assessment,
@@ -35,6 +36,7 @@ from .transmissions import Passage, PassageOutcome, Transmission, TransmissionSt
 
 __all__ = [
     "OPEN_STATES",
+    "STATUS_LIST_SIZE",
     "AgendaItem",
     "Assessment",
     "AssessmentKind",
@@ -49,6 +51,7 @@ __all__ = [
     "CertificateStatus",
     "College",
     "ConflictDeclaration",
+    "Credential",
     "Decision",
     "DocumentCategory",
     "DomainAcquisition",
@@ -63,6 +66,7 @@ __all__ = [
     "PassageOutcome",
     "Referrer",
     "Sex",
+    "StatusList",
     "TrainingPlan",
     "Transmission",
     "TransmissionStatus",

@@ -87,6 +87,9 @@ class Certificate(models.Model):
     )
     # A revoked certificate the CDC had accepted is withdrawn there by hand (the schema has no deletion).
     cdc_removed_at = models.DateTimeField("retiré du SI CPF le", null=True, blank=True)
+    # The holder's private page (casefiles/credentials/holder.py): its link is derived from the secret key and
+    # this nonce, never stored; a new nonce (the link sent again) ends the earlier links.
+    holder_link_nonce = models.CharField(max_length=32, blank=True, default="", db_default="", editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     legacy_batch = batch_field()
 

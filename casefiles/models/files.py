@@ -223,6 +223,16 @@ class CaseFile(models.Model):
         "état", max_length=20, choices=CaseFileState.choices, default=CaseFileState.POSITIONING
     )
     opened_on = models.DateField("ouvert le")
+    # The person's status as given at the opening: theirs may change later (an import, a rectification),
+    # the outcome surveys count the status at entry. Empty when not known (taken over from the old system).
+    status_at_opening = models.CharField(
+        "statut à l'ouverture",
+        max_length=10,
+        choices=CandidateStatus.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
     positioned_on = models.DateField("évaluation préalable le", null=True, blank=True)
     expires_on = models.DateField("acquis valables jusqu'au", null=True, blank=True)
     ready_for_jury_on = models.DateField("prêt pour le jury le", null=True, blank=True)

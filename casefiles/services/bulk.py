@@ -112,6 +112,7 @@ def open_case_files_in_bulk(
         framework_version=[item.framework_id for item in files],
         evaluation_site=[item.site.pk for item in files],
         opened_on=[item.opened_on for item in files],
+        status_at_opening=_statuses(files),
         referrer=[item.referrer for item in files],
         funding=[item.funding for item in files],
         funding_note=[item.funding_note for item in files],
@@ -144,6 +145,16 @@ def open_case_files_in_bulk(
         data_each=[{**source, **on_behalf_data(item.on_behalf_of)} for item in files],
     )
     return file_ids
+
+
+def _statuses(files: list[FileToOpen]) -> list[str]:
+    """Each file's status at the opening: as the row gives it, else as the known person's record says (read
+    only for those rows: an import's rows all give one)."""
+    missing = {
+        item.candidate_id for item in files if not item.candidate_data.get("status") and item.candidate_id
+    }
+    known = dict(Candidate.objects.filter(pk__in=missing).values_list("pk", "status")) if missing else {}
+    return [item.candidate_data.get("status") or known.get(item.candidate_id or 0, "") for item in files]
 
 
 def _claim_new_people(files: list[FileToOpen]) -> None:

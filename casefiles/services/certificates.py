@@ -18,6 +18,8 @@ from backoffice.core.accounts.roles import Role, has_role
 from backoffice.core.accounts.types import Actor, SystemActor
 from backoffice.core.audit.events import record, record_alike, record_each
 from backoffice.core.bulksql import update_rows
+from backoffice.core.signing.models import SignedKind
+from backoffice.core.signing.stored import Seal, seal_files_of
 from casefiles.rules.numbering import format_number, series_tops
 
 from ..events import CertificateEvent, JuryEvent
@@ -25,6 +27,7 @@ from ..models import (
     AgendaItem,
     CaseFile,
     CaseFileState,
+    CdcStatus,
     Certificate,
     CertificateCounter,
     CertificateStatus,
@@ -32,6 +35,7 @@ from ..models import (
     JurySession,
     JurySessionStatus,
 )
+from .credentials import issue_credentials, mark_status_changed
 from .jury import return_case_files_from_jury
 
 
@@ -188,9 +192,9 @@ def issue_certificate(pk: int, *, actor: SystemActor = None) -> bool:
 
 @transaction.atomic
 def issue_certificates(ids: Iterable[int], *, actor: SystemActor = None) -> list[Certificate]:
-    """Issue the pending certificates among `ids` (status, date, the ISSUED event); their PDF is rendered
-    apart (`render_certificate_pdf`: the worker, or the first request). Returns those issued now: a
-    certificate already issued is left as it is (a redelivered job)."""
+    """Issue the pending certificates among `ids` (status, date, the ISSUED event, the Open Badges
+    credential); their PDF is rendered apart (`render_certificate_pdf`: the worker, or the first request).
+    Returns those issued now: a certificate already issued is left as it is (a redelivered job)."""
     certificates = list(
         Certificate.objects.select_for_update(of=("self",))
         .filter(pk__in=list(ids), status=CertificateStatus.PENDING)
@@ -211,6 +215,8 @@ def issue_certificates(ids: Iterable[int], *, actor: SystemActor = None) -> list
         summaries=[f"Certificat n° {certificate.number} délivré." for certificate in certificates],
         data_each=[{"certificate": certificate.pk} for certificate in certificates],
     )
+    # Their Open Badges credentials, signed with them (without a key, the catch-up job issues them later).
+    issue_credentials([certificate.pk for certificate in certificates])
     return certificates
 
 
@@ -226,11 +232,28 @@ def render_certificate_pdf(pk: int) -> bool:
         certificate = Certificate.objects.select_for_update().select_related("case_file").get(pk=pk)
         if certificate.status != CertificateStatus.ISSUED or certificate.pdf or certificate.legacy_batch_id:
             return False
-        certificate.pdf.save(
-            f"{certificate.number}.pdf", ContentFile(render_certificate(certificate)), save=False
-        )
+        signed = certificate_seal(certificate).sign(render_certificate(certificate))
+        certificate.pdf.save(f"{certificate.number}.pdf", ContentFile(signed), save=False)
         certificate.save(update_fields=["pdf"])
     return True
+
+
+def certificate_seal(certificate: Certificate) -> Seal:
+    """How a certificate's PDF (or its latest duplicate) is described where it is signed."""
+    label = f"Certificat CléA n° {certificate.number}"
+    if certificate.duplicates:
+        label += f", duplicata n° {certificate.duplicates}"
+        return Seal(SignedKind.DUPLICATE, certificate.number, label)
+    return Seal(SignedKind.CERTIFICATE, certificate.number, label)
+
+
+def _late_seal(certificate: Certificate) -> Seal | None:
+    # A PDF stored before signing was configured is signed at its next download, unless the certificate was
+    # withdrawn since: a seal dated after the withdrawal would vouch for it.
+    return certificate_seal(certificate) if certificate.status == CertificateStatus.ISSUED else None
+
+
+seal_files_of(Certificate, "pdf", _late_seal)
 
 
 def _ensure_certificate_manager(
@@ -259,7 +282,7 @@ def reissue_certificate(certificate: Certificate, *, actor: Actor) -> Certificat
     locked.duplicates += 1
     locked.pdf.save(
         f"{locked.number}-duplicata-{locked.duplicates}.pdf",
-        ContentFile(render_certificate(locked)),
+        ContentFile(certificate_seal(locked).sign(render_certificate(locked))),
         save=False,
     )
     locked.save(update_fields=["duplicates", "pdf"])
@@ -298,6 +321,39 @@ def revoke_certificate(certificate: Certificate, *, reason: str, actor: Actor) -
         subject=locked.case_file,
         summary=f"Certificat {locked.number} retiré : {reason}",
     )
+    mark_status_changed([locked])  # its bit in the status list, by the worker after commit
+    return locked
+
+
+@transaction.atomic
+def reinstate_certificate(certificate: Certificate, *, reason: str, actor: Actor) -> Certificate:
+    """Undo a withdrawal made in error: the certificate is in force again (its status list says so once the
+    worker has republished it). A supervisor's decision, with its reason; the withdrawal stays on the
+    timeline. A holder the SI CPF had accepted, withdrawn there by hand since, is to send again."""
+    _ensure_certificate_manager(actor, certificate, supervisor_only=True)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Le motif du rétablissement est obligatoire.")
+    locked = Certificate.objects.select_for_update().select_related("case_file").get(pk=certificate.pk)
+    if locked.status != CertificateStatus.REVOKED:
+        raise ValidationError("Seul un certificat retiré peut être rétabli.")
+    locked.status, locked.revoked_at, locked.revocation_reason = CertificateStatus.ISSUED, None, ""
+    fields = ["status", "revoked_at", "revocation_reason"]
+    if locked.cdc_removed_at is not None:
+        locked.cdc_status, locked.cdc_status_at, locked.cdc_removed_at = (
+            CdcStatus.TO_SEND,
+            timezone.now(),
+            None,
+        )
+        fields += ["cdc_status", "cdc_status_at", "cdc_removed_at"]
+    locked.save(update_fields=fields)
+    record(
+        CertificateEvent.REINSTATED,
+        actor=actor,
+        subject=locked.case_file,
+        summary=f"Certificat {locked.number} rétabli : {reason}",
+    )
+    mark_status_changed([locked])
     return locked
 
 
@@ -317,3 +373,35 @@ def mark_exported(certificates: list[Certificate], *, period: tuple[dt.date, dt.
             f"{len(certificates)} certificat(s), {count} nouveau(x).",
         )
     return count
+
+
+@transaction.atomic
+def send_holder_link(certificate: Certificate, *, actor: Actor) -> Certificate:
+    """Send the holder, by e-mail, a new private link to their certificate's page (the earlier links stop
+    working): the issuance e-mail carries the first one; this one after a change of address, or when the
+    holder asks again. A case officer's, a supervisor's or an administrator's act, within their regions."""
+    import secrets
+
+    _ensure_certificate_manager(actor, certificate)
+    locked = (
+        Certificate.objects.select_for_update().select_related("case_file__candidate").get(pk=certificate.pk)
+    )
+    candidate = locked.case_file.candidate
+    if locked.status != CertificateStatus.ISSUED:
+        raise ValidationError("Seul un certificat délivré et non retiré a une page pour son ou sa titulaire.")
+    if candidate.anonymised_on or not candidate.email:
+        raise ValidationError(
+            "Le ou la titulaire n'a pas d'adresse e-mail : ajoutez-la dans son identité, "
+            "puis envoyez le lien."
+        )
+    locked.holder_link_nonce = secrets.token_hex(8)
+    locked.save(update_fields=["holder_link_nonce"])
+    # The notification rule e-mails the link; the event says to whom only as "the holder".
+    record(
+        CertificateEvent.HOLDER_LINK_SENT,
+        actor=actor,
+        subject=locked.case_file,
+        summary=f"Nouveau lien de la page du certificat {locked.number} envoyé au ou à la titulaire.",
+        data={"certificate": locked.pk},
+    )
+    return locked

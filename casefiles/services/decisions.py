@@ -14,6 +14,8 @@ from django.utils import timezone
 from backoffice.core.accounts.types import Actor
 from backoffice.core.audit.events import record, record_alike
 from backoffice.core.audit.models import AuditEvent
+from backoffice.core.signing.models import SignedKind
+from backoffice.core.signing.stored import Seal, seal_files_of
 from casefiles.rules.juries import JuryOutcome, jury_outcome, quorum_problem, round_label, tally
 from casefiles.selectors.conflicts import voters_by_item
 
@@ -414,6 +416,14 @@ def store_minutes(session_id: int) -> bool:
         if locked.minutes:
             return False
         name = f"pv-jury-{locked.region.code}-{locked.held_on:%Y-%m-%d}-{locked.pk}.pdf"
-        locked.minutes.save(name, ContentFile(render_minutes(locked)), save=False)
+        locked.minutes.save(name, ContentFile(minutes_seal(locked).sign(render_minutes(locked))), save=False)
         locked.save(update_fields=["minutes"])
     return True
+
+
+def minutes_seal(session: JurySession) -> Seal:
+    """How a session's procès-verbal is described where it is signed."""
+    return Seal(SignedKind.MINUTES, str(session.pk), f"Procès-verbal du {session}")
+
+
+seal_files_of(JurySession, "minutes", minutes_seal)

@@ -90,6 +90,7 @@ def take_over_certificates(
         framework_version=[item.framework_id for item in items],
         evaluation_site=[item.site.pk for item in items],
         opened_on=[item.jury_on for item in items],
+        # `status_at_opening` stays empty: the old system did not record the status at entry.
         closed_on=[item.awarded_on for item in items],
         closing_reason=[_closing_reason(item) for item in items],
     )

@@ -54,6 +54,8 @@ def open_case_file(
         framework_version=framework,
         evaluation_site=site,
         opened_on=opened_on,
+        # As typed at this opening, else as the person's record says (a known person's is not updated).
+        status_at_opening=(candidate_data or {}).get("status") or candidate.status,
         referrer=referrer,
         funding=funding,
         funding_note=funding_note,

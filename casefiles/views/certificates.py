@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from viewflow.urls import Application
 
 from accreditation.scoping import scope_of
@@ -22,15 +22,18 @@ from backoffice.core.exports.kinds import ExportKind
 from backoffice.core.exports.lists import export_links
 from backoffice.core.feedback import reported
 from backoffice.core.ratelimit import allow
+from backoffice.core.security.client_ip import client_ip
+from backoffice.core.signing.pdf import signing_statement
 from backoffice.core.uploads import serve_stored_file
 from casefiles import selectors, services
-from casefiles.models import CdcStatus, Certificate, CertificateStatus
+from casefiles.models import CdcStatus, Certificate, CertificateStatus, Credential
 from casefiles.rules.numbering import lookup_forms
 from casefiles.rules.transmission import deadline
 from casefiles.services.certificates import render_certificate_pdf
 from casefiles.services.transmissions import may_transmit
 
 from . import transmissions
+from .credentials import verify_upload
 
 PAGE_SIZE = 50
 INCOMPLETE_SHOWN = 200  # identities to complete, rejections to correct: the oldest first
@@ -91,6 +94,13 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and may_act_on(request.user, certificate, MANAGERS),
         "may_revoke": certificate.status != CertificateStatus.REVOKED
         and may_act_on(request.user, certificate, REVOKERS),
+        "may_reinstate": certificate.status == CertificateStatus.REVOKED
+        and may_act_on(request.user, certificate, REVOKERS),
+        "may_send_link": certificate.status == CertificateStatus.ISSUED
+        and may_act_on(request.user, certificate, MANAGERS),
+        "credential": Credential.objects.filter(certificate=certificate)
+        .select_related("status_list")
+        .first(),
         "deadline": deadline(certificate.awarded_on),
         "passages": certificate.passages.select_related("transmission").order_by("transmission_id")
         if has_role(request.user, *MANAGERS)
@@ -146,19 +156,41 @@ def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(certificate)
 
 
+@require_POST
+def reinstate(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = selectors.get_certificate_for(request.user, pk)
+    with reported(request, f"Le certificat {certificate.number} est rétabli."):
+        services.reinstate_certificate(
+            certificate, reason=request.POST.get("reason", ""), actor=actor_of(request)
+        )
+    return redirect(certificate)
+
+
+@require_POST
+def holder_link(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = selectors.get_certificate_for(request.user, pk)
+    with reported(request, "Un nouveau lien vers sa page est envoyé au ou à la titulaire."):
+        services.send_holder_link(certificate, actor=actor_of(request))
+    return redirect(certificate)
+
+
 @login_not_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def verify_certificate(request: HttpRequest, number: str | None = None) -> HttpResponse:
     """Public: is this number a valid certificate? Only the holder's name, the certification and the date
-    are shown; lookups are limited per address against the enumeration of holders."""
+    are shown; lookups are limited per address against the enumeration of holders. A POST verifies an
+    uploaded PDF or credential (`casefiles.views.credentials.verify_upload`)."""
     number = (request.GET.get("numero", "") if number is None else number).strip()
-    context: dict[str, Any] = {"number": number}
+    context: dict[str, Any] = {"number": number, "statement": signing_statement()}
     status = 200
-    if number and not allow(
-        f"verifier:{request.META.get('REMOTE_ADDR', '')}", limit=VERIFY_LIMIT, window_s=VERIFY_WINDOW_S
+    asked = number or request.method == "POST"
+    if asked and not allow(
+        f"verifier:{client_ip(request) or ''}", limit=VERIFY_LIMIT, window_s=VERIFY_WINDOW_S
     ):
         context["error"] = "Trop de vérifications depuis votre adresse. Réessayez dans quelques minutes."
         status = 429
+    elif request.method == "POST":
+        context.update(verify_upload(request))
     elif number:
         context.update(_public_answer(number))
     return TemplateResponse(request, "casefiles/certificates/verify.html", context, status=status)
@@ -214,6 +246,8 @@ class CertificatesApp(Application):
     pdf_path = path("<int:pk>/certificat.pdf", certificate_pdf, name="pdf")
     reissue_path = path("<int:pk>/duplicata/", reissue, name="reissue")
     revoke_path = path("<int:pk>/retirer/", revoke, name="revoke")
+    reinstate_path = path("<int:pk>/retablir/", reinstate, name="reinstate")
+    holder_link_path = path("<int:pk>/lien-titulaire/", holder_link, name="holder_link")
     removed_from_cdc_path = path(
         "<int:pk>/retire-du-si-cpf/", transmissions.removed_from_cdc, name="removed_from_cdc"
     )

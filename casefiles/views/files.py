@@ -19,6 +19,8 @@ from backoffice.core.audit.models import AuditEvent
 from backoffice.core.exports.kinds import ExportKind
 from backoffice.core.exports.lists import ExportableListView
 from backoffice.core.feedback import reported
+from backoffice.core.signing.models import SignedKind
+from backoffice.core.signing.stored import Seal
 from backoffice.core.uploads import serve_stored_file
 from backoffice.core.viewsets import ScopedDetailView, ScopedReadonlyViewset
 from casefiles import selectors, services
@@ -71,7 +73,10 @@ def statement_of_acquisitions(request: HttpRequest, pk: int) -> HttpResponse:
     case_file = selectors.get_case_file_for(request.user, pk)
     if case_file.positioned_on is None:
         raise Http404("L'évaluation préalable n'est pas encore enregistrée.")
-    response = HttpResponse(render_statement_of_acquisitions(case_file), content_type="application/pdf")
+    # Rendered anew at each request (the positioning may be corrected), and signed each time.
+    seal = Seal(SignedKind.STATEMENT, str(case_file.pk), f"Attestation des acquis, dossier n° {case_file.pk}")
+    signed = seal.sign(render_statement_of_acquisitions(case_file))
+    response = HttpResponse(signed, content_type="application/pdf")
     name = slugify(f"attestation-acquis-{case_file.candidate.last_name}-{case_file.pk}")
     response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
     return response

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.signing.helpers import issued_pkcs12
+
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
     "SECRET_KEY": "k3Yq!x9-production-like-secret-with-enough-entropy-2026-abcdefghijklmnop",
@@ -36,10 +38,13 @@ def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_check_deploy_reports_no_warning_in_production():
+def test_check_deploy_reports_no_warning_in_production(tmp_path):
+    # A seal certificate issued by a CA (not the demo's self-signed one), and the credentials' keys.
     result = run_python(
         "from django.core.management import call_command;"
-        "call_command('check', deploy=True, fail_level='WARNING')"
+        "call_command('check', deploy=True, fail_level='WARNING')",
+        SIGNING_PKCS12_PATH=str(issued_pkcs12(tmp_path, "x")),
+        SIGNING_PKCS12_PASSWORD="x",
     )
 
     assert result.returncode == 0, result.stderr + result.stdout

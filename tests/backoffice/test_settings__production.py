@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.signing.helpers import issued_pkcs12
+
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
     "SECRET_KEY": "k3Yq!x9-production-like-secret-with-enough-entropy-2026-abcdefghijklmnop",
@@ -38,8 +40,16 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_check_deploy_is_clean_with_production_environment():
-    result = manage("check", "--deploy", "--fail-level", "WARNING")
+def test_check_deploy_is_clean_with_production_environment(tmp_path):
+    # A seal certificate issued by a CA, as a trust provider delivers it (the tests' own is self-signed).
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SIGNING_PKCS12_PATH=str(issued_pkcs12(tmp_path, "x")),
+        SIGNING_PKCS12_PASSWORD="x",
+    )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
 

@@ -1,4 +1,4 @@
-"""A holder answers the survey from a phone, through the link of the email read from the outbox: the
+"""A holder answers the survey from a phone, through the link of the email as delivered from the outbox: the
 questionnaire, the thanks, then the same link refused; axe-core finds nothing on these public pages."""
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from urllib.parse import urlparse
 import pytest
 from django.core.cache import cache
 
-from backoffice.notifications.models import Notification
 from backoffice.surveys import services
 from backoffice.surveys.models import Answer, Invitation
 from tests.browser.test_browser__demo import axe_problems
@@ -29,6 +28,7 @@ from tests.surveys.conftest import (  # noqa: F401
     training_site,
     two_ready_files,
 )
+from tests.surveys.helpers import links_for
 
 PHONE = {"width": 390, "height": 844}
 
@@ -39,8 +39,7 @@ def emailed_link(transactional_db, survey):  # type: ignore[no-untyped-def]  # n
     cache.clear()  # the rate limit counts per address: earlier tests' requests came from 127.0.0.1 too
     services.send_due_invitations(SIX_MONTHS)
     invitation = Invitation.objects.order_by("pk").first()
-    email = Notification.objects.filter(template="survey_invitation", email=invitation.candidate.email).get()
-    return urlparse(email.context["answer_url"]).path
+    return urlparse(links_for(invitation)["answer"]).path
 
 
 def test_a_holder_answers_from_a_phone_and_the_link_then_stops_working(browser, live_server, emailed_link):

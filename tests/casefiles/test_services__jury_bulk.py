@@ -14,6 +14,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 from viewflow.workflow.status import PROCESS, STATUS
 
+from accreditation.models import Certification
 from backoffice.core import bulksql
 from backoffice.core.accounts.models import User
 from backoffice.core.audit.events import timeline
@@ -29,6 +30,7 @@ from casefiles.models import (
 from casefiles.selectors import voters_for
 from casefiles.selectors.conflicts import voters_by_item
 from casefiles.services import adjourn_item, decide, declare_interest, open_session
+from casefiles.services.credentials import allocate_entries
 from casefiles.services.decisions import award_recommended
 from casefiles.services.sessions import check_agenda_item, check_agenda_items
 from tests.casefiles.conftest import TODAY, plan_today, ready_file
@@ -381,6 +383,8 @@ def test_the_queries_do_not_grow_with_the_files(
     officer, idf, jury_member, employee_member, make_files, monkeypatch
 ):
     make_files(3)
+    # The certification's first revocation list exists (made once, by the first credential ever issued).
+    allocate_entries(Certification.objects.get(code="CLEA").pk, 1)
     small = plan_today(idf, jury_member, employee_member, actor=officer)
     # One return in each session: a return's event is recorded one by one, as its notification follows it.
     few, few_certificates = measure(

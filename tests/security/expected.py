@@ -205,7 +205,15 @@ _ROWS: dict[str, str] = {
     "casefile_document_upload": "login/login 405/act    405/404    405/act    405/404    405/404    405/404    405/act    405/act",
     "casefile_document": "login/login 200/405    404/405    200/405    404/405    404/405    404/405    200/405    200/405",
     "casefile_document_delete": "login/login 405/act    405/404    405/act    405/404    405/404    405/404    405/act    405/act",
-    "certificate_verify": "200/405    200/405    200/405    200/405    200/405    200/405    200/405    200/405    200/405",
+    "certificate_verify": "200/200    200/200    200/200    200/200    200/200    200/200    200/200    200/200    200/200",
+    # The credentials' public side: the DID document and the status lists for everyone; the holder's page only
+    # with the private link's token (the matrix's is forged: 404 for everyone, signed in or not).
+    "did_document": "200/405    200/405    200/405    200/405    200/405    200/405    200/405    200/405    200/405",
+    "status_list": "200/405    200/405    200/405    200/405    200/405    200/405    200/405    200/405    200/405",
+    "holder_page": "404/405    404/405    404/405    404/405    404/405    404/405    404/405    404/405    404/405",
+    "holder_pdf": "404/405    404/405    404/405    404/405    404/405    404/405    404/405    404/405    404/405",
+    "holder_credential_jwt": "404/405    404/405    404/405    404/405    404/405    404/405    404/405    404/405    404/405",
+    "holder_credential_json": "404/405    404/405    404/405    404/405    404/405    404/405    404/405    404/405    404/405",
     "certificate_verify_number": "200/405    200/405    200/405    200/405    200/405    200/405    200/405    200/405    200/405",
     # the survey pages (backoffice/surveys): public, the same « lien invalide » page for an unknown token
     "surveys:answer": "200/act    200/act    200/act    200/act    200/act    200/act    200/act    200/act    200/act",
@@ -354,6 +362,8 @@ _ROWS: dict[str, str] = {
     "certificats:pdf": "login/login 200/405    404/405    200/405    404/405    200/405    404/405    200/405    200/405",
     "certificats:reissue": "login/login 405/act    405/404    405/act    405/404    405/act    405/404    405/act    405/act",
     "certificats:revoke": "login/login 405/act    405/404    405/act    405/404    405/act    405/404    405/act    405/act",
+    "certificats:reinstate": "login/login 405/act    405/404    405/act    405/404    405/act    405/404    405/act    405/act",
+    "certificats:holder_link": "login/login 405/act    405/404    405/act    405/404    405/act    405/404    405/act    405/act",
     # imports
     "imports:index": "login/login 200/405    200/405    200/405    200/405    403/403    403/403    200/405    200/405",
     "imports:upload": "login/login 405/act    405/act    405/act    405/act    403/403    403/403    405/act    405/act",

@@ -122,6 +122,10 @@ _PK_OBJECTS: dict[str, str] = {
     "certificats:transmission_receipt": "transmission",
     "certificats:transmission_abandon": "transmission",
     "certificats": "certificate",
+    "holder_page": "certificate",
+    "holder_pdf": "certificate",
+    "holder_credential_jwt": "certificate",
+    "holder_credential_json": "certificate",
     "enquetes:start": "survey",
     "imports": "import",
     "imports:batch": "batch",
@@ -215,6 +219,8 @@ def url_for(route: Route, world: World, side_code: str) -> str:
             values[name] = str(_object(world, side_code, _pk_object(route)).pk)
         elif name in {"process_pk", "task_pk"}:
             values["process_pk"], values["task_pk"] = map(str, _flow_task(world, side_code, route))
+        elif name == "number" and route.name == "status_list":
+            values[name] = "1"  # the world's certificates are in the first list of their certification
         elif name == "number":
             values[name] = side.objects["certificate"].number
         elif name == "object_id":
@@ -237,6 +243,7 @@ def url_for(route: Route, world: World, side_code: str) -> str:
 _FIXED = {
     "uidb64": "MQ",
     "token": "jeton-invalide",
+    "code": "clea",
     "contract": "candidates",
     "extension": "csv",
     "kind": KINDS[ExportKind.CASE_FILES].slug,

@@ -1,4 +1,5 @@
-"""The demo's survey: running, its 6-month wave sent through the outbox, some answers taken by the service."""
+"""The demo's survey: running, its 6-month wave sent through the outbox and delivered, some answers taken by
+the service through the links the emails carried."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import datetime as dt
 
 import pytest
 
-from backoffice.notifications.models import Notification
+from backoffice.dashboards.filters import Filters
+from backoffice.notifications.models import Notification, Status
 from backoffice.surveys.models import Answer, Invitation, Survey, SurveyStatus
+from backoffice.surveys.results import survey_results
 from fixtures.demo import seed_demo
 from fixtures.demo.world import Scale
 
@@ -28,6 +31,10 @@ def test_the_demo_runs_a_survey_with_invitations_and_some_answers():
         == Notification.objects.filter(template="survey_invitation").count()
     )
     assert 0 < answered < invitations.count()
+    emails = Notification.objects.filter(template="survey_invitation")
+    assert set(emails.values_list("status", flat=True)) == {Status.SENT}
+    counts = survey_results(survey, 6, "region", Filters(region_ids=None)).counts
+    assert counts.delivered == counts.sent == emails.count()
     assert Answer.objects.filter(survey=survey).count() == answered
     assert "enquête de devenir" in "\n".join(report.lines())
     print(report.survey)

@@ -9,6 +9,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from backoffice.notifications.models import Notification
 from backoffice.surveys import services
 from backoffice.surveys.models import Answer, Invitation, OptOut
 from casefiles.models import CaseFile
@@ -66,6 +67,8 @@ def test_anonymising_a_holder_erases_their_invitations_and_opt_out_and_keeps_the
     assert not OptOut.objects.filter(candidate=candidate).exists()
     assert Answer.objects.count() == 1  # kept, anonymous
     assert Invitation.objects.filter(pk=second.pk).exists()  # the other holder's stays
+    emails = Notification.objects.filter(template="survey_invitation")
+    assert list(emails.values_list("context__survey_invitation", flat=True)) == [second.pk]
 
 
 def test_the_subject_access_pdf_names_the_survey_and_whether_the_person_answered(invited):

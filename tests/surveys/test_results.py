@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from html import unescape
 
 import pytest
@@ -7,11 +8,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accreditation.services import set_user_scope
+from backoffice.core.accounts.roles import Role
 from backoffice.notifications.models import Notification, Status
 from backoffice.surveys.models import Answer, Invitation
-from backoffice.surveys.results import Cell, Counts, suppress
+from backoffice.surveys.results import Cell, Counts
 from backoffice.surveys.services import send_due_invitations
+from backoffice.surveys.suppression import suppress
 from casefiles.models import Candidate
+from tests.factories import UserFactory
 
 from .conftest import SIX_MONTHS
 
@@ -20,17 +25,36 @@ pytestmark = pytest.mark.django_db
 URL = "enquetes:results"
 
 
-def answers(survey, n: int, *, region: str = "IDF", wave: int = 6, situation: str = "salarie") -> None:
+def answers(
+    survey,
+    n: int,
+    *,
+    region: str = "IDF",
+    wave: int = 6,
+    situation: str = "salarie",
+    certification: str = "CLEA",
+    comment: str = "",
+    **cells: str,
+) -> None:
+    """`n` answers as the questionnaire takes them (a salaried person says their contract and hours)."""
+    given = {"situation": situation, "formation": "non", "utilite": "4"}
+    if situation == "salarie":
+        given["contrat"] = "cdi"
+    if situation in ("salarie", "independant"):
+        given["temps"] = "plein"
+    if comment:
+        given["commentaire"] = comment
     for _ in range(n):
         Answer.objects.create(
             survey=survey,
             wave_months=wave,
             questionnaire=survey.questionnaire,
-            certification_code="CLEA",
+            certification_code=certification,
             region_code=region,
-            age_band="26-44",
-            status_at_entry="employee",
-            answers={"situation": situation, "formation": "non", "utilite": "4"},
+            age_band=cells.get("age_band", "30-44"),
+            status_at_entry=cells.get("status_at_entry", "employee"),
+            sex=cells.get("sex", "F"),
+            answers=given,
         )
 
 
@@ -40,8 +64,19 @@ def page(client, survey, **params) -> str:
     return unescape(response.content.decode())
 
 
+def table(text: str, key: str) -> str:
+    """The HTML of one question's table (the distributions, not the comparison)."""
+    start = text.index(f'data-table="{key}"')
+    return text[start : text.index("</table>", start)]
+
+
 def situation_table(text: str) -> str:
-    return text[text.index('data-table="situation"') : text.index('data-table="contrat"')]
+    return table(text, "situation")
+
+
+def row_of(html: str, label: str) -> str:
+    start = html.index(f'<th scope="row">{label}</th>')
+    return html[start : html.index("</tr>", start)]
 
 
 # Counts and response rate
@@ -197,3 +232,167 @@ def test_comparison_appears_only_when_both_waves_have_10_answers(survey, supervi
     text = page(client, survey)
     comparison = text[text.index('id="comparison"') :]
     assert "À 6 mois" in comparison and "À 12 mois" in comparison
+
+
+# Suppression across the page's tables and between filters
+
+
+IDF, ARA = "Île-de-France", "Auvergne-Rhône-Alpes"
+
+
+def test_a_conditional_questions_total_is_hidden_with_the_parent_cell_it_equals(
+    survey, supervisor, client_for
+):
+    # In Île-de-France, 12 salaried (asked their contract) and 5 in training.
+    answers(survey, 12, region="IDF", situation="salarie")
+    answers(survey, 5, region="IDF", situation="formation")
+
+    text = page(client_for(supervisor), survey, par="region")
+
+    situation = row_of(table(text, "situation"), IDF)
+    assert ">12" not in situation  # hidden with the 5: 17 − 12 would give it back
+    contract = row_of(table(text, "contrat"), IDF)
+    assert ">12" not in contract  # « contrat »'s total is those 12 salaried: hidden too, and its cell
+    assert contract.count("< 10") == 2
+
+
+def test_a_parent_cell_is_hidden_with_the_conditional_total_it_equals(survey, supervisor, client_for):
+    # « temps » is asked of the salaried and self-employed: 30 in ARA, 5 in IDF (with 20 in training).
+    answers(survey, 30, region="ARA", situation="salarie")
+    answers(survey, 5, region="IDF", situation="independant")
+    answers(survey, 20, region="IDF", situation="formation")
+
+    text = page(client_for(supervisor), survey, par="region")
+
+    assert ">35" in row_of(table(text, "temps"), "Ensemble")
+    assert ">30" not in row_of(table(text, "temps"), ARA)  # hidden, else 35 − 30 gives IDF's 5
+    # ARA's salaried and self-employed are those 30 people: hidden in « situation » too.
+    assert ">30" not in row_of(table(text, "situation"), ARA)
+
+
+def test_a_filtered_view_hides_what_the_unfiltered_view_minus_it_gives_back(
+    survey, supervisor, client_for, clea
+):
+    answers(survey, 12, region="IDF")
+    answers(survey, 3, region="IDF", certification="CLEA_NUMERIQUE")
+    client = client_for(supervisor)
+
+    unfiltered = page(client, survey, par="region")
+    filtered = page(client, survey, par="region", certification=clea.pk)
+
+    assert ">15 (" in row_of(situation_table(unfiltered), IDF)
+    assert ">12" not in row_of(situation_table(filtered), IDF)  # 15 − 12 would give the 3 others
+    assert "< 10" in row_of(situation_table(filtered), IDF)
+    assert 'id="answered">< 10<' in filtered
+
+
+def test_a_region_filter_hides_what_the_national_view_minus_it_gives_back(
+    survey, supervisor, client_for, idf
+):
+    answers(survey, 12, region="IDF")
+    answers(survey, 4, region="ARA")
+    client = client_for(supervisor)
+
+    unfiltered = page(client, survey, par="certification")
+    filtered = page(client, survey, par="certification", region=idf.pk)
+
+    assert ">16 (" in situation_table(unfiltered)
+    assert ">12" not in situation_table(filtered)
+
+
+def test_a_filter_leaves_a_cell_whose_complement_is_10_or_more(survey, supervisor, client_for, clea):
+    answers(survey, 12, region="IDF")
+    answers(survey, 10, region="IDF", certification="CLEA_NUMERIQUE")
+
+    filtered = page(client_for(supervisor), survey, par="region", certification=clea.pk)
+
+    assert ">12 (100" in row_of(situation_table(filtered), IDF)
+
+
+# Names, never codes
+
+
+@pytest.mark.parametrize(
+    "par, cells, label, code",
+    [
+        ("region", {}, IDF, "IDF"),
+        ("certification", {}, None, "CLEA"),
+        ("age", {"age_band": "25-29"}, "25 à 29 ans", "25-29"),
+        ("age", {"age_band": "<25"}, "Moins de 25 ans", "<25"),
+        ("age", {"age_band": "26-44"}, "26 à 44 ans (anciennes tranches)", "26-44"),
+        ("statut", {"status_at_entry": "jobseeker"}, "Demandeur·se d'emploi", "jobseeker"),
+        ("statut", {"status_at_entry": ""}, "Non renseigné", ""),
+        ("sexe", {"sex": "M"}, "Homme", "M"),
+    ],
+)
+def test_rows_are_named_in_french_on_the_page_and_in_the_export(
+    survey, supervisor, client_for, clea, par, cells, label, code
+):
+    label = label or clea.name
+    answers(survey, 10, **cells)
+    client = client_for(supervisor)
+
+    text = page(client, survey, par=par)
+    export = client.get(
+        reverse("enquetes:results_export", args=["csv"]), {"enquete": survey.pk, "par": par}
+    ).content.decode("utf-8-sig")
+
+    assert f'<th scope="row">{label}</th>' in situation_table(text)
+    assert f";{label};" in export
+    if code:
+        assert f";{code};" not in export and f">{code}<" not in situation_table(text)
+
+
+# Free comments
+
+
+def comments_of(text: str) -> str:
+    return text[text.index('id="comments"') :] if 'id="comments"' in text else ""
+
+
+def test_supervisors_read_the_comments_shuffled_under_a_warning_and_never_in_the_export(
+    survey, supervisor, client_for
+):
+    for n in range(12):
+        answers(survey, 1, comment=f"Commentaire numéro {n:02d}")
+    client = client_for(supervisor)
+
+    section = comments_of(page(client, survey))
+    export = client.get(reverse("enquetes:results_export", args=["csv"]), {"enquete": survey.pk})
+
+    assert "peuvent permettre de reconnaître leur auteur·rice" in section
+    assert "ne les copiez pas hors du back-office" in section
+    shown = re.findall(r"<li>Commentaire numéro (\d\d)</li>", section)
+    assert sorted(shown) == [f"{n:02d}" for n in range(12)]
+    assert shown != sorted(shown)  # not in the order they came (one chance in 479 million)
+    assert "Commentaire" not in export.content.decode("utf-8-sig")
+
+
+def test_comments_wait_for_10_answers(survey, supervisor, client_for):
+    answers(survey, 9, comment="Trop peu nombreux pour être lus")
+
+    section = comments_of(page(client_for(supervisor), survey))
+
+    assert "au moins 10 réponses" in section
+    assert "Trop peu nombreux" not in section
+
+
+def test_a_case_officer_reads_no_comment(survey, officer, client_for):
+    answers(survey, 12, comment="Réservé aux superviseur·es")
+
+    text = page(client_for(officer), survey)
+
+    assert 'id="answered">12<' in text
+    assert not comments_of(text) and "Réservé aux" not in text
+
+
+def test_a_regional_supervisor_reads_only_their_regions_comments(survey, idf, client_for):
+    regional = UserFactory(username="supervisor.idf", role=Role.SUPERVISOR)
+    set_user_scope(regional, regions=[idf], actor=None)
+    answers(survey, 10, region="IDF", comment="Depuis Paris")
+    answers(survey, 10, region="ARA", comment="Depuis Lyon")
+
+    section = comments_of(page(client_for(regional), survey))
+
+    assert section.count("Depuis Paris") == 10
+    assert "Depuis Lyon" not in section

@@ -8,8 +8,10 @@ from django.db import models
 from django.utils import timezone
 
 from backoffice.core.audit.models import AuditEvent
+from backoffice.surveys.cells import AGE_LABELS
 from backoffice.surveys.models import Answer, Invitation, OptOut
-from backoffice.surveys.services import InvalidLink, answer, opt_out, send_due_invitations
+from backoffice.surveys.services import InvalidLink, add_months, answer, opt_out, send_due_invitations
+from casefiles.models import Candidate
 
 from .conftest import SIX_MONTHS, VALID
 from .helpers import links_for
@@ -34,8 +36,9 @@ def test_an_answer_is_stored_with_its_cells_and_the_invitation_only_says_answere
     assert invitation.answered_at is not None
     assert (stored.wave_months, stored.questionnaire.version, stored.region_code) == (6, 1, "IDF")
     assert stored.certification_code == invitation.certificate.certification.code
-    assert stored.age_band in {"16-25", "26-44", "45+"}
-    assert stored.status_at_entry == invitation.candidate.status and stored.sex == invitation.candidate.sex
+    assert stored.age_band in AGE_LABELS
+    assert stored.status_at_entry == invitation.certificate.case_file.status_at_opening == "jobseeker"
+    assert stored.sex == invitation.candidate.sex
     assert stored.answers == {**VALID, "commentaire": "Très utile, merci."}
     # Nothing puts the answers back in the invitations' order: the answer has its month, the invitation its
     # day, the trail names the survey.
@@ -43,6 +46,24 @@ def test_an_answer_is_stored_with_its_cells_and_the_invitation_only_says_answere
     assert timezone.localtime(invitation.answered_at).time() == dt.time(0, 0)
     assert not AuditEvent.objects.filter(verb="survey.answered", subject_id=str(invitation.pk)).exists()
     assert AuditEvent.objects.filter(verb="survey.answered", subject_id=str(invitation.survey_id)).exists()
+
+
+def test_the_status_at_entry_is_the_one_given_at_the_opening_not_the_persons_current_one(invitation, token):
+    # Since the file was opened the person found a job: an import or a rectification says so now.
+    Candidate.objects.filter(pk=invitation.candidate_id).update(status="employee")
+
+    stored = answer(token, VALID)
+
+    assert stored.status_at_entry == "jobseeker"
+
+
+def test_the_age_band_is_the_dashboards_one_at_the_award(invitation, token):
+    certificate = invitation.certificate
+    born = add_months(certificate.awarded_on, -12 * 27)
+    Candidate.objects.filter(pk=invitation.candidate_id).update(birth_date=born)
+
+    assert answer(token, VALID).age_band == "25-29"
+    assert AGE_LABELS["25-29"] == "25 à 29 ans"
 
 
 def test_a_link_used_twice_yields_one_answer(token):

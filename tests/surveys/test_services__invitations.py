@@ -9,10 +9,17 @@ from django.core.exceptions import PermissionDenied
 from backoffice.core.audit.models import AuditEvent
 from backoffice.notifications.models import Notification
 from backoffice.surveys.models import Invitation, OptOut, Questionnaire
-from backoffice.surveys.services import create_survey, send_due_invitations, send_reminders
-from casefiles.models import Candidate
+from backoffice.surveys.services import (
+    GRACE_DAYS,
+    answer,
+    create_survey,
+    opt_out,
+    send_due_invitations,
+    send_reminders,
+)
+from casefiles.models import Candidate, Certificate, CertificateStatus
 
-from .conftest import AWARDED, SIX_MONTHS, TWELVE_MONTHS
+from .conftest import AWARDED, SIX_MONTHS, TWELVE_MONTHS, VALID
 from .helpers import links_for
 
 pytestmark = pytest.mark.django_db
@@ -124,13 +131,60 @@ def test_reminders_are_at_most_two_seven_days_apart_each_with_a_new_link(survey)
 
 
 def test_no_reminder_after_an_answer_an_opt_out_or_the_expiry(survey, holders):
-    from backoffice.surveys.services import answer, opt_out
-
-    from .conftest import VALID
-
     send_due_invitations(SIX_MONTHS)
     first, second = Invitation.objects.order_by("pk")
     answer(links_for(first)["token"], VALID)
-    opt_out(links_for(second)["token"])
+    opt_out(links_for(second)["opt_out_token"])
     assert send_reminders(SIX_MONTHS + dt.timedelta(days=7)) == 0
     assert send_reminders(SIX_MONTHS + dt.timedelta(days=61)) == 0
+
+
+# Holders without an email, certificates revoked
+
+
+def test_a_holder_without_email_is_invited_once_an_email_is_added_while_the_wave_is_open(survey, holders):
+    Candidate.objects.filter(case_files__certificate=holders[0]).update(email="")
+    send_due_invitations(SIX_MONTHS)
+    silent = Invitation.objects.get(no_email=True)
+    Candidate.objects.filter(pk=silent.candidate_id).update(email="nouvelle@example.org")
+    later = SIX_MONTHS + dt.timedelta(days=10)
+
+    counts = send_due_invitations(later)
+
+    silent.refresh_from_db()
+    assert (counts.sent, counts.no_email) == (1, 0)
+    assert not silent.no_email and silent.sent_at.date() == later and silent.token_hash
+    assert silent.expires_at.date() == later + dt.timedelta(days=60)
+    assert AuditEvent.objects.filter(verb="survey.invitation_sent", subject_id=str(silent.pk)).exists()
+    assert Notification.objects.get(key__startswith=f"survey-invitation-{silent.pk}:").email == (
+        "nouvelle@example.org"
+    )
+    assert answer(links_for(silent)["token"], VALID)
+    assert send_due_invitations(later + dt.timedelta(days=1)).sent == 0  # once
+
+
+def test_a_holder_without_email_is_not_invited_once_the_wave_is_closed(survey, holders):
+    Candidate.objects.filter(case_files__certificate=holders[0]).update(email="")
+    send_due_invitations(SIX_MONTHS)
+    Candidate.objects.filter(case_files__certificate=holders[0]).update(email="tardive@example.org")
+
+    assert send_due_invitations(SIX_MONTHS + dt.timedelta(days=GRACE_DAYS + 1)).sent == 0
+    assert Invitation.objects.get(certificate=holders[0]).no_email
+
+
+def test_a_holder_without_email_whose_certificate_was_revoked_is_not_invited(survey, holders):
+    Candidate.objects.filter(case_files__certificate=holders[0]).update(email="")
+    send_due_invitations(SIX_MONTHS)
+    Candidate.objects.filter(case_files__certificate=holders[0]).update(email="retire@example.org")
+    Certificate.objects.filter(pk=holders[0].pk).update(status=CertificateStatus.REVOKED)
+
+    assert send_due_invitations(SIX_MONTHS + dt.timedelta(days=3)).sent == 0
+
+
+def test_no_reminder_to_a_holder_whose_certificate_was_revoked_since(survey, holders):
+    send_due_invitations(SIX_MONTHS)
+    Certificate.objects.filter(pk=holders[0].pk).update(status=CertificateStatus.REVOKED)
+
+    assert send_reminders(SIX_MONTHS + dt.timedelta(days=7)) == 1
+    assert Invitation.objects.get(certificate=holders[0]).reminders == 0
+    assert Invitation.objects.get(certificate=holders[1]).reminders == 1
