@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from casefiles.cdc.formats import schema_path
 
@@ -52,3 +52,28 @@ def cdc_settings(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
             )
         )
     return problems
+
+
+@register(Tags.security)
+def credential_keys(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The credentials' keys, when configured, must be readable and the first one private: a web process
+    that cannot sign would leave the status lists behind a revocation (they are then not served)."""
+    from casefiles.credentials.keys import KeyConfigurationError, credential_keys
+
+    if not settings.CREDENTIAL_KEY_PATHS:
+        return []
+    try:
+        keys = credential_keys()
+    except KeyConfigurationError as error:
+        return [Error(str(error), hint="Vérifiez CREDENTIAL_KEY_PATHS (fichiers JWK).", id="casefiles.E001")]
+    if not keys[0].key.is_private:
+        return [
+            Error(
+                "La première clé de CREDENTIAL_KEY_PATHS n'est pas privée : aucune attestation ne peut être "
+                "signée.",
+                hint="Placez en premier la clé privée en service ; les clés antérieures peuvent être "
+                "publiques.",
+                id="casefiles.E002",
+            )
+        ]
+    return []

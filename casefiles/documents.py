@@ -10,16 +10,15 @@ from django.utils import timezone
 from .models import AgendaItem, CaseFile, Certificate, DomainAcquisition, DomainStatus, JurySession
 
 
-def render_statement_of_acquisitions(case_file: CaseFile) -> bytes:
-    """The candidate's attestation des acquis: each domain of the file's framework, acquired or to train."""
-    from weasyprint import HTML  # heavy import: only when a document is asked for
-
+def statement_html(case_file: CaseFile) -> str:
+    """The candidate's attestation des acquis as HTML: each domain of the file's framework, acquired or to
+    train, dated today."""
     grid = (
         DomainAcquisition.objects.filter(case_file=case_file)
         .select_related("domain")
         .order_by("domain__position")
     )
-    html = render_to_string(
+    return render_to_string(
         "casefiles/statement_of_acquisitions.html",
         {
             "case_file": case_file,
@@ -28,7 +27,13 @@ def render_statement_of_acquisitions(case_file: CaseFile) -> bytes:
             "issued_on": timezone.localdate(),
         },
     )
-    return HTML(string=html).write_pdf()
+
+
+def render_statement_of_acquisitions(case_file: CaseFile, html: str | None = None) -> bytes:
+    """The attestation des acquis as a PDF."""
+    from weasyprint import HTML  # heavy import: only when a document is asked for
+
+    return HTML(string=html if html is not None else statement_html(case_file)).write_pdf()
 
 
 def verification_url(number: str) -> str:

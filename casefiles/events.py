@@ -46,6 +46,7 @@ class CertificateEvent(models.TextChoices):
     REINSTATED = "casefile.certificate_reinstated", "Certificat rétabli"
     CREDENTIAL_ISSUED = "casefile.credential_issued", "Attestation numérique (Open Badges) émise"
     HOLDER_LINK_SENT = "casefile.holder_link_sent", "Lien de la page du titulaire envoyé"
+    HOLDER_LINK_SHOWN = "casefile.holder_link_shown", "Lien de la page du titulaire affiché (support)"
     EXPORTED = "certificates.exported", "Titulaires transmis (accrochage certificateur)"
     CDC_SENT = "casefile.cdc_sent", "Titulaire transmis au SI CPF"
     CDC_ACCEPTED = "casefile.cdc_accepted", "Titulaire accepté par le SI CPF"

@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import secrets
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
@@ -18,6 +19,7 @@ CONTEXTS = [
 ]
 ISSUER_NAME = "Certif'Pro"
 ISSUER_URL = "https://www.certifpro.fr"
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def identity_hash(value: str, salt: str) -> str:
@@ -92,7 +94,8 @@ def open_badge_credential(
     number: str,
     verification_url: str,
 ) -> dict[str, Any]:
-    valid_from = dt.datetime.combine(awarded_on, dt.time(), tzinfo=dt.UTC)
+    # The award day starts at midnight in France (a credential issued that night is already valid).
+    valid_from = dt.datetime.combine(awarded_on, dt.time(), tzinfo=PARIS).astimezone(dt.UTC)
     return {
         "@context": CONTEXTS,
         "id": credential_id,
@@ -120,4 +123,17 @@ def open_badge_credential(
             }
         ],
         "credentialStatus": status,
+    }
+
+
+def jwt_claims(credential: dict[str, Any], *, issued_at: dt.datetime) -> dict[str, Any]:
+    """The credential with the registered claims Open Badges 3.0's VC-JWT proof asks for (`iss` = the
+    issuer, `jti` = the credential's id, `nbf` = validFrom, `iat`), which VC-JOSE-COSE allows beside it."""
+    valid_from = dt.datetime.fromisoformat(credential["validFrom"].replace("Z", "+00:00"))
+    return {
+        **credential,
+        "iss": credential["issuer"]["id"],
+        "jti": credential["id"],
+        "nbf": int(valid_from.timestamp()),
+        "iat": int(issued_at.timestamp()),
     }

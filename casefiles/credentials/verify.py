@@ -55,7 +55,7 @@ def extract_token(text: str) -> str | None:
     if text.startswith("{"):
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         identifier = data.get("id", "") if isinstance(data, dict) else ""
         if isinstance(identifier, str) and identifier.startswith(ENVELOPE_PREFIX):
@@ -68,7 +68,7 @@ def _header(token: str) -> dict[str, Any] | None:
     part = token.split(".", 1)[0]
     try:
         header = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error, RecursionError):
         return None
     return header if isinstance(header, dict) else None
 
@@ -80,13 +80,21 @@ def _checked(token: str, verdict: CredentialVerdict, what: str) -> dict[str, Any
         verdict.fail(f"{what} illisible : ce n'est pas un jeton signé (JWT) valide.")
         return None
     algorithm = header.get("alg")
-    if algorithm not in keys.ALGORITHMS:
+    if not isinstance(algorithm, str) or algorithm not in keys.ALGORITHMS:
         verdict.fail(
             f"Algorithme de signature refusé (« {str(algorithm)[:20]} ») : "
             "seuls EdDSA et ES256 sont acceptés."
         )
         return None
-    kid = str(header.get("kid", ""))
+    kid = header.get("kid", "")
+    if not isinstance(kid, str):
+        verdict.fail(f"{what} illisible : l'identifiant de sa clé (kid) n'est pas un texte.")
+        return None
+    if header.get("typ", "vc+jwt") not in {"vc+jwt", "vc+ld+jwt", "JWT"}:
+        verdict.fail(
+            f"{what} d'un type inattendu (« {str(header.get('typ'))[:20]} ») : ce n'est pas un VC-JWT."
+        )
+        return None
     if kid.split("#", 1)[0] != keys.issuer_did():
         verdict.fail(
             f"{what} émise par un autre émetteur que Certif'Pro ({kid.split('#', 1)[0][:80] or 'inconnu'}) : "
@@ -99,7 +107,7 @@ def _checked(token: str, verdict: CredentialVerdict, what: str) -> dict[str, Any
         return None
     try:
         payload = json.loads(keys.verify(token, key))
-    except (JoseError, ValueError):
+    except (JoseError, ValueError, RecursionError):
         verdict.fail(
             f"Signature invalide : {what.lower()} a été modifiée ou n'a pas été signée par Certif'Pro."
         )
@@ -133,6 +141,14 @@ def _french_date(moment: dt.datetime) -> str:
 
 
 def verify_credential(text: str, *, now: dt.datetime | None = None) -> CredentialVerdict:
+    """The checks of one credential (`_verify`), whatever the input: anything unexpected is « illisible »."""
+    try:
+        return _verify(text, now=now)
+    except (ValueError, TypeError, AttributeError, KeyError, RecursionError):
+        return CredentialVerdict().fail("Attestation illisible : son contenu n'a pas la forme attendue.")
+
+
+def _verify(text: str, *, now: dt.datetime | None = None) -> CredentialVerdict:
     verdict = CredentialVerdict()
     if len(text.encode()) > MAX_CREDENTIAL_BYTES:
         return verdict.fail("Ce fichier est trop volumineux pour être une attestation (64 Ko au plus).")
@@ -149,9 +165,6 @@ def verify_credential(text: str, *, now: dt.datetime | None = None) -> Credentia
         )
     declared = payload.get("type")
     types: list[Any] = declared if isinstance(declared, list) else []
-    if "BitstringStatusListCredential" in types:
-        verdict.hold("Liste de statuts publiée par Certif'Pro.")
-        return verdict
     if "OpenBadgeCredential" not in types:
         return verdict.fail("Ce document signé n'est pas une attestation de certificat CléA.")
     now = now or timezone.now()
@@ -230,6 +243,9 @@ def _check_status(payload: dict[str, Any], verdict: CredentialVerdict) -> None:
         verdict.fail("La liste de statuts de l'attestation est inconnue de Certif'Pro.")
         return
     published = current_status_list(status_list)
+    if published.stale:  # not republished since a change (no signing key here): the register says
+        _check_register(payload, index, status_list, verdict)
+        return
     scratch = CredentialVerdict()
     list_payload = _checked(published.jwt, scratch, "Liste de statuts") if published.jwt else None
     subject = (list_payload or {}).get("credentialSubject") or {}
@@ -245,3 +261,27 @@ def _check_status(payload: dict[str, Any], verdict: CredentialVerdict) -> None:
     else:
         when = _french_date(published.published_at or timezone.now())
         verdict.hold(f"Non révoqué : liste de statuts publiée le {when}.")
+
+
+def _check_register(
+    payload: dict[str, Any], index: int, status_list: Any, verdict: CredentialVerdict
+) -> None:
+    """The status from Certif'Pro's register when the published list is behind a change."""
+    from casefiles.models import CertificateStatus, Credential
+
+    identifier = str(payload.get("id", "")).removeprefix("urn:uuid:")
+    credential = (
+        Credential.objects.filter(uuid=identifier, status_list=status_list, status_index=index)
+        .select_related("certificate")
+        .first()
+        if _is_uuid(identifier)
+        else None
+    )
+    if credential is None:
+        verdict.fail("Statut introuvable : l'attestation n'est pas dans le registre de Certif'Pro.")
+    elif credential.certificate.status == CertificateStatus.REVOKED:
+        verdict.fail("Certificat retiré (révoqué) par Certif'Pro : l'attestation n'est plus valide.")
+    else:
+        verdict.hold(
+            "Non révoqué : registre de Certif'Pro (la liste publique est en cours de republication)."
+        )

@@ -1,5 +1,6 @@
 """The status at entry kept on the file (`CaseFile.status_at_opening`): the files already opened take their
-person's status as it is now, the best known (a later import or rectification may have changed it)."""
+person's status as it is now, the best known (a later import or rectification may have changed it); the files
+taken over from the old system keep none (it never recorded the status at entry: « non renseigné »)."""
 
 from django.db import migrations, models
 from django.db.models import OuterRef, Subquery
@@ -9,7 +10,7 @@ def from_the_person(apps, schema_editor):
     CaseFile = apps.get_model("casefiles", "CaseFile")
     Candidate = apps.get_model("casefiles", "Candidate")
     status = Candidate.objects.filter(pk=OuterRef("candidate_id")).values("status")[:1]
-    CaseFile.objects.update(status_at_opening=Subquery(status))
+    CaseFile.objects.filter(legacy_batch__isnull=True).update(status_at_opening=Subquery(status))
 
 
 class Migration(migrations.Migration):

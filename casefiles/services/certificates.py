@@ -4,6 +4,7 @@ and the holders' export for the national training-account system."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -37,6 +38,8 @@ from ..models import (
 )
 from .credentials import issue_credentials, mark_status_changed
 from .jury import return_case_files_from_jury
+
+logger = logging.getLogger(__name__)
 
 
 def _take_numbers(prefix: str, year: int, region_code: str, count: int) -> list[str]:
@@ -215,8 +218,14 @@ def issue_certificates(ids: Iterable[int], *, actor: SystemActor = None) -> list
         summaries=[f"Certificat n° {certificate.number} délivré." for certificate in certificates],
         data_each=[{"certificate": certificate.pk} for certificate in certificates],
     )
-    # Their Open Badges credentials, signed with them (without a key, the catch-up job issues them later).
-    issue_credentials([certificate.pk for certificate in certificates])
+    # Their Open Badges credentials, signed with them (without a key, the catch-up job issues them later). A
+    # credential that cannot be made (a key file unreadable) never holds the certificates back: the savepoint
+    # is undone, the error logged, and the catch-up job issues it once the keys are right.
+    try:
+        with transaction.atomic():
+            issue_credentials([certificate.pk for certificate in certificates])
+    except Exception:
+        logger.exception("Attestations numériques non émises (le rattrapage les émettra)")
     return certificates
 
 

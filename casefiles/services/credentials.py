@@ -16,11 +16,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from accreditation.models import Certification, Domain, FrameworkVersion
 from backoffice.core.audit.events import record_each
+from backoffice.core.legacy.models import BatchStatus
 from backoffice.core.worker import send_on_commit
 from casefiles.events import CertificateEvent
 from casefiles.models import STATUS_LIST_SIZE, Certificate, CertificateStatus, Credential, StatusList
@@ -51,6 +53,7 @@ def issue_credentials(ids: Iterable[int]) -> list[Credential]:
         certificates = list(
             Certificate.objects.select_for_update(of=("self",))
             .filter(pk__in=list(ids), status=CertificateStatus.ISSUED, credential__isnull=True)
+            .exclude(legacy_batch__status=BatchStatus.OPEN)
             .select_related(
                 "certification",
                 "case_file__candidate",
@@ -59,6 +62,11 @@ def issue_credentials(ids: Iterable[int]) -> list[Credential]:
             )
             .order_by("pk")
         )
+        # Another issuance may have committed while these rows were locked: its credentials are visible now.
+        done = set(
+            Credential.objects.filter(certificate__in=certificates).values_list("certificate_id", flat=True)
+        )
+        certificates = [c for c in certificates if c.pk not in done]
         if not certificates:
             return []
         by_certification: dict[int, list[Certificate]] = defaultdict(list)
@@ -98,7 +106,8 @@ def _domains(framework_ids: set[int]) -> dict[int, tuple[FrameworkVersion, list[
 def allocate_entries(certification_id: int, count: int) -> list[tuple[StatusList, int]]:
     """`count` entries of the certification's current list, never given before (the certification is
     locked: one allocation at a time); a full list is followed by a new one."""
-    Certification.objects.select_for_update().get(pk=certification_id)
+    # FOR NO KEY UPDATE: the files and certificates that point to the certification are still inserted.
+    Certification.objects.select_for_update(no_key=True).get(pk=certification_id)
     current = StatusList.objects.filter(certification_id=certification_id).order_by("-number").first()
     entries: list[tuple[StatusList, int]] = []
     while len(entries) < count:
@@ -150,7 +159,7 @@ def _credential(
         number=certificate.number,
         verification_url=verification_url(certificate.number),
     )
-    token, key = keys.sign(payload, typ="vc+jwt")
+    token, key = keys.sign(openbadges.jwt_claims(payload, issued_at=timezone.now()), typ="vc+jwt")
     return Credential(
         certificate=certificate,
         uuid=credential_id,
@@ -161,13 +170,19 @@ def _credential(
     )
 
 
+def issuable(certificates: QuerySet[Certificate]) -> QuerySet[Certificate]:
+    """Leaves out the certificates of a migration batch still under review: undoing the batch removes them,
+    which a credential (kept, never deleted) would prevent. Once the batch is live, they are issued."""
+    return certificates.exclude(legacy_batch__status=BatchStatus.OPEN)
+
+
 def issue_missing_credentials(limit: int = CATCH_UP_BATCH) -> int:
     """The catch-up: credentials of issued certificates that have none (taken over, or issued while no key
     was configured), oldest first, `limit` at a time."""
     if keys.signing_key() is None:
         return 0
     ids = list(
-        Certificate.objects.filter(status=CertificateStatus.ISSUED, credential__isnull=True)
+        issuable(Certificate.objects.filter(status=CertificateStatus.ISSUED, credential__isnull=True))
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )

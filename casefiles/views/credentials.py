@@ -56,6 +56,14 @@ def status_list(request: HttpRequest, code: str, number: int) -> HttpResponse:
     published = current_status_list(found)
     if not published.jwt:
         raise Http404("Cette liste de statuts n'est pas encore publiée.")
+    if published.stale:  # behind a revocation: never serve an old status as current
+        response = HttpResponse(
+            "Liste de statuts en cours de republication : réessayez dans une minute.",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = "60"
+        return response
     return _public(HttpResponse(published.jwt, content_type="application/vc+jwt"))
 
 
@@ -205,7 +213,9 @@ def _pdf_verdict(data: bytes) -> dict[str, Any]:
                 )
             else:
                 lines.append(Line(True, f"Certificat n° {number} en vigueur."))
-    return _verdict(lines, kind="pdf", number=number, valid=verdict.valid)
+    # Intact and in our register of signed documents: ours, even sealed with a certificate since renewed.
+    ours = verdict.valid or (verdict.intact and document is not None)
+    return _verdict(lines, kind="pdf", number=number, valid=ours)
 
 
 def _verdict(lines: list[Line], *, kind: str, number: str = "", valid: bool = True) -> dict[str, Any]:

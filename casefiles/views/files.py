@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django import forms
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -19,12 +21,12 @@ from backoffice.core.audit.models import AuditEvent
 from backoffice.core.exports.kinds import ExportKind
 from backoffice.core.exports.lists import ExportableListView
 from backoffice.core.feedback import reported
-from backoffice.core.signing.models import SignedKind
+from backoffice.core.signing.models import SignedDocument, SignedKind
 from backoffice.core.signing.stored import Seal
 from backoffice.core.uploads import serve_stored_file
 from backoffice.core.viewsets import ScopedDetailView, ScopedReadonlyViewset
 from casefiles import selectors, services
-from casefiles.documents import render_statement_of_acquisitions
+from casefiles.documents import render_statement_of_acquisitions, statement_html
 from casefiles.models import CaseFile, DocumentCategory
 from casefiles.rules.holders import transmission_gaps
 from casefiles.views import privacy as privacy_views
@@ -73,9 +75,21 @@ def statement_of_acquisitions(request: HttpRequest, pk: int) -> HttpResponse:
     case_file = selectors.get_case_file_for(request.user, pk)
     if case_file.positioned_on is None:
         raise Http404("L'évaluation préalable n'est pas encore enregistrée.")
-    # Rendered anew at each request (the positioning may be corrected), and signed each time.
-    seal = Seal(SignedKind.STATEMENT, str(case_file.pk), f"Attestation des acquis, dossier n° {case_file.pk}")
-    signed = seal.sign(render_statement_of_acquisitions(case_file))
+    # Rendered from the file as it is (the positioning may be corrected), signed once per content and day:
+    # the signed PDF is kept in the cache under the digest of what it says (no signature, no row of the
+    # register, no call to the timestamp authority at each view).
+    html = statement_html(case_file)
+    key = f"statement:{case_file.pk}:{hashlib.sha256(html.encode()).hexdigest()}"
+    signed = cache.get(key)
+    if (
+        signed is None
+        or not SignedDocument.objects.filter(sha256=hashlib.sha256(signed).hexdigest()).exists()
+    ):
+        label = f"Attestation des acquis, dossier n° {case_file.pk}"
+        signed = Seal(SignedKind.STATEMENT, str(case_file.pk), label).sign(
+            render_statement_of_acquisitions(case_file, html)
+        )
+        cache.set(key, signed, timeout=24 * 60 * 60)
     response = HttpResponse(signed, content_type="application/pdf")
     name = slugify(f"attestation-acquis-{case_file.candidate.last_name}-{case_file.pk}")
     response["Content-Disposition"] = f'inline; filename="{name}.pdf"'

@@ -3,7 +3,10 @@ a salted hash; the DID document publishes the keys; the catch-up issues those th
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import json
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -33,7 +36,11 @@ def test_each_issued_certificate_has_one_signed_credential(issued):
         assert payload["@context"][0] == "https://www.w3.org/ns/credentials/v2"
         assert payload["id"] == f"urn:uuid:{credential.uuid}"
         assert payload["issuer"]["id"] == keys.issuer_did() and payload["issuer"]["name"] == "Certif'Pro"
-        assert payload["validFrom"] == certificate.awarded_on.strftime("%Y-%m-%dT00:00:00Z")
+        midnight = dt.datetime.combine(certificate.awarded_on, dt.time(), tzinfo=ZoneInfo("Europe/Paris"))
+        assert payload["validFrom"] == midnight.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # The registered claims of Open Badges 3.0's VC-JWT proof, equal to the credential's own.
+        assert payload["iss"] == payload["issuer"]["id"] and payload["jti"] == payload["id"]
+        assert payload["nbf"] == int(midnight.timestamp())
         achievement = payload["credentialSubject"]["achievement"]
         assert achievement["name"] == "Certification CléA" and achievement["version"] == "2018"
         assert "D1 La communication en français" in achievement["criteria"]["narrative"]
@@ -127,3 +134,40 @@ def test_entries_are_given_once_and_a_full_list_is_followed_by_the_next(clea):
     assert [s.number for s, _ in entries] == [1, 1, 2]
     second = StatusList.objects.get(certification=clea, number=2)
     assert second.allocated == 1 and StatusList.objects.get(pk=status_list.pk).allocated == 131_072
+
+
+def test_a_broken_key_never_holds_a_certificate_back(awarded, tmp_path):
+    broken = tmp_path / "broken.jwk"
+    broken.write_text("{pas du json")
+    with override_settings(CREDENTIAL_KEY_PATHS=[str(broken)]):
+        issue_certificate(awarded[0].pk)
+    assert Certificate.objects.get(pk=awarded[0].pk).status == "issued"
+    assert not Credential.objects.exists()
+    assert issue_missing_credentials() == 1  # the catch-up, once the keys are right
+
+
+def test_the_catch_up_waits_for_a_migration_batch_to_be_declared_live(awarded, supervisor):
+    from backoffice.core.legacy.models import BatchStatus, LegacyBatch
+
+    with override_settings(CREDENTIAL_KEY_PATHS=[]):
+        issue_certificate(awarded[0].pk)
+    batch = LegacyBatch.objects.create(label="Reprise 2016-2025", created_by=supervisor)
+    Certificate.objects.filter(pk=awarded[0].pk).update(legacy_batch=batch)
+    assert issue_missing_credentials() == 0
+    LegacyBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.LIVE)
+    assert issue_missing_credentials() == 1
+
+
+def test_deploy_checks_refuse_unreadable_or_public_first_keys(db, tmp_path):
+    from casefiles.checks import credential_keys
+
+    broken = tmp_path / "broken.jwk"
+    broken.write_text("{")
+    with override_settings(CREDENTIAL_KEY_PATHS=[str(broken)]):
+        assert [m.id for m in credential_keys()] == ["casefiles.E001"]
+    key = json.loads((settings.BASE_DIR / settings.CREDENTIAL_KEY_PATHS[0]).read_text())
+    public = tmp_path / "public.jwk"
+    public.write_text(json.dumps({k: v for k, v in key.items() if k != "d"}))
+    with override_settings(CREDENTIAL_KEY_PATHS=[str(public)]):
+        assert [m.id for m in credential_keys()] == ["casefiles.E002"]
+    assert credential_keys() == []

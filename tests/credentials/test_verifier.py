@@ -15,6 +15,7 @@ from joserfc import jws
 from joserfc.jwk import OKPKey
 
 from casefiles.credentials import keys
+from casefiles.models import StatusList
 from casefiles.services import revoke_certificate
 from casefiles.tasks import publish_status_lists
 
@@ -184,3 +185,52 @@ def test_a_pdf_changed_by_one_byte_is_not_authentic(certificate, client):
     data[position + 2] ^= 0x01
     page = verdict(client, upload=bytes(data), name="certificat.pdf")
     assert "Non valide" in page and "Document authentique" not in page
+
+
+def test_a_signed_status_list_is_not_a_valid_credential(certificate, client):
+    status_list = client.get("/statuts/clea/1/").content.decode()
+    page = verdict(client, text=status_list)
+    assert "Non valide" in page and "n'est pas une attestation de certificat" in page
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a":' + "[" * 30_000 + "]" * 30_000 + "}",
+        b64({"alg": ["EdDSA"], "kid": "x"}) + ".e30.sig",
+        b64({"alg": "EdDSA", "kid": ["x"]}) + ".e30.sig",
+        base64.urlsafe_b64encode(("[" * 5000 + "]" * 5000).encode()).decode().rstrip("=") + ".e30.sig",
+        b64({"alg": "EdDSA", "kid": "x", "typ": "JWE"}) + ".e30.sig",
+    ],
+)
+def test_tricky_inputs_get_a_french_verdict_never_a_crash(db, client, text):
+    page = verdict(client, text=text)
+    assert "Non valide" in page
+
+
+def test_a_stale_list_that_cannot_be_republished_reads_the_register(
+    certificate, supervisor, client, settings
+):
+    publish_status_lists()  # published once, before the revocation
+    assert StatusList.objects.get().jwt
+    revoke_certificate(certificate, reason="Fraude", actor=supervisor)
+    public_first = settings.BASE_DIR / "var" / "test-keys" / "public-only.jwk"
+    key = json.loads((settings.BASE_DIR / settings.CREDENTIAL_KEY_PATHS[0]).read_text())
+    public_first.write_text(json.dumps({k: v for k, v in key.items() if k != "d"}))
+    settings.CREDENTIAL_KEY_PATHS = [str(public_first), *settings.CREDENTIAL_KEY_PATHS]
+    page = verdict(client, text=certificate.credential.jwt)
+    assert "Non valide" in page and "Certificat retiré (révoqué)" in page
+    response = client.get("/statuts/clea/1/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+
+
+def test_a_pdf_of_ours_stays_authentic_after_the_seal_certificate_is_renewed(
+    certificate, client, settings, tmp_path
+):
+    from tests.signing.helpers import issued_pkcs12
+
+    data = signed_pdf(certificate)
+    settings.SIGNING_PKCS12_PATH, settings.SIGNING_PKCS12_PASSWORD = str(issued_pkcs12(tmp_path, "x")), "x"
+    page = verdict(client, upload=data, name="certificat.pdf")
+    assert "Document authentique" in page and "en vigueur" in page

@@ -1,6 +1,6 @@
 """Print the private link of a holder's page (support, the demo): `manage.py holder_link <numéro>`. The link
-is the one the holder's e-mails carry; nothing is sent, nothing changes (a new link is sent from the
-certificate's page, which ends the earlier ones)."""
+is the one the holder's e-mails carry; nothing is sent (a new link is sent from the certificate's page, which
+ends the earlier ones); the file's timeline says the link was shown."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from backoffice.core.audit.events import record
 from casefiles.credentials.holder import holder_url
+from casefiles.events import CertificateEvent
 from casefiles.models import Certificate, CertificateStatus
 
 
@@ -28,6 +30,13 @@ class Command(BaseCommand):
             )
         if certificate is None:
             raise CommandError("Aucun certificat délivré ne porte ce numéro.")
+        # Who reads a private link is on the file's timeline (no signed-in person here: the system).
+        record(
+            CertificateEvent.HOLDER_LINK_SHOWN,
+            actor=None,
+            subject=certificate.case_file,
+            summary=f"Lien privé de la page du certificat {certificate.number} affiché en ligne de commande.",
+        )
         self.stdout.write(
             f"{certificate.number} ({certificate.get_status_display()}) : {holder_url(certificate)}"
         )
