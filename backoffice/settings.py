@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "backoffice.exports",
     "backoffice.notifications",
     "backoffice.dashboards",
+    "backoffice.fees",
     "backoffice.surveys",
     "accreditation",
     "casefiles",
@@ -354,6 +355,19 @@ PATHWAY_STEP_DUE_DAYS = {
     "final_evaluation": 180,
     "ready_for_jury": 45,
     "jury_return": 30,
+}
+
+# Fees (docs/fees.md): the accounting file's journal and account codes, one per kind of act (the sales
+# accounts), the organisations' receivable account and the VAT collected account.
+FEES_JOURNAL = env("FEES_JOURNAL", "VT")
+FEES_ACCOUNT_CODES = {
+    "customer": env("FEES_ACCOUNT_CUSTOMER", "411000"),
+    "vat": env("FEES_ACCOUNT_VAT", "445710"),
+    "application": env("FEES_ACCOUNT_APPLICATION", "706100"),
+    "site": env("FEES_ACCOUNT_SITE", "706200"),
+    "positioning": env("FEES_ACCOUNT_POSITIONING", "706300"),
+    "certificate": env("FEES_ACCOUNT_CERTIFICATE", "706400"),
+    "duplicate": env("FEES_ACCOUNT_DUPLICATE", "706500"),
 }
 
 # Personal data

@@ -26,6 +26,7 @@ from workflows.pathway.viewsets import ScopedFlowAppViewset
 
 from .dashboards.views import DashboardsApp
 from .exports.views import ExportsApp
+from .fees.views import FeesApp
 from .home import HomeApp
 from .imports.views import ImportsApp
 from .notifications.views import NotificationsApp
@@ -49,6 +50,7 @@ site = Site(
         ImportsApp(),
         ExportsApp(),
         DashboardsApp(),
+        FeesApp(),
         SurveysApp(),
         NotificationsApp(),
         OrganisationsApp(),

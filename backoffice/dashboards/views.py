@@ -13,6 +13,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 from viewflow.urls import Application
 
+from accreditation.scoping import scope_of
 from backoffice.core.accounts.roles import Role, has_role
 
 from . import approval_backlog, backlog, campaigns, cpf, outcomes, throughput, workload
@@ -63,6 +64,9 @@ def render_dashboard(
             for t in tables
         ],
         "query": filters.query() if filters else "",
+        # The fees are finance's (national supervisors and administrators: backoffice/fees/selectors.py).
+        "shows_fees": has_role(request.user, Role.SUPERVISOR, Role.ADMINISTRATOR)
+        and scope_of(request.user).national,
     }
     return TemplateResponse(request, "backoffice/dashboards/page.html", context)
 

@@ -541,6 +541,19 @@ _ROWS: dict[str, str] = {
     "referentiels:versions:index": "login/login 200/405    200/405    200/405    200/405    200/405    200/405    200/405    200/405",
     "referentiels:versions:detail": "login/login 200/405    200/405    200/405    200/405    200/405    200/405    200/405    200/405",
     "referentiels:versions:list": "login/login 200/405    200/405    200/405    200/405    200/405    200/405    200/405    200/405",
+    # redevances (finance: national supervisors and administrators; organisations: their own issued statements)
+    "redevances:index": "login/login 200/405    200/405    403/403    403/403    403/403    403/403    200/405    200/405",
+    "redevances:detail": "login/login 200/405    404/405    403/403    403/403    403/403    403/403    200/405    200/405",
+    "redevances:pdf": "login/login 200/405    404/405    403/403    403/403    403/403    403/403    200/405    200/405",
+    "redevances:paid": "login/login 405/404    405/404    403/403    403/403    403/403    403/403    405/act    405/act",
+    "redevances:compute": "login/login 404/404    404/404    403/403    403/403    403/403    403/403    200/act    200/act",
+    "redevances:period": "login/login 404/405    404/405    403/403    403/403    403/403    403/403    200/405    200/405",
+    "redevances:freeze": "login/login 405/404    405/404    403/403    403/403    403/403    403/403    405/act    405/act",
+    "redevances:accounting": "login/login 404/405    404/405    403/403    403/403    403/403    403/403    200/405    200/405",
+    "redevances:schedules": "login/login 404/405    404/405    403/403    403/403    403/403    403/403    200/405    200/405",
+    "redevances:schedule_add": "login/login 404/404    404/404    403/403    403/403    403/403    403/403    403/403    200/act",
+    "redevances:schedule_edit": "login/login 404/404    404/404    403/403    403/403    403/403    403/403    403/403    200/act",
+    "redevances:dashboard": "login/login 200/405    200/405    403/403    403/403    403/403    403/403    200/405    200/405",
 }
 
 EXPECTED: dict[str, dict[str, str]] = {

@@ -144,6 +144,11 @@ _PK_OBJECTS: dict[str, str] = {
     "campagnes:start_application": "campaign",
     "campagnes": "application",  # campagnes/candidatures/<pk>/…
     "referentiels:versions": "framework",
+    "redevances:period": "fee_period",
+    "redevances:freeze": "fee_period",
+    "redevances:accounting": "fee_period",
+    "redevances:schedule_edit": "fee_schedule",
+    "redevances": "statement",  # redevances/<pk>/…
 }
 
 
@@ -301,4 +306,8 @@ _WATCHED: list[tuple[str, tuple[str, ...]]] = [
     ("notifications.Preference", ()),
     ("imports.ImportJob", ("status",)),
     ("exports.ExportJob", ("status",)),
+    ("fees.FeePeriod", ("status",)),
+    ("fees.Statement", ("status", "number")),
+    ("fees.FeeSchedule", ("valid_from",)),
+    ("fees.FeeRate", ("amount_ht", "vat_rate")),
 ]

@@ -184,6 +184,23 @@ def _notification(side: Side) -> None:
     )
 
 
+def _fees(a: Side, b: Side, supervisor: Any) -> None:
+    """The fees: a period issued for both organisations (their statements), a schedule not yet in force."""
+    from backoffice.fees.models import FeeSchedule, Statement
+    from backoffice.fees.services import compute_period, freeze_period
+
+    period = freeze_period(
+        compute_period(TODAY - dt.timedelta(days=120), TODAY - dt.timedelta(days=1), actor=supervisor),
+        actor=supervisor,
+    )
+    planned = FeeSchedule.objects.create(
+        certification=a.accreditation.certification, valid_from=TODAY + dt.timedelta(days=365)
+    )
+    for side in (a, b):
+        side.objects["statement"] = Statement.objects.get(period=period, organisation=side.site.organisation)
+        side.objects.update(fee_period=period, fee_schedule=planned)
+
+
 def build_world() -> World:
     a = _side("A", "IDF", "93")
     b = _side("B", "ARA", "69")
@@ -216,6 +233,7 @@ def build_world() -> World:
             awarded_to=TODAY,
             actor=supervisor,
         )
+    _fees(a, b, supervisor)
     # A second factor not yet confirmed, for the admin's pages of TOTP devices.
     TOTPDevice.objects.create(user=administrator, name="Téléphone", confirmed=False)
     return World(a=a, b=b, supervisor=supervisor, administrator=administrator)
