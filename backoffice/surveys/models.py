@@ -4,6 +4,7 @@ invitations (personal: erased with the candidate) and the answers (anonymous: no
 from __future__ import annotations
 
 import secrets
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -78,7 +79,8 @@ class Survey(models.Model):
 
 class Invitation(models.Model):
     """One holder invited to one wave; personal data, erased with the candidate. Of its links only their
-    hashes are kept (the links are derived: `tokens`), and of the answers only the fact that there is one."""
+    hashes are kept (the links are derived: `tokens`), and of the answers only the fact that there is one —
+    not when (a day or a moment would pair the invitation with the answer written then)."""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
     wave_months = models.PositiveSmallIntegerField("vague (mois)")
@@ -92,7 +94,7 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField("expire le")
     reminders = models.PositiveSmallIntegerField("relances", default=0)
     last_reminded_at = models.DateTimeField("dernière relance", null=True, blank=True)
-    answered_at = models.DateTimeField("répondu le", null=True, blank=True)
+    answered = models.BooleanField("a répondu", default=False)
     no_email = models.BooleanField("sans e-mail", default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -122,8 +124,10 @@ class OptOut(models.Model):
 
 
 class Answer(models.Model):
-    """The answers of one person, kept apart from them: only the wave and the statistical cells."""
+    """The answers of one person, kept apart from them: only the wave, the statistical cells and the month.
+    Its key is random: a sequential one would give the answers' order, which the invitations' would match."""
 
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="answers")
     wave_months = models.PositiveSmallIntegerField("vague (mois)")
     questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT, related_name="answers")

@@ -36,7 +36,7 @@ def subject_access_section(candidate: Candidate) -> dict[str, Any]:
                 "enquete": invitation.survey.title,
                 "vague": f"{invitation.wave_months} mois",
                 "invite_le": _day(invitation.sent_at or invitation.created_at),
-                "a_repondu": "oui" if invitation.answered_at else "non",
+                "a_repondu": "oui" if invitation.answered else "non",
             }
             for invitation in invitations
         ]

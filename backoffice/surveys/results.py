@@ -12,17 +12,21 @@ Suppression (no one may be recognised), over every count of the page at once:
    column's cells to its « Ensemble » cell; across tables, a conditional question asked of everyone who gave
    some answers to another (« contrat » of those « en emploi salarié ») has row totals equal to the sum of
    those cells of the other question; required questions asked of everyone have the same row totals, whose
-   « Ensemble » is the number of answers. When exactly one member of a sum is hidden it could be computed
-   back from the others: the smallest other non-zero member is hidden too, in whichever table it stands,
-   until no sum of the page has a single hidden member (it ends: cells only ever get hidden).
+   « Ensemble » is the number of answers. In every sum with a hidden count, its zeros are hidden too, at
+   least two non-zero members are hidden, and the hidden members of a sum whose total is shown add up to at
+   least 10 (the smallest shown member is hidden until they do, in whichever table it stands); then an
+   audit bounds each hidden count by what the page still tells (« < 10 » and the sums) and hides more while
+   one from 1 to 9 would be known exactly (`suppression`: the rules and their limits).
    Every wave's tables are in it (the 6 vs 12 months comparison is their « Ensemble » rows), so a count is
    hidden alike on each wave's page.
-A share is shown only when both the cell and its row's total are shown. Zero is shown « — »: it is not a
-person. The 6 vs 12 months comparison is shown for a question only when both waves have at least 10 answers
-to it. Rows are named in French (`cells.labels_of`), never by a code.
+A share is shown only when both the cell and its row's total are shown. A zero is shown « — » unless hidden
+with the counts of its sums (else every hidden count would be known to be at least 1). The 6 vs 12 months
+comparison is shown for a question only when both waves have at least 10 answers to it. Rows are named in
+French (`cells.labels_of`), never by a code.
 
-Free comments are shown only to supervisors and administrators, within their scope and the filters, when the
-wave has at least 10 answers there: shuffled, without any cell, never in the exports.
+Free comments are shown only to supervisors and administrators, on the view of their whole scope without
+filters (the comments of two views compared would be those of the few answers between them), when the wave
+has at least 10 answers there: shuffled, without any cell, never in the exports.
 
 Scope: a national person sees everything; a regional one only the answers whose region cell is theirs and
 the invitations of their regions (the certificate's region) — never anything else, totals included."""
@@ -55,7 +59,7 @@ from backoffice.notifications.models import Channel, Notification, Status
 
 from .cells import labels_of, ordered
 from .models import Answer, Invitation, Survey, SurveyStatus
-from .suppression import THRESHOLD, Key, suppress_jointly, table_sums
+from .suppression import THRESHOLD, Key, Sum, suppress_jointly, table_sums
 
 SUPPRESSED = "< 10"
 EMPTY = "—"
@@ -142,6 +146,7 @@ class Results:
     distributions: list[Distribution]
     comparisons: list[Distribution]
     comments: list[str] | None = None  # None: not for this person
+    comments_withheld: str = ""  # why no comment is shown, when they are withheld
 
 
 # Selectors
@@ -181,6 +186,7 @@ def survey_results(
     )
     labels = labels_of(dimension)
     answered = counts[(ANSWERED, wave, ALL, ALL)]
+    readable, withheld = _comments(survey, [d for m, _, d in shown if m == wave], filters, scope, comments)
     return Results(
         survey=survey,
         wave=wave,
@@ -190,8 +196,41 @@ def survey_results(
         ),
         distributions=[distribution(q, wave, counts, hidden, labels) for q in questions],
         comparisons=comparisons(questions, waves, counts, hidden),
-        comments=free_comments(survey, [d for m, _, d in shown if m == wave]) if comments else None,
+        comments=readable,
+        comments_withheld=withheld,
     )
+
+
+COMMENTS_FILTERED = (
+    "Les commentaires s'affichent sans filtre, sur tout votre périmètre : comparés d'un filtre à "
+    "l'autre, ils désigneraient les quelques réponses qui les séparent."
+)
+COMMENTS_TOO_FEW = (
+    "Les commentaires s'affichent quand la vague compte au moins 10 réponses dans votre périmètre."
+)
+
+
+def _comments(
+    survey: Survey, answers: list[dict[str, Any]], filters: Filters, scope: Filters | None, allowed: bool
+) -> tuple[list[str] | None, str]:
+    """The comments the person reads (None: not for them) and why none are shown ("" when they are): only
+    on the unfiltered view of their scope, with at least 10 answers there."""
+    if not allowed:
+        return None, ""
+    if scope is not None and not _same_view(filters, scope):
+        return [], COMMENTS_FILTERED
+    if len(answers) < THRESHOLD:
+        return [], COMMENTS_TOO_FEW
+    return free_comments(survey, answers), ""
+
+
+def _same_view(filters: Filters, scope: Filters) -> bool:
+    """The filters show the whole scope (a regional person choosing their one region is not filtering)."""
+
+    def regions(f: Filters) -> set[int] | None:
+        return None if f.region_ids is None else set(f.region_ids)
+
+    return regions(filters) == regions(scope) and filters.certification_id == scope.certification_id
 
 
 def scoped_answers(survey: Survey, filters: Filters) -> QuerySet[Answer]:
@@ -282,12 +321,12 @@ def _rows(counts: Counter[Key], key: str, wave: int) -> set[str]:
     return {str(row) for q, w, row, column in counts if (q, w, column) == (key, wave, ALL) and row != ALL}
 
 
-def page_sums(questions: list[dict[str, Any]], waves: list[int], counts: Counter[Key]) -> list[list[Key]]:
-    """Every sum binding the page's counts: each table's rows and columns, then across tables (see the
-    module's docstring)."""
+def page_sums(questions: list[dict[str, Any]], waves: list[int], counts: Counter[Key]) -> list[Sum]:
+    """Every sum binding the page's counts, as (total, parts): each table's rows and columns, then across
+    tables (see the module's docstring); two counts that are the same people are a total and its one part."""
     by_key = {q["key"]: q for q in questions}
     everyone = [q["key"] for q in questions if q.get("required") and not q.get("show_if")]
-    sums: list[list[Key]] = []
+    sums: list[Sum] = []
     for wave in waves:
         rows = {ALL}
         for question in questions:
@@ -297,23 +336,23 @@ def page_sums(questions: list[dict[str, Any]], waves: list[int], counts: Counter
             sums += table_sums((question["key"], wave), mine, columns)
         for row in sorted(rows):
             # Required questions asked of everyone: the same people, whose « Ensemble » is the answers.
-            sums += [[(a, wave, row, ALL), (b, wave, row, ALL)] for a, b in pairwise(everyone)]
+            sums += [((a, wave, row, ALL), [(b, wave, row, ALL)]) for a, b in pairwise(everyone)]
             sums += [link for q in questions if (link := _conditional(q, by_key, wave, row))]
         if everyone:
-            sums.append([(ANSWERED, wave, ALL, ALL), (everyone[0], wave, ALL, ALL)])
+            sums.append(((ANSWERED, wave, ALL, ALL), [(everyone[0], wave, ALL, ALL)]))
     return sums
 
 
 def _conditional(
     question: dict[str, Any], by_key: dict[str, dict[str, Any]], wave: int, row: str
-) -> list[Key]:
+) -> Sum | None:
     """A required question asked of those who gave some answers to a single-answer question: its row's
-    total is the sum of those cells of the other (empty when the question is not such)."""
+    total is the sum of those cells of the other (None when the question is not such)."""
     condition = question.get("show_if")
     parent = by_key.get(condition["key"]) if condition else None
     if not (condition and parent and question.get("required") and parent.get("kind") in SINGLE_KINDS):
-        return []
-    return [(question["key"], wave, row, ALL), *((parent["key"], wave, row, v) for v in condition["values"])]
+        return None
+    return (question["key"], wave, row, ALL), [(parent["key"], wave, row, v) for v in condition["values"]]
 
 
 # The tables
@@ -367,7 +406,7 @@ def comparisons(
 
 def free_comments(survey: Survey, answers: list[dict[str, Any]]) -> list[str]:
     """The free comments of the wave's answers, when there are at least 10 answers, shuffled (never in the
-    order they came, which could name who wrote them), without any cell."""
+    order they were read, which could name who wrote them), without any cell."""
     if len(answers) < THRESHOLD:
         return []
     keys = [q["key"] for q in survey.questionnaire.questions if q.get("kind") == "text"]

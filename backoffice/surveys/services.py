@@ -1,5 +1,7 @@
 """Surveys: defining and starting them, inviting the holders whose delay is reached, reminding them, taking
-an answer (kept apart from the person) and an opt-out. Every change is audited in its transaction.
+an answer (kept apart from the person) and an opt-out. Every change is audited in its transaction but the
+answer: anonymous, it gets no event of its own (its moment would name who answered); the daily job notes the
+number of answers (`record_answers_received`).
 
 Links (`tokens`): derived from the secret key, the invitation and the email's number, never stored; only
 their hashes are. A reminder issues a new answer link (the previous one stops working); the opt-out link
@@ -15,7 +17,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -23,6 +25,7 @@ from accreditation.models import Certification, Region
 from backoffice.core.accounts.roles import Role, has_role
 from backoffice.core.accounts.types import Actor
 from backoffice.core.audit.events import record
+from backoffice.core.audit.models import AuditEvent
 from backoffice.notifications.services import Message, notify
 from casefiles.models import Candidate, Certificate, CertificateStatus
 
@@ -190,7 +193,7 @@ def awaiting_email(survey: Survey, months: int, today: dt.date) -> QuerySet[Invi
             survey=survey,
             wave_months=months,
             no_email=True,
-            answered_at__isnull=True,
+            answered=False,
             certificate__status=CertificateStatus.ISSUED,
             certificate__awarded_on__gte=earliest,
             candidate__anonymised_on__isnull=True,
@@ -270,7 +273,7 @@ def send_reminders(today: dt.date) -> int:
     due = (
         Invitation.objects.filter(
             survey__status=SurveyStatus.RUNNING,
-            answered_at__isnull=True,
+            answered=False,
             no_email=False,
             expires_at__gt=now,
             reminders__lt=MAX_REMINDERS,
@@ -335,25 +338,35 @@ def known_opt_out_link(token: str) -> Invitation | None:
 def answered_link(token: str) -> bool:
     """Whether this link already carried an answer (a double click): only who holds it learns it."""
     invitation = known_link(token)
-    return invitation is not None and invitation.answered_at is not None
+    return invitation is not None and invitation.answered
 
 
 def usable_invitation(token: str) -> Invitation | None:
-    """The invitation a valid link opens (not expired, not answered, not opted out), else None."""
+    """The invitation a valid link opens (not expired, not answered, not opted out, its certificate still
+    issued), else None."""
     invitation = known_link(token)
     return invitation if invitation is not None and _usable(invitation) else None
 
 
 def _usable(invitation: Invitation) -> bool:
+    # A certificate revoked since the email: its holder no longer counts among the holders surveyed (the
+    # opt-out link keeps working).
     return (
-        invitation.answered_at is None
+        not invitation.answered
         and invitation.expires_at > timezone.now()
+        and invitation.certificate_id is not None
+        and Certificate.objects.filter(pk=invitation.certificate_id, status=CertificateStatus.ISSUED).exists()
         and not OptOut.objects.filter(candidate_id=invitation.candidate_id).exists()
     )
 
 
 def answer(token: str, data: Mapping[str, Any]) -> Answer:
-    """Store the answers apart from the person and mark the invitation answered: once, whatever the clicks."""
+    """Store the answers apart from the person and mark the invitation answered: once, whatever the clicks.
+
+    Nothing written here says when, beyond the answer's month: its key is random, the invitation keeps only
+    « answered », and no audit event is written — an event per answer, dated to the second, would pair each
+    answer with the invitation marked in the same moment (the daily job notes a count instead:
+    `record_answers_received`)."""
     with transaction.atomic():
         invitation = _locked_invitation(token)
         if invitation is None or not _usable(invitation):
@@ -368,17 +381,48 @@ def answer(token: str, data: Mapping[str, Any]) -> Answer:
             created_on=answer_month(timezone.localdate()),
             **cells(invitation),
         )
-        # Nothing that would let the answers be put back in the invitations' order: the invitation keeps
-        # the day it was answered (not the moment), the answer its month, the trail names the survey only.
-        invitation.answered_at = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time()))
-        invitation.save(update_fields=["answered_at"])
-        record(
-            "survey.answered",
-            actor=None,
-            subject=invitation.survey,
-            summary=f"Une réponse reçue (vague à {invitation.wave_months} mois).",
-        )
+        invitation.answered = True
+        invitation.save(update_fields=["answered"])
     return stored
+
+
+ANSWERS_RECEIVED = "survey.answers_received"
+
+
+def record_answers_received() -> int:
+    """The trail's note of the answers, by the daily job: per survey and wave whose number of answers
+    changed since its last note, one event with the new total (never an event per answer). Safe to run
+    twice: nothing new, nothing written. Returns the events written."""
+    counted = Answer.objects.order_by().values("survey_id", "wave_months").annotate(n=Count("pk"))
+    totals = {(row["survey_id"], row["wave_months"]): row["n"] for row in counted}
+    written = 0
+    for survey in Survey.objects.filter(pk__in={pk for pk, _ in totals}).order_by("pk"):
+        noted = _noted_totals(survey)
+        for months in sorted(m for pk, m in totals if pk == survey.pk):
+            total, before = totals[(survey.pk, months)], noted.get(months)
+            if total == before:
+                continue
+            since = f" ({total - before:+d} depuis le relevé précédent)" if before is not None else ""
+            record(
+                ANSWERS_RECEIVED,
+                actor=None,
+                subject=survey,
+                summary=f"Vague à {months} mois : {total} réponse{'s' if total > 1 else ''}{since}.",
+                data={"vague": months, "reponses": total},
+            )
+            written += 1
+    return written
+
+
+def _noted_totals(survey: Survey) -> dict[int, int]:
+    """The number of answers of each wave as the survey's latest notes said."""
+    noted: dict[int, int] = {}
+    events = (
+        AuditEvent.objects.for_subject(survey).filter(verb=ANSWERS_RECEIVED).order_by("occurred_at", "pk")
+    )
+    for data in events.values_list("data", flat=True):
+        noted[int(data["vague"])] = int(data["reponses"])
+    return noted
 
 
 def answer_month(day: dt.date) -> dt.date:

@@ -38,7 +38,7 @@ def wave_counts(surveys: list[Survey]) -> dict[int, list[dict[str, Any]]]:
         .annotate(
             invited=Count("pk"),
             no_email=Count("pk", filter=Q(no_email=True)),
-            answered=Count("pk", filter=Q(answered_at__isnull=False)),
+            answered=Count("pk", filter=Q(answered=True)),
         )
     )
     found = {(r["survey_id"], r["wave_months"]): r for r in rows}

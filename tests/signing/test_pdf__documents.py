@@ -61,13 +61,16 @@ def test_the_decision_letter_is_signed_by_the_worker(decided):
     assert_signed_by_certifpro(data, kind=SignedKind.DECISION_LETTER, reference=str(application.pk))
 
 
-def test_the_statement_of_acquisitions_is_signed_at_each_request(client_for, evaluator, two_ready_files):
+def test_the_statement_of_acquisitions_is_signed_once_per_content(client_for, evaluator, two_ready_files):
     url = f"/dossiers/{two_ready_files[0].pk}/attestation-des-acquis.pdf"
 
     first, second = (client_for(evaluator).get(url).content for _ in range(2))
 
     assert_signed_by_certifpro(first, kind=SignedKind.STATEMENT, reference=str(two_ready_files[0].pk))
-    assert verify_pdf(second).valid and first != second  # each its own signature, each recorded
+    assert second == first  # the same content: the same signed document, not a new signature per view
+    assert SignedDocument.objects.filter(kind=SignedKind.STATEMENT).count() == 1
+    other = client_for(evaluator).get(f"/dossiers/{two_ready_files[1].pk}/attestation-des-acquis.pdf").content
+    assert verify_pdf(other).valid and other != first
     assert SignedDocument.objects.filter(kind=SignedKind.STATEMENT).count() == 2
 
 

@@ -253,7 +253,7 @@ def test_a_conditional_questions_total_is_hidden_with_the_parent_cell_it_equals(
     assert ">12" not in situation  # hidden with the 5: 17 − 12 would give it back
     contract = row_of(table(text, "contrat"), IDF)
     assert ">12" not in contract  # « contrat »'s total is those 12 salaried: hidden too, and its cell
-    assert contract.count("< 10") == 2
+    assert contract.count("< 10") == 6  # its total, its 12 and the row's zeros (hidden with them)
 
 
 def test_a_parent_cell_is_hidden_with_the_conditional_total_it_equals(survey, supervisor, client_for):
@@ -396,3 +396,30 @@ def test_a_regional_supervisor_reads_only_their_regions_comments(survey, idf, cl
 
     assert section.count("Depuis Paris") == 10
     assert "Depuis Lyon" not in section
+
+
+def test_comments_are_shown_only_on_the_unfiltered_view_never_narrowed_by_a_filter(
+    survey, supervisor, client_for, clea
+):
+    # 12 CléA answers and 3 of another certification: the CléA view's comments, taken from the whole
+    # view's, would leave the 3 others'.
+    answers(survey, 12, comment="Depuis CléA")
+    answers(survey, 3, certification="CLEA_NUMERIQUE", comment="Depuis le numérique")
+    client = client_for(supervisor)
+
+    whole = comments_of(page(client, survey))
+    filtered = comments_of(page(client, survey, certification=clea.pk))
+
+    assert whole.count("Depuis CléA") == 12 and whole.count("Depuis le numérique") == 3
+    assert "Depuis" not in filtered
+    assert "Les commentaires s'affichent sans filtre" in filtered
+
+
+def test_a_regional_supervisor_choosing_their_own_region_reads_the_comments(survey, idf, client_for):
+    regional = UserFactory(username="supervisor.idf", role=Role.SUPERVISOR)
+    set_user_scope(regional, regions=[idf], actor=None)
+    answers(survey, 10, region="IDF", comment="Depuis Paris")
+
+    section = comments_of(page(client_for(regional), survey, region=idf.pk))
+
+    assert section.count("Depuis Paris") == 10

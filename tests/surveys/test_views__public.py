@@ -8,6 +8,7 @@ from django.test import Client
 
 from backoffice.surveys.models import Answer, Invitation, OptOut
 from backoffice.surveys.services import send_due_invitations
+from casefiles.models import Certificate, CertificateStatus
 
 from .conftest import SIX_MONTHS, VALID
 from .helpers import links_for
@@ -91,3 +92,14 @@ def test_the_pages_are_rate_limited_per_address(links, settings):
     client = Client()
     statuses = {client.get("/enquete/jeton-invalide/").status_code for _ in range(31)}
     assert statuses == {200, 429}
+
+
+def test_a_link_of_a_revoked_certificate_shows_the_invalid_page_and_its_opt_out_still_works(links, holders):
+    Certificate.objects.filter(pk__in=[c.pk for c in holders]).update(status=CertificateStatus.REVOKED)
+    client = Client()
+
+    assert "Lien invalide" in text(client.get(path_of(links["answer"])))
+    assert "Lien invalide" in text(client.post(path_of(links["answer"]), VALID))
+    assert not Answer.objects.exists()
+    assert "C'est noté" in text(client.post(path_of(links["opt_out"])))
+    assert OptOut.objects.count() == 1
