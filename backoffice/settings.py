@@ -360,6 +360,7 @@ PATHWAY_STEP_DUE_DAYS = {
 # Fees (docs/fees.md): the accounting file's journal and account codes, one per kind of act (the sales
 # accounts), the organisations' receivable account and the VAT collected account.
 FEES_JOURNAL = env("FEES_JOURNAL", "VT")
+FEES_AUTO_ISSUE = env_bool("FEES_AUTO_ISSUE", True)  # the quarterly job issues; off: a draft only
 FEES_ACCOUNT_CODES = {
     "customer": env("FEES_ACCOUNT_CUSTOMER", "411000"),
     "vat": env("FEES_ACCOUNT_VAT", "445710"),

@@ -183,7 +183,9 @@ def _reasons(lines: Iterable[StatementLine]) -> dict[int, str]:
         ).only("pk", "status", "revoked_at", "case_file_id")
     }
     undone = _last_event_days(
-        CaseFileEvent.STEP_UNDONE, [line.subject_id for line in lines if line.kind == FeeKind.POSITIONING]
+        CaseFileEvent.STEP_UNDONE,
+        [line.subject_id for line in lines if line.kind == FeeKind.POSITIONING],
+        step="positioning",  # not a training plan or a final evaluation undone since
     )
     reinstated = _last_event_days(
         CertificateEvent.REINSTATED, [c.case_file_id for c in certificates.values()]
@@ -209,12 +211,14 @@ def _reasons(lines: Iterable[StatementLine]) -> dict[int, str]:
     return reasons
 
 
-def _last_event_days(verb: str, file_ids: Iterable[int]) -> dict[int, dt.date]:
+def _last_event_days(verb: str, file_ids: Iterable[int], *, step: str = "") -> dict[int, dt.date]:
+    """The day of each file's last event of `verb` (of that undone `step`, if given)."""
     file_type = ContentType.objects.get_for_model(CaseFile, for_concrete_model=False)
+    events = AuditEvent.objects.filter(
+        verb=verb, subject_type=file_type, subject_id__in=[str(i) for i in file_ids]
+    )
     rows = (
-        AuditEvent.objects.filter(
-            verb=verb, subject_type=file_type, subject_id__in=[str(i) for i in file_ids]
-        )
+        (events.filter(data__step=step) if step else events)
         .values("subject_id")
         .annotate(last=Max("occurred_at"))
     )

@@ -12,3 +12,4 @@ class FeeEvent(models.TextChoices):
     PERIOD_FROZEN = "fees.period_frozen", "Relevés de redevances émis pour la période"
     STATEMENT_ISSUED = "fees.statement_issued", "Relevé de redevances émis"
     STATEMENT_PAID = "fees.statement_paid", "Relevé de redevances payé"
+    QUARTER_NOT_BILLED = "fees.quarter_not_billed", "Trimestre non facturé par la tâche trimestrielle"

@@ -207,11 +207,10 @@ class Statement(models.Model):
         return f"Relevé {self.number}" if self.number else f"Relevé (brouillon) {self.organisation}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        fields = kwargs.get("update_fields")
-        if not self._state.adding and (fields is None or not set(fields) <= MUTABLE_ONCE_ISSUED):
+        if not self._state.adding:
             stored = Statement.objects.filter(pk=self.pk).values_list("status", flat=True).first()
             if stored not in (None, StatementStatus.DRAFT):
-                raise ValidationError(FROZEN_MESSAGE)
+                self._ensure_issued_change(stored, kwargs.get("update_fields"))
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -225,6 +224,14 @@ class Statement(models.Model):
     @property
     def is_issued(self) -> bool:
         return self.status != StatementStatus.DRAFT
+
+    def _ensure_issued_change(self, stored: str, fields: Any) -> None:
+        """Once issued, a statement only gets paid (issued → paid, once) and its PDF; nothing else changes."""
+        if fields is None or not set(fields) <= MUTABLE_ONCE_ISSUED:
+            raise ValidationError(FROZEN_MESSAGE)
+        allowed = {stored} | ({StatementStatus.PAID} if stored == StatementStatus.FROZEN else set())
+        if "status" in fields and self.status not in allowed:
+            raise ValidationError(FROZEN_MESSAGE)
 
 
 class StatementLine(models.Model):
@@ -274,7 +281,10 @@ class StatementLine(models.Model):
         return self.label
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if Statement.objects.filter(pk=self.statement_id).exclude(status=StatementStatus.DRAFT).exists():
+        # Neither a line of an issued statement (as stored) nor a line moved onto one changes.
+        stored = StatementLine.objects.filter(pk=self.pk).values("statement_id") if self.pk else []
+        issued = Statement.objects.exclude(status=StatementStatus.DRAFT)
+        if issued.filter(models.Q(pk=self.statement_id) | models.Q(pk__in=stored)).exists():
             raise ValidationError(FROZEN_MESSAGE)
         super().save(*args, **kwargs)
 

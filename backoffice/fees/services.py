@@ -83,23 +83,13 @@ def save_schedule(
     rates: RateValues,
     actor: SystemActor,
 ) -> FeeSchedule:
-    """Create a schedule (`schedule` None) or change one; never one dated on or before the last day of issued
-    statements, and never one that already priced them: fees are not retroactive."""
+    """Create a schedule (`schedule` None) or change one. Once statements are issued, fees are never
+    retroactive: a new schedule starts today or later, and one already in force no longer changes."""
     ensure_administrator(actor)
     _lock()
     last = issued_until()
-    if last is not None and schedule is not None and schedule.valid_from <= last:
-        raise ValidationError(
-            f"Ce barème a servi aux relevés émis (jusqu'au {last:%d/%m/%Y}) : il ne se modifie plus. "
-            "Créez un nouveau barème, en vigueur après cette date."
-        )
-    if last is not None and valid_from <= last:
-        raise ValidationError(
-            {
-                "valid_from": f"Des relevés sont émis jusqu'au {last:%d/%m/%Y} : un barème ne peut prendre "
-                "effet qu'après cette date (jamais rétroactivement)."
-            }
-        )
+    if last is not None:
+        _refuse_retroactive(schedule, valid_from, rates, last)
     created = schedule is None
     schedule = schedule or FeeSchedule(created_by=actor)
     schedule.certification, schedule.valid_from, schedule.note = certification, valid_from, note.strip()
@@ -118,6 +108,45 @@ def save_schedule(
         data={rate.kind: [str(rate.amount_ht), str(rate.vat_rate), rate.to_confirm] for rate in new_rates},
     )
     return schedule
+
+
+def _refuse_retroactive(
+    schedule: FeeSchedule | None, valid_from: dt.date, rates: RateValues, last: dt.date
+) -> None:
+    """Statements are issued (until `last`): no schedule takes effect in the past, none in force changes
+    (its note aside): acts already done keep the price they had."""
+    today = timezone.localdate()
+    if (
+        schedule is not None
+        and schedule.valid_from <= today
+        and (valid_from != schedule.valid_from or _rate_values(schedule) != _given(rates))
+    ):
+        raise ValidationError(
+            {
+                "valid_from": f"Ce barème est en vigueur depuis le {schedule.valid_from:%d/%m/%Y} et des "
+                f"relevés sont émis (jusqu'au {last:%d/%m/%Y}) : ses tarifs et sa date ne se modifient "
+                "plus. Créez un nouveau barème, en vigueur à partir d'aujourd'hui ou plus tard."
+            }
+        )
+    if valid_from < today and (schedule is None or valid_from != schedule.valid_from):
+        raise ValidationError(
+            {
+                "valid_from": f"Des relevés sont émis jusqu'au {last:%d/%m/%Y} : un barème prend effet "
+                f"aujourd'hui ({today:%d/%m/%Y}) ou plus tard, jamais rétroactivement."
+            }
+        )
+
+
+def _rate_values(schedule: FeeSchedule) -> dict[str, tuple[Decimal, Decimal, bool]]:
+    return {r.kind: (r.amount_ht, r.vat_rate, r.to_confirm) for r in schedule.rates.all()}
+
+
+def _given(rates: RateValues) -> dict[str, tuple[Decimal, Decimal, bool]]:
+    return {
+        kind: (Decimal(values[0]), Decimal(values[1]), bool(values[2]))
+        for kind, values in rates.items()
+        if values is not None
+    }
 
 
 def _checked_rates(schedule: FeeSchedule, rates: RateValues) -> list[FeeRate]:
@@ -311,13 +340,19 @@ def take_numbers(year: int, count: int) -> list[str]:
 
 @transaction.atomic
 def mark_paid(statement: Statement, *, actor: Actor) -> Statement:
-    """Record that an issued statement is paid (finance)."""
+    """Record that an issued statement is paid (finance); one with nothing to pay (néant, or a credit
+    only) is refused."""
     ensure_finance(actor)
     locked = Statement.objects.select_for_update().get(pk=statement.pk)
     if locked.status == StatementStatus.DRAFT:
         raise ValidationError("Un relevé en brouillon ne se paie pas : il doit d'abord être émis.")
     if locked.status == StatementStatus.PAID:
         raise ValidationError(f"Le relevé {locked.number} est déjà marqué comme payé.")
+    if locked.total_ttc <= 0:
+        what = "Relevé créditeur" if locked.total_ttc < 0 else "Relevé néant"
+        raise ValidationError(
+            f"{what} : rien à payer (le relevé {locked.number} s'élève à {locked.total_ttc} € TTC)."
+        )
     locked.status, locked.paid_at = StatementStatus.PAID, timezone.now()
     locked.save(update_fields=["status", "paid_at"])
     record(
@@ -344,8 +379,27 @@ def render_statement_pdf(pk: int) -> bool:
     return True
 
 
-def bill_previous_quarter(today: dt.date, *, actor: SystemActor = None) -> FeePeriod:
-    """The quarterly job's work: the quarter before `today`'s computed and issued (already issued: left)."""
+def bill_previous_quarter(today: dt.date, *, actor: SystemActor = None, issue: bool = True) -> FeePeriod:
+    """The quarterly job's work: the quarter before `today`'s computed, and issued unless `issue` is False
+    (already issued: left). Refused (a period issued by hand overlaps it): the refusal is recorded on that
+    period's timeline for finance to see, then raised."""
     start, end = previous_quarter(today)
-    period = compute_period(start, end, actor=actor)
-    return period if period.is_frozen else freeze_period(period, actor=actor)
+    try:
+        period = compute_period(start, end, actor=actor)
+    except ValidationError as error:
+        _record_not_billed(start, end, error, actor=actor)
+        raise
+    return period if period.is_frozen or not issue else freeze_period(period, actor=actor)
+
+
+def _record_not_billed(start: dt.date, end: dt.date, error: ValidationError, *, actor: SystemActor) -> None:
+    clash = FeePeriod.objects.filter(status=PeriodStatus.FROZEN, start__lte=end, end__gte=start).first()
+    if clash is not None:
+        record(
+            FeeEvent.QUARTER_NOT_BILLED,
+            actor=actor,
+            subject=clash,
+            summary=f"Trimestre du {start:%d/%m/%Y} au {end:%d/%m/%Y} non facturé : "
+            + " ".join(error.messages),
+            data={"start": start.isoformat(), "end": end.isoformat()},
+        )

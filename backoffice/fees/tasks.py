@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import dramatiq
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from dramatiq_crontab import cron
@@ -19,11 +20,15 @@ logger = logging.getLogger(__name__)
 @dramatiq.actor(queue_name="default", max_retries=3, time_limit=2 * 60 * 60 * 1000)
 def bill_quarter() -> None:
     """Compute and issue the statements of the quarter just ended (already issued: left as they are), then
-    render their PDFs."""
+    render their PDFs; with `FEES_AUTO_ISSUE` off, compute a draft only, for finance to issue."""
+    issue = settings.FEES_AUTO_ISSUE
     try:
-        period = bill_previous_quarter(timezone.localdate())
-    except ValidationError as error:  # e.g. a period issued by hand overlaps the quarter
-        logger.warning("Redevances du trimestre : %s", " ".join(error.messages))
+        period = bill_previous_quarter(timezone.localdate(), issue=issue)
+    except ValidationError as error:  # a period issued by hand overlaps the quarter: recorded on its timeline
+        logger.error("Redevances du trimestre non facturées : %s", " ".join(error.messages))
+        return
+    if not period.is_frozen:
+        logger.info("Redevances %s : brouillon calculé, à émettre par la finance", period)
         return
     logger.info("Redevances %s : relevés émis, %s PDF rendus", period, render_missing_pdfs(period.pk))
 

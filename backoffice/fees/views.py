@@ -65,7 +65,9 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "statement": statement,
         "groups": groups,
-        "may_mark_paid": statement.status == StatementStatus.FROZEN and selectors.is_finance(request.user),
+        "may_mark_paid": statement.status == StatementStatus.FROZEN
+        and statement.total_ttc > 0
+        and selectors.is_finance(request.user),
     }
     return TemplateResponse(request, "fees/detail.html", context)
 
@@ -164,6 +166,7 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
         "kinds": FeeKind.choices,
         "may_edit": has_role(request.user, Role.ADMINISTRATOR),
         "issued_until": services.issued_until(),
+        "today": timezone.localdate(),
     }
     return TemplateResponse(request, "fees/schedules.html", context)
 

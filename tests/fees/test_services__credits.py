@@ -9,8 +9,10 @@ from decimal import Decimal
 
 import pytest
 
+from backoffice.core.audit.events import record, recovered
 from backoffice.fees.models import FeeKind, FeePeriod, Statement, StatementLine
 from backoffice.fees.services import compute_period, freeze_period
+from casefiles.events import CaseFileEvent
 from casefiles.services import reinstate_certificate, revoke_certificate, undo_step
 from tests.fees.conftest import P1, P2, TODAY, issued_certificate, positioned
 
@@ -47,6 +49,27 @@ def test_a_positioning_undone_after_its_statement_goes_as_a_credit_on_the_next_o
     assert statement_of(second, site_a.organisation).total_ht == Decimal("-20.00")
     charge.refresh_from_db()
     assert charge.quantity == 1 and charge.amount_ht == Decimal("20.00")  # the issued line is untouched
+
+
+def test_a_credits_reason_is_dated_by_the_positioning_undone_not_by_another_step_undone_since(
+    site_a, staff_a, supervisor, finance
+):
+    case_file = positioned(site_a, staff_a, P1[0] + dt.timedelta(days=3))
+    issue(P1, finance)
+    with recovered(P2[0], batch=None):  # its event dated on that day
+        undo_step(case_file, "positioning", actor=supervisor)
+    record(  # today, another step of the file undone
+        CaseFileEvent.STEP_UNDONE,
+        actor=supervisor,
+        subject=case_file,
+        summary="Annulation du plan de formation.",
+        data={"step": "training_plan"},
+    )
+
+    second = compute_period(*P2, actor=finance)
+
+    credit = StatementLine.objects.get(statement__period=second, kind=FeeKind.POSITIONING)
+    assert credit.reason == f"Évaluation préalable annulée le {P2[0]:%d/%m/%Y}"
 
 
 def test_a_positioning_undone_before_its_period_is_issued_is_simply_not_billed(

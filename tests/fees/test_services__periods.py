@@ -160,7 +160,8 @@ def test_issued_lines_and_statements_are_immutable(site_a, staff_a, finance):
     assert line.amount_ht == Decimal("20.00")
 
 
-def test_finance_marks_an_issued_statement_paid_once(site_a, finance):
+def test_finance_marks_an_issued_statement_paid_once(site_a, staff_a, finance):
+    positioned(site_a, staff_a, P1[0] + dt.timedelta(days=3))
     period = freeze_period(compute_period(*P1, actor=finance), actor=finance)
     statement = Statement.objects.get(period=period)
 
@@ -170,6 +171,48 @@ def test_finance_marks_an_issued_statement_paid_once(site_a, finance):
     assert timeline(statement).filter(verb="fees.statement_paid", actor=finance).exists()
     with pytest.raises(ValidationError, match="déjà marqué comme payé"):
         mark_paid(statement, actor=finance)
+
+
+def test_an_issued_statement_never_goes_back_to_draft_nor_gets_unpaid(site_a, staff_a, finance):
+    positioned(site_a, staff_a, P1[0] + dt.timedelta(days=3))
+    statement = Statement.objects.get(period=freeze_period(compute_period(*P1, actor=finance), actor=finance))
+
+    statement.status = StatementStatus.DRAFT
+    with pytest.raises(ValidationError, match="ne se modifient plus"):
+        statement.save(update_fields=["status"])
+    paid = mark_paid(statement, actor=finance)
+    paid.status = StatementStatus.FROZEN
+    with pytest.raises(ValidationError, match="ne se modifient plus"):
+        paid.save(update_fields=["status", "paid_at"])
+
+    assert Statement.objects.get(pk=statement.pk).status == StatementStatus.PAID
+
+
+def test_a_line_of_an_issued_statement_is_not_moved_onto_a_draft(site_a, staff_a, finance):
+    positioned(site_a, staff_a, P1[0] + dt.timedelta(days=3))
+    freeze_period(compute_period(*P1, actor=finance), actor=finance)
+    line = StatementLine.objects.get(kind=FeeKind.POSITIONING)
+    draft = Statement.objects.get(period=compute_period(*P2, actor=finance))
+
+    line.statement = draft
+    with pytest.raises(ValidationError, match="ne se modifient plus"):
+        line.save()
+
+    assert StatementLine.objects.get(pk=line.pk).statement.is_issued
+
+
+def test_a_statement_with_nothing_to_pay_is_not_marked_paid(site_a, finance):
+    statement = Statement.objects.get(period=freeze_period(compute_period(*P1, actor=finance), actor=finance))
+    assert statement.total_ttc == Decimal("0.00")
+
+    with pytest.raises(ValidationError, match="Relevé néant : rien à payer"):
+        mark_paid(statement, actor=finance)
+
+    Statement.objects.filter(pk=statement.pk).update(total_ttc=Decimal("-24.00"))  # a credit only
+    with pytest.raises(ValidationError, match="Relevé créditeur : rien à payer"):
+        mark_paid(statement, actor=finance)
+    assert Statement.objects.get(pk=statement.pk).status == StatementStatus.FROZEN
+    assert not AuditEvent.objects.filter(verb="fees.statement_paid").exists()
 
 
 def test_a_draft_is_not_paid_and_only_finance_acts(site_a, officer, finance):

@@ -121,7 +121,43 @@ def test_a_schedule_dated_on_or_before_issued_statements_is_refused(administrato
             save(administrator, valid_from=day, positioning="30")
         assert f"Des relevés sont émis jusqu'au {P1[1]:%d/%m/%Y}" in refused.value.messages[0]
     assert state() == before
-    assert save(administrator, valid_from=P1[1] + dt.timedelta(days=1), positioning="30").pk
+    assert save(administrator, valid_from=TODAY, positioning="30").pk
+
+
+def test_once_statements_are_issued_a_schedule_dated_in_the_past_is_refused_beside_its_date(
+    administrator, finance
+):
+    freeze_period(compute_period(*P1, actor=finance), actor=finance)
+    before = state()
+
+    with pytest.raises(ValidationError) as refused:
+        save(administrator, valid_from=TODAY - dt.timedelta(days=1), positioning="30")
+
+    assert "jamais rétroactivement" in refused.value.message_dict["valid_from"][0]
+    assert state() == before
+
+
+def test_once_statements_are_issued_the_rates_of_a_schedule_in_force_no_longer_change(administrator, finance):
+    in_force = save(administrator, valid_from=TODAY + dt.timedelta(days=1), positioning="22")
+    FeeSchedule.objects.filter(pk=in_force.pk).update(valid_from=TODAY)  # the day has come
+    in_force.refresh_from_db()
+    freeze_period(compute_period(*P1, actor=finance), actor=finance)
+    before = state()
+
+    with pytest.raises(ValidationError) as refused:
+        save(administrator, schedule=in_force, valid_from=TODAY, positioning="25")
+
+    assert "ses tarifs et sa date ne se modifient plus" in refused.value.message_dict["valid_from"][0]
+    assert state() == before
+    assert save(administrator, schedule=in_force, valid_from=TODAY, positioning="22").note == "Barème voté"
+
+
+def test_before_any_statement_is_issued_the_seeded_schedule_may_be_confirmed(administrator):
+    seeded = FeeSchedule.objects.get(certification__code="CLEA")
+
+    confirmed = save(administrator, schedule=seeded, valid_from=seeded.valid_from, positioning="20")
+
+    assert confirmed.rates.get().amount_ht == Decimal("20.00")
 
 
 def test_a_schedule_that_priced_issued_statements_no_longer_changes(administrator, finance):
@@ -129,7 +165,7 @@ def test_a_schedule_that_priced_issued_statements_no_longer_changes(administrato
     freeze_period(compute_period(*P1, actor=finance), actor=finance)
     before = state()
 
-    with pytest.raises(ValidationError, match="ne se modifie plus"):
+    with pytest.raises(ValidationError, match="ne se modifient plus"):
         save(administrator, valid_from=LATER, schedule=used, positioning="30")
 
     assert state() == before
