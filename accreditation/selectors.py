@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from backoffice.core.accounts.models import User
 from backoffice.core.accounts.roles import Role, group_name, has_role
+from backoffice.core.accounts.service_accounts import people_only
 from backoffice.core.audit.events import combined_timeline
 from backoffice.core.audit.models import AuditEvent
 
@@ -449,12 +450,14 @@ def evaluator_sites_accredited_today(certification: Certification | int | None) 
 
 
 def staff_of(site: Site, *roles: Role) -> QuerySet[User]:
-    """Active people of the site's organisation holding one of the roles."""
+    """Active people of the site's organisation holding one of the roles (not its API keys' accounts)."""
     return (
-        User.objects.filter(
-            is_active=True,
-            scope__organisation_id=site.organisation_id,
-            groups__name__in=[group_name(r) for r in roles],
+        people_only(
+            User.objects.filter(
+                is_active=True,
+                scope__organisation_id=site.organisation_id,
+                groups__name__in=[group_name(r) for r in roles],
+            )
         )
         .distinct()
         .order_by("last_name", "first_name")

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "backoffice.dashboards",
     "backoffice.fees",
     "backoffice.surveys",
+    "backoffice.api",
     "accreditation",
     "casefiles",
     "workflows",
@@ -103,6 +104,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "csp",
     "backoffice.core.security",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -375,3 +379,44 @@ FEES_ACCOUNT_CODES = {
 # Candidates whose files are all closed for longer than this many years are anonymised by the monthly job
 # (`casefiles.tasks.anonymise_expired_candidates`, `manage.py anonymise_candidates`); docs/personal-data.md.
 CANDIDATE_RETENTION_YEARS = int(env("CANDIDATE_RETENTION_YEARS", "5"))
+
+# The organisations' API (docs/api.md): Django REST framework, its OpenAPI 3.1 schema by drf-spectacular,
+# Swagger UI and Redoc served from the project's static files (drf-spectacular-sidecar: no CDN, by the CSP).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["backoffice.api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["backoffice.api.authentication.KeyScopePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["backoffice.api.authentication.KeyRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "backoffice.api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "API CléA — Certif'Pro",
+    "DESCRIPTION": (
+        "Les dossiers, évaluations et certificats d'un organisme évaluateur, pour ses propres logiciels : "
+        "les mêmes règles que les formulaires et les imports du back-office (docs/api.md)."
+    ),
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "EvaluationKindEnum": "backoffice.api.serializers.EVALUATION_KINDS",
+        "LotKindEnum": "backoffice.api.serializers.LOT_KINDS",
+    },
+}
+# Calls per minute and key; a body's size limit, read before parsing (Django's own limit is raised to it:
+# a lot of 1,000 results given criterion by criterion weighs 3 to 4 MB); up to this many items a lot is
+# written during the request, beyond by the import worker.
+API_RATE_LIMIT = int(env("API_RATE_LIMIT", "120"))
+API_MAX_BODY_BYTES = int(env("API_MAX_BODY_BYTES", str(10 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+API_SYNC_MAX = int(env("API_SYNC_MAX", "100"))

@@ -24,6 +24,7 @@ from workflows.flows import AccreditationApprovalFlow, CandidatePathwayFlow
 from workflows.pathway import pages as pathway_pages
 from workflows.pathway.viewsets import ScopedFlowAppViewset
 
+from .api.views import ApiKeysApp
 from .dashboards.views import DashboardsApp
 from .exports.views import ExportsApp
 from .fees.views import FeesApp
@@ -53,6 +54,7 @@ site = Site(
         FeesApp(),
         SurveysApp(),
         NotificationsApp(),
+        ApiKeysApp(),
         OrganisationsApp(),
         CampaignsApp(),
         ApprovalFlowAppViewset(AccreditationApprovalFlow, icon="fact_check", app_name="instruction"),
@@ -92,5 +94,6 @@ urlpatterns = [
     path("campagnes/candidatures/<int:pk>/repondre/", approval_pages.answer, name="application_answer"),
     path("dossiers/<int:pk>/abandonner/", pathway_pages.abandon, name="casefile_abandon"),
     path("dossiers/<int:pk>/transferer/", pathway_pages.transfer, name="casefile_transfer"),
+    path("api/", include("backoffice.api.urls")),
     path("", site.urls),
 ]

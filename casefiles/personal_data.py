@@ -13,7 +13,7 @@ from django.db import models
 
 # The models walked by the registry's test: every model of the case files app, the accounts and the trail.
 # (The surveys' models are named by label only: casefiles never imports the surveys.)
-REGISTERED_APPS = ("casefiles", "surveys")
+REGISTERED_APPS = ("casefiles", "surveys", "api")
 REGISTERED_MODELS = ("accounts.User", "audit.AuditEvent")
 
 
@@ -52,6 +52,8 @@ TRANSMISSION_FILES = (
     "durée du traitement par la CDC : fichier XML des titulaires supprimé 1 an après son accusé de "
     "traitement (purge mensuelle) ; les comptes et le résultat de chaque titulaire restent"
 )
+API_REPLAYS = "durée de 24 heures : la réponse gardée pour un nouvel envoi (Idempotency-Key), puis purgée"
+API_LOTS = "durée du lot de l'API et de l'import qui l'a traité (résultat par élément : référence et motif)"
 AUDIT_TRAIL = (
     "événements gardés sans limite ; nom et e-mail du·de la candidat·e effacés à son anonymisation "
     "(voir docs/personal-data.md)"
@@ -176,6 +178,12 @@ PERSONAL: dict[str, Personal] = {
     # A fingerprint of the identity sent (to tell a corrected holder): erased with the identity.
     "casefiles.Passage.identity": _candidate(Category.IDENTITY, AtExpiry.ERASE),
     "casefiles.Certificate.cdc_message": Personal(Category.CERTIFICATE, CERTIFICATE_REGISTER),
+    # The organisations' API (backoffice/api, docs/api.md): a replayed call's answer holds the file it created
+    # (identity), a lot's result the references and refusal messages of its items.
+    "api.IdempotentRequest.response_body": Personal(Category.IDENTITY, API_REPLAYS, AtExpiry.DELETE),
+    "api.BulkSubmission.results": Personal(Category.PATHWAY, API_LOTS),
+    "api.ApiKey.created_by": Personal(Category.STAFF, STAFF_ACCOUNT),
+    "api.ApiKey.revoked_by": Personal(Category.STAFF, STAFF_ACCOUNT),
     # Surveys of the holders' outcome (backoffice/surveys, docs/survey.md): the invitation names the person
     # and is erased with them; the answer names nobody (its cells are the statistics' own).
     "surveys.Invitation.candidate": _candidate(Category.IDENTITY, AtExpiry.DELETE),
@@ -287,6 +295,33 @@ NOT_PERSONAL: dict[str, str] = {
     "casefiles.Certificate.cdc_status_at": TECHNICAL,
     "casefiles.Certificate.cdc_removed_at": TECHNICAL,
     "casefiles.Certificate.holder_link_nonce": "aléa du lien privé du·de la titulaire (lien non stocké)",
+    "api.ApiKey.id": TECHNICAL,
+    "api.ApiKey.organisation": REFERENCE,
+    "api.ApiKey.name": "nom donné à la clé par l'organisme (son logiciel)",
+    "api.ApiKey.prefix": "partie publique de la clé",
+    "api.ApiKey.secret_hash": "empreinte du secret de la clé (pas d'une personne)",
+    "api.ApiKey.scope": REFERENCE,
+    "api.ApiKey.created_at": TECHNICAL,
+    "api.ApiKey.revoked_at": TECHNICAL,
+    "api.ApiKey.last_used_at": TECHNICAL,
+    "api.ApiKey.service_user": "compte technique de la clé (pas une personne)",
+    "api.IdempotentRequest.id": TECHNICAL,
+    "api.IdempotentRequest.api_key": LINK,
+    "api.IdempotentRequest.key": "clé d'idempotence choisie par le logiciel",
+    "api.IdempotentRequest.method": TECHNICAL,
+    "api.IdempotentRequest.path": "chemin de l'appel (référence du dossier de l'organisme)",
+    "api.IdempotentRequest.body_sha256": TECHNICAL,
+    "api.IdempotentRequest.status": TECHNICAL,
+    "api.IdempotentRequest.location": TECHNICAL,
+    "api.IdempotentRequest.created_at": TECHNICAL,
+    "api.BulkSubmission.id": TECHNICAL,
+    "api.BulkSubmission.api_key": LINK,
+    "api.BulkSubmission.kind": REFERENCE,
+    "api.BulkSubmission.import_job": LINK,
+    "api.BulkSubmission.items": TECHNICAL,
+    "api.BulkSubmission.failure": "motif technique de l'échec d'un lot",
+    "api.BulkSubmission.created_at": TECHNICAL,
+    "api.BulkSubmission.finished_at": TECHNICAL,
     "casefiles.Credential.id": TECHNICAL,
     "casefiles.Credential.certificate": LINK,
     "casefiles.Credential.uuid": "identifiant de l'attestation (urn:uuid), tiré au hasard",

@@ -130,8 +130,9 @@ def create_import(
     return job
 
 
-def check_import(job_id: int) -> None:
-    """The dry run: every row checked, counted and its errors kept; nothing of the file is written."""
+def check_import(job_id: int, *, observe: Callable[[list[Row]], None] | None = None) -> None:
+    """The dry run: every row checked, counted and its errors kept; nothing of the file is written.
+    `observe`: called with each batch of rows once judged (the API answers per item from them)."""
     token = str(uuid.uuid4())
     if not _claim(job_id, token):
         return  # done already, or another worker is on it (its heartbeat is fresh)
@@ -139,7 +140,9 @@ def check_import(job_id: int) -> None:
     job.row_errors.all().delete()  # a restarted check starts from scratch
     try:
         checker = contract_for(job.contract).checker(job, applying=False)
-        counts, report = _run(job, checker, heartbeat=lambda share: _beat(job_id, token, share))
+        counts, report = _run(
+            job, checker, heartbeat=lambda share: _beat(job_id, token, share), observe=observe
+        )
     except ImportFileError as error:
         ImportJob.objects.filter(pk=job_id, claimed_by=token).update(
             status=ImportStatus.REFUSED, file_error=error.message, finished_at=timezone.now(), progress=100
@@ -205,8 +208,9 @@ def cancel_import(job: ImportJob, *, actor: Actor) -> ImportJob:
     return locked
 
 
-def apply_import(job_id: int) -> None:
-    """Write every valid row in one transaction, or nothing; a second delivery finds the job applied."""
+def apply_import(job_id: int, *, observe: Callable[[list[Row]], None] | None = None) -> None:
+    """Write every valid row in one transaction, or nothing; a second delivery finds the job applied.
+    `observe`: called with each batch of rows once written (as `check_import`)."""
     try:
         with transaction.atomic():
             job = (
@@ -221,7 +225,11 @@ def apply_import(job_id: int) -> None:
             job.row_errors.all().delete()  # the apply checks again: its errors replace the preview's
             checker = contract_for(job.contract).checker(job, applying=True)
             counts, report = _run(
-                job, checker, apply=checker.apply, heartbeat=lambda share: _progress(job_id, share)
+                job,
+                checker,
+                apply=checker.apply,
+                heartbeat=lambda share: _progress(job_id, share),
+                observe=observe,
             )
             if counts[INVALID] and not job.skip_invalid:
                 raise NotApplied(
@@ -291,6 +299,7 @@ def _run(
     *,
     heartbeat: Callable[[float], None],
     apply: Callable[[list[Row]], None] | None = None,
+    observe: Callable[[list[Row]], None] | None = None,
 ) -> tuple[Counter[str], Any]:
     contract = contract_for(job.contract)
     counts: Counter[str] = Counter()
@@ -307,6 +316,8 @@ def _run(
             if apply is not None:
                 apply(batch)  # a row refused while writing (changed since the check) turns invalid
             counts.update(row.action for row in batch)
+            if observe is not None:
+                observe(batch)
             stored += _keep_errors(job, batch, writer, room=MAX_STORED_ERRORS - stored)
             heartbeat(table.progress())
     counts["rows"] = sum(counts[k] for k in (NEW, UPDATED, UNCHANGED, INVALID))

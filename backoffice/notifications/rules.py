@@ -16,6 +16,7 @@ from django.urls import reverse
 from accreditation.events import ApplicationEvent
 from accreditation.models import AccreditationApplication
 from backoffice.core.accounts.roles import Role, group_name
+from backoffice.core.accounts.service_accounts import people_only
 from backoffice.core.audit.models import AuditEvent
 from casefiles.events import CaseFileEvent, CertificateEvent, JuryEvent
 from casefiles.models import CaseFile, Certificate, JurySession
@@ -42,14 +43,18 @@ def on_event(event: AuditEvent) -> None:
 
 
 def organisation_staff(organisation_id: int) -> Any:
-    """The active accounts of an organisation (its evaluators and trainers)."""
-    return get_user_model().objects.filter(scope__organisation_id=organisation_id, is_active=True)
+    """The active accounts of an organisation (its evaluators and trainers; not its API keys')."""
+    return people_only(
+        get_user_model().objects.filter(scope__organisation_id=organisation_id, is_active=True)
+    )
 
 
 def organisations_staff(organisation_ids: set[int]) -> dict[int, list[Any]]:
     """The active accounts of each organisation (`organisation_staff` of many), in one query."""
     people: dict[int, list[Any]] = {}
-    users = get_user_model().objects.filter(scope__organisation_id__in=organisation_ids, is_active=True)
+    users = people_only(
+        get_user_model().objects.filter(scope__organisation_id__in=organisation_ids, is_active=True)
+    )
     for user in users.annotate(organisation=F("scope__organisation_id")):
         people.setdefault(user.organisation, []).append(user)
     return people

@@ -26,6 +26,7 @@ from accreditation.models import (
 from accreditation.scoping import scope_of
 from backoffice.core.accounts.models import User
 from backoffice.core.accounts.roles import Role, group_name, has_role
+from backoffice.core.accounts.service_accounts import people_only
 from backoffice.core.audit.models import AuditEvent
 from casefiles.models import (
     OPEN_STATES,
@@ -297,12 +298,15 @@ def training_sites_for(case_file: CaseFile) -> QuerySet[Site]:
 
 
 def trainers_for(case_file: CaseFile) -> QuerySet[User]:
-    """Active trainer or evaluator staff of the organisations of those training sites."""
+    """Active trainer or evaluator staff of the organisations of those training sites (people, not API keys'
+    accounts)."""
     return (
-        User.objects.filter(
-            is_active=True,
-            groups__name__in=[group_name(Role.TRAINER_STAFF), group_name(Role.EVALUATOR_STAFF)],
-            scope__organisation__in=_training_sites(case_file).values("organisation_id"),
+        people_only(
+            User.objects.filter(
+                is_active=True,
+                groups__name__in=[group_name(Role.TRAINER_STAFF), group_name(Role.EVALUATOR_STAFF)],
+                scope__organisation__in=_training_sites(case_file).values("organisation_id"),
+            )
         )
         .distinct()
         .order_by("last_name")

@@ -100,6 +100,7 @@ def tour(user: Any) -> list[Visit]:
             )
         visits.append(Visit("parcours", reverse("parcours:index")))
         visits.append(Visit("certificats", reverse("certificats:index")))
+        visits.append(Visit("cles-api", reverse("cles-api:index"), ["Créer une clé"], css=["#create-key"]))
     if user.username == "formateur":
         visits.append(Visit("campagnes", reverse("campagnes:index")))
         visits.append(Visit("habilitations", reverse("annuaire:habilitations:list")))

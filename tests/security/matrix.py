@@ -149,6 +149,7 @@ _PK_OBJECTS: dict[str, str] = {
     "redevances:accounting": "fee_period",
     "redevances:schedule_edit": "fee_schedule",
     "redevances": "statement",  # redevances/<pk>/…
+    "cles-api:revoke": "api_key",
 }
 
 
@@ -256,6 +257,8 @@ _FIXED = {
     "step": "identity",
     "app_label": "accreditation",
     "url": "inconnu/",
+    "ref": "DOS-A",  # an API file's reference: no key, no answer but 401
+    "lot_id": "1",
 }
 
 
@@ -310,4 +313,5 @@ _WATCHED: list[tuple[str, tuple[str, ...]]] = [
     ("fees.Statement", ("status", "number")),
     ("fees.FeeSchedule", ("valid_from",)),
     ("fees.FeeRate", ("amount_ht", "vat_rate")),
+    ("api.ApiKey", ("revoked_at", "last_used_at")),
 ]

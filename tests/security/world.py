@@ -201,6 +201,15 @@ def _fees(a: Side, b: Side, supervisor: Any) -> None:
         side.objects.update(fee_period=period, fee_schedule=planned)
 
 
+def _api_keys(side: Side) -> None:
+    """An API key of the side's organisation, created by its evaluator (the keys page's <pk>)."""
+    from backoffice.api.services import create_api_key
+
+    side.objects["api_key"], _ = create_api_key(
+        side.site.organisation, name=f"Logiciel {side.code}", scope="write", actor=side.evaluator
+    )
+
+
 def build_world() -> World:
     a = _side("A", "IDF", "93")
     b = _side("B", "ARA", "69")
@@ -234,6 +243,8 @@ def build_world() -> World:
             actor=supervisor,
         )
     _fees(a, b, supervisor)
+    for side in (a, b):
+        _api_keys(side)
     # A second factor not yet confirmed, for the admin's pages of TOTP devices.
     TOTPDevice.objects.create(user=administrator, name="Téléphone", confirmed=False)
     return World(a=a, b=b, supervisor=supervisor, administrator=administrator)

@@ -1,0 +1,170 @@
+"""Lots of up to 1,000 items, each answered as an import's row: during the request up to `API_SYNC_MAX`
+items, beyond through the import worker (an import of the organisation) with a lot to poll."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from backoffice.api import lots
+from backoffice.api.models import ApiKey, BulkSubmission
+from backoffice.api.tasks import run_lot_job
+from backoffice.core.audit.models import AuditEvent
+from backoffice.imports.models import ImportJob, ImportStatus
+from casefiles.models import Assessment, CaseFile, CaseFileState
+from tests.api.conftest import candidate, positioning
+
+pytestmark = pytest.mark.django_db
+TOMORROW = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+
+
+def _people(siret: str, count: int, **changes) -> list[dict]:
+    return [
+        candidate(
+            siret, f"LOT-{n}", nom=f"Nom{'x' * n}", prenom="Zoé", date_naissance="1990-05-05", **changes
+        )
+        for n in range(1, count + 1)
+    ]
+
+
+def test_a_small_lot_answers_each_item_as_an_import_row(writer, idf_site):
+    writer.post("/api/v1/dossiers/", _people(idf_site.siret, 1)[0])
+    items = [*_people(idf_site.siret, 3), candidate(idf_site.siret, "LOT-9", date_accueil=TOMORROW)]
+
+    response = writer.post("/api/v1/dossiers/lot/", {"elements": items})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["etat"] == "termine" and body["id"] is None
+    assert [item["resultat"] for item in body["resultats"]] == ["inchange", "cree", "cree", "refuse"]
+    assert body["totaux"] == {"cree": 2, "modifie": 0, "inchange": 1, "refuse": 1}
+    assert body["resultats"][3]["erreurs"] == [
+        {"champ": "date_accueil", "message": "la date d'accueil ne peut pas être dans le futur."}
+    ]
+    created = {f.reference: f.pk for f in CaseFile.objects.all()}
+    assert [item["dossier"] for item in body["resultats"]] == [
+        created["LOT-1"],
+        created["LOT-2"],
+        created["LOT-3"],
+        None,
+    ]
+    assert set(created) == {"LOT-1", "LOT-2", "LOT-3"}
+
+
+def test_a_large_lot_goes_through_the_import_worker_and_is_polled(
+    writer, idf_site, settings, django_capture_on_commit_callbacks
+):
+    settings.API_SYNC_MAX = 2
+    items = [*_people(idf_site.siret, 3), candidate(idf_site.siret, "LOT-9", date_accueil=TOMORROW)]
+
+    with django_capture_on_commit_callbacks() as sent:
+        response = writer.post("/api/v1/dossiers/lot/", {"elements": items})
+
+    assert response.status_code == 202
+    lot = BulkSubmission.objects.get()
+    assert response["Location"] == f"/api/v1/lots/{lot.pk}/" == response.json()["url"]
+    assert response.json()["etat"] == "en_cours" and response.json()["totaux"] is None
+    assert [callback.__qualname__ for callback in sent] == ["enqueue run_lot_job"]
+    assert not CaseFile.objects.exists()
+    assert writer.get(f"/api/v1/lots/{lot.pk}/").json()["etat"] == "en_cours"
+
+    run_lot_job(lot.pk)  # the worker's actor, run here
+    run_lot_job(lot.pk)  # a redelivered message changes nothing
+
+    polled = writer.get(f"/api/v1/lots/{lot.pk}/").json()
+    assert polled["etat"] == "termine"
+    assert [item["resultat"] for item in polled["resultats"]] == ["cree", "cree", "cree", "refuse"]
+    assert polled["resultats"][3]["erreurs"][0]["champ"] == "date_accueil"
+    assert polled["resultats"][0]["dossier"] == CaseFile.objects.get(reference="LOT-1").pk
+    job = ImportJob.objects.get()
+    account = ApiKey.objects.get(scope="write").service_user
+    assert job.status == ImportStatus.APPLIED and job.skip_invalid and job.uploaded_by == account
+    assert (job.new_rows, job.invalid_rows) == (3, 1)
+    assert CaseFile.objects.count() == 3
+    assert set(AuditEvent.objects.filter(verb="casefile.opened").values_list("actor", flat=True)) == {
+        account.pk
+    }
+
+
+def test_a_large_lot_with_nothing_new_is_answered_and_its_import_dropped(writer, idf_site, settings):
+    settings.API_SYNC_MAX = 1
+    items = _people(idf_site.siret, 2)
+    writer.post("/api/v1/dossiers/lot/", {"elements": items[:1]})
+    writer.post("/api/v1/dossiers/lot/", {"elements": items[1:]})
+    settings.API_SYNC_MAX = 1
+
+    response = writer.post("/api/v1/dossiers/lot/", {"elements": items})
+    lots.run_lot(response.json()["id"])
+
+    polled = writer.get(response["Location"]).json()
+    assert [item["resultat"] for item in polled["resultats"]] == ["inchange", "inchange"]
+    assert ImportJob.objects.get().status == ImportStatus.CANCELLED
+
+
+def test_a_lot_of_another_organisation_is_404(writer, outsider, idf_site, settings):
+    settings.API_SYNC_MAX = 1
+    response = writer.post("/api/v1/dossiers/lot/", {"elements": _people(idf_site.siret, 2)})
+
+    assert outsider.get(response["Location"]).status_code == 404
+    assert outsider.get("/api/v1/lots/999999/").status_code == 404
+
+
+def test_a_lot_of_results_records_each_positioning_as_the_results_import(writer, idf_site, assessor):
+    writer.post("/api/v1/dossiers/lot/", {"elements": _people(idf_site.siret, 2)})
+    rows = [
+        {"reference": "LOT-1", "siret_evaluateur": idf_site.siret, **positioning(assessor.email)},
+        {
+            "reference": "LOT-2",
+            "siret_evaluateur": idf_site.siret,
+            **positioning(assessor.email, missing=("D2",)),
+        },
+        {"reference": "LOT-3", "siret_evaluateur": idf_site.siret, **positioning(assessor.email)},
+    ]
+
+    response = writer.post("/api/v1/evaluations/lot/", {"elements": rows})
+
+    body = response.json()
+    assert response.status_code == 200
+    assert [item["resultat"] for item in body["resultats"]] == ["cree", "cree", "refuse"]
+    assert body["resultats"][2]["erreurs"] == [
+        {"champ": "reference", "message": "aucun dossier « LOT-3 » dans cet établissement."}
+    ]
+    states = dict(CaseFile.objects.values_list("reference", "state"))
+    assert states == {"LOT-1": CaseFileState.READY_FOR_JURY, "LOT-2": CaseFileState.TRAINING}
+    assert Assessment.objects.count() == 2
+
+
+def test_a_large_lot_of_results_goes_through_the_import_worker(writer, idf_site, assessor, settings):
+    writer.post("/api/v1/dossiers/lot/", {"elements": _people(idf_site.siret, 3)})
+    settings.API_SYNC_MAX = 1
+    rows = [
+        {"reference": f"LOT-{n}", "siret_evaluateur": idf_site.siret, **positioning(assessor.email)}
+        for n in (1, 2, 3)
+    ]
+    rows[2]["resultats"]["D1.1"] = "peut-être"
+
+    response = writer.post("/api/v1/evaluations/lot/", {"elements": rows})
+    lots.run_lot(response.json()["id"])
+
+    polled = writer.get(response["Location"]).json()
+    assert [item["resultat"] for item in polled["resultats"]] == ["cree", "cree", "refuse"]
+    assert polled["resultats"][2]["erreurs"][0]["champ"] == "resultats.D1.1"
+    states = dict(CaseFile.objects.values_list("reference", "state"))
+    assert states == {
+        "LOT-1": CaseFileState.READY_FOR_JURY,
+        "LOT-2": CaseFileState.READY_FOR_JURY,
+        "LOT-3": CaseFileState.POSITIONING,
+    }
+    assert ImportJob.objects.get(contract="results").status == ImportStatus.APPLIED
+
+
+def test_unknown_result_codes_in_a_lot_refuse_the_request_naming_the_item(writer, idf_site, assessor):
+    row = {"reference": "LOT-1", "siret_evaluateur": idf_site.siret, **positioning(assessor.email)}
+    row["resultats"] = {"X1.1": True}
+
+    response = writer.post("/api/v1/evaluations/lot/", {"elements": [row, row]})
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["champ"] == "elements[0].resultats.X1.1"
