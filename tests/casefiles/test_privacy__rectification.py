@@ -81,7 +81,7 @@ def test_the_form_of_the_file_page_goes_through_the_service(client_for, officer,
     [
         ({"postcode": "9320"}, "Le code postal doit comporter 5 chiffres."),
         ({"birth_date": "2999-01-01"}, "La date de naissance est invalide (dans le futur ou avant 1900)."),
-        ({"email": "pas-une-adresse"}, "Saisissez une adresse de courriel valide."),
+        ({"email": "pas-une-adresse"}, "Saisissez une adresse e-mail valide."),
         ({}, "Aucune donnée n'a changé."),
     ],
 )
