@@ -413,10 +413,10 @@ SPECTACULAR_SETTINGS = {
         "LotKindEnum": "backoffice.api.serializers.LOT_KINDS",
     },
 }
-# Calls per minute and key; a body's size limit, read before parsing (Django's own limit is raised to it:
-# a lot of 1,000 results given criterion by criterion weighs 3 to 4 MB); up to this many items a lot is
-# written during the request, beyond by the import worker.
+# Calls per minute and key, refused keys per minute and address; the API's body size limit, read before
+# parsing (a lot of 1,000 results given criterion by criterion weighs 3 to 4 MB; the rest of the site keeps
+# Django's 2.5 MB); up to this many items a lot is written during the request, beyond by the import worker.
 API_RATE_LIMIT = int(env("API_RATE_LIMIT", "120"))
+API_REFUSED_KEYS_LIMIT = int(env("API_REFUSED_KEYS_LIMIT", "30"))
 API_MAX_BODY_BYTES = int(env("API_MAX_BODY_BYTES", str(10 * 1024 * 1024)))
-DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 API_SYNC_MAX = int(env("API_SYNC_MAX", "100"))

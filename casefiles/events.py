@@ -72,3 +72,12 @@ class CandidateEvent(models.TextChoices):
     RECTIFIED = "candidate.rectified", "Données personnelles rectifiées"
     EXPORTED = "candidate.exported", "Données personnelles exportées (droit d'accès)"
     ANONYMISED = "candidate.anonymised", "Données personnelles anonymisées (durée de conservation échue)"
+
+
+# Events that record a look at a file or its candidate, not a change: they never make a file « modified »
+# (the API's `modifie_le`, its ETags).
+READS: tuple[str, ...] = (
+    CaseFileEvent.VIEWED,
+    CertificateEvent.HOLDER_LINK_SHOWN,
+    CandidateEvent.EXPORTED,
+)

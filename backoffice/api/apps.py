@@ -9,4 +9,4 @@ class ApiConfig(AppConfig):
     verbose_name = "API des organismes"
 
     def ready(self) -> None:
-        from . import schema  # noqa: F401  (registers the API key scheme with drf-spectacular)
+        from . import checks, lots, schema  # noqa: F401  (the lots' receivers; the API key scheme for drf-spectacular)

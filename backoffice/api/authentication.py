@@ -5,15 +5,17 @@ staff. What the key may: read (GET) or also write. How often: `API_RATE_LIMIT` c
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, NoReturn
 
 from django.conf import settings
+from django.core.cache import cache
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.throttling import BaseThrottle
 
 from backoffice.core.ratelimit import allow
+from backoffice.core.security.client_ip import client_ip
 
 from .models import ApiKey
 from .services import key_of, note_use
@@ -26,28 +28,58 @@ class KeyRefused(exceptions.AuthenticationFailed):
 
 
 class ApiKeyAuthentication(BaseAuthentication):
+    """The key of the Authorization header. An address whose keys were refused `API_REFUSED_KEYS_LIMIT`
+    times in a minute gets 429 until the next minute, before any key is looked up."""
+
     def authenticate(self, request: Any) -> tuple[Any, ApiKey] | None:
         header = get_authorization_header(request).split()
         if not header:
             return None  # no key: refused by the permission, as "not authenticated" (401)
+        refusals = _Refusals(request)
+        refusals.ensure_allowed()
         if header[0].lower() != b"bearer" or len(header) != 2:
-            raise KeyRefused("En-tête Authorization mal formé : « Authorization: Bearer clea_… ».")
+            refusals.refuse("En-tête Authorization mal formé : « Authorization: Bearer clea_… ».")
         try:
             text = header[1].decode("ascii")
-        except UnicodeDecodeError as error:
-            raise KeyRefused("Clé d'API illisible.") from error
+        except UnicodeDecodeError:
+            refusals.refuse("Clé d'API illisible.")
         key = key_of(text)
         if key is None:
-            raise KeyRefused("Clé d'API inconnue.")
+            refusals.refuse("Clé d'API inconnue.")
         if key.revoked_at is not None:
-            raise KeyRefused(f"Cette clé d'API a été révoquée le {key.revoked_at:%d/%m/%Y}.")
+            refusals.refuse(f"Cette clé d'API a été révoquée le {key.revoked_at:%d/%m/%Y}.")
         if not key.service_user.is_active:
-            raise KeyRefused("Le compte de service de cette clé d'API est désactivé.")
+            refusals.refuse("Le compte de service de cette clé d'API est désactivé.")
         note_use(key)
         return key.service_user, key
 
     def authenticate_header(self, request: Any) -> str:
         return REALM
+
+
+class RefusedTooOften(exceptions.Throttled):
+    kind = "trop-de-cles-refusees"
+
+
+class _Refusals:
+    """The refused keys of the caller's address, counted per calendar minute in the shared cache."""
+
+    def __init__(self, request: Any) -> None:
+        now = time.time()
+        self.wait = 60 - int(now) % 60
+        self.counter = f"ratelimit:api-refused:{client_ip(request)}:{int(now) // 60}"
+
+    def ensure_allowed(self) -> None:
+        if (cache.get(self.counter) or 0) >= settings.API_REFUSED_KEYS_LIMIT:
+            raise RefusedTooOften(wait=self.wait)
+
+    def refuse(self, message: str) -> NoReturn:
+        cache.add(self.counter, 0, timeout=60)
+        try:
+            cache.incr(self.counter)
+        except ValueError:  # the minute ended in between
+            cache.add(self.counter, 1, timeout=60)
+        raise KeyRefused(message)
 
 
 class ReadOnlyKey(exceptions.PermissionDenied):

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponseNotModified
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -41,10 +42,11 @@ class ApiView(APIView):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         _refuse_large_body(request)
         super().initial(request, *args, **kwargs)
+        _refuse_nul_characters(request)
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
-        response["Vary"] = "Authorization"
+        patch_vary_headers(response, ["Authorization"])
         if (
             request.method in ("GET", "HEAD")
             and response.status_code == 200
@@ -63,8 +65,8 @@ class ApiView(APIView):
 
 
 def _refuse_large_body(request: Request) -> None:
-    """Before a byte is parsed: the declared length against `API_MAX_BODY_BYTES` (Django's own
-    `DATA_UPLOAD_MAX_MEMORY_SIZE` then bounds what is read)."""
+    """Before a byte is parsed: the declared length against `API_MAX_BODY_BYTES`, then the body read up to
+    it (the API's own limit: the rest of the site keeps Django's `DATA_UPLOAD_MAX_MEMORY_SIZE`)."""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -75,6 +77,21 @@ def _refuse_large_body(request: Request) -> None:
             f"Le corps de la requête pèse {filesizeformat(length)} : la limite est de "
             f"{filesizeformat(limit)}. Envoyez des lots plus petits (1 000 éléments au plus)."
         )
+    django_request = request._request
+    if length and not django_request._read_started:  # type: ignore[attr-defined]
+        # Read here, within the API's limit: Django's `body` then answers from it (as DRF's parsers do).
+        django_request._body = django_request.read(length)  # type: ignore[attr-defined]
+
+
+def _refuse_nul_characters(request: Request) -> None:
+    """A NUL character has no place in a parameter (PostgreSQL refuses it in any text): 400, naming it."""
+    errors = [
+        {"champ": name, "message": "caractère nul (U+0000) interdit."}
+        for name, values in request.query_params.lists()
+        if "\x00" in name or any("\x00" in value for value in values)
+    ]
+    if errors:
+        raise Invalid("Paramètre invalide : voir « errors ».", errors)
 
 
 def _matches(header: str, etag: str) -> bool:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
@@ -23,9 +24,9 @@ from backoffice.imports.contracts.candidates import STATUSES
 from backoffice.imports.contracts.results.contract import KINDS
 from casefiles.models import CaseFile, CaseFileState
 from casefiles.selectors import domain_grid
-from casefiles.services import rectify_candidate
+from casefiles.services import record_consultation, rectify_candidate
 
-from . import lots, rows, selectors
+from . import lots, problems, rows, selectors
 from . import serializers as io
 from .base import ApiView, writes
 from .models import LotKind
@@ -118,9 +119,8 @@ class Pages(CursorPagination):
 
 
 def file_url(case_file: CaseFile) -> str:
-    """The file's address: by its reference, or by its id when it has none usable in a path."""
-    ref = case_file.reference if case_file.reference and "/" not in case_file.reference else str(case_file.pk)
-    return reverse("api:file", kwargs={"ref": ref})
+    """The file's address, by its id: one file whatever the references (`?reference=` finds it by one)."""
+    return reverse("api:file", kwargs={"id": case_file.pk})
 
 
 def describe(case_file: CaseFile, task: Any) -> dict[str, Any]:
@@ -184,7 +184,10 @@ def _changed_since(value: str) -> dt.datetime | None:
 
 def _file_filters(query: Any) -> dict[str, Any]:
     certification, state = query.get("certification", ""), query.get("etat", "")
+    reference = query.get("reference", "")
     errors = []
+    if len(reference) > 50:
+        errors.append({"champ": "reference", "message": "50 caractères au plus."})
     if certification and not Certification.objects.filter(code__iexact=certification).exists():
         errors.append(
             {"champ": "certification", "message": f"« {certification[:20]} » : CLEA, CLEA_NUM ou CLEA_MGT."}
@@ -198,6 +201,7 @@ def _file_filters(query: Any) -> dict[str, Any]:
     return {
         "certification": certification,
         "state": state,
+        "reference": reference,
         "changed_since": _changed_since(query.get("modifie_depuis", "")),
     }
 
@@ -222,13 +226,19 @@ class CaseFilesView(PagedView):
             OpenApiParameter("certification", OpenApiTypes.STR, description="CLEA, CLEA_NUM ou CLEA_MGT"),
             OpenApiParameter("etat", OpenApiTypes.STR, enum=CaseFileState.values),
             OpenApiParameter(
+                "reference", OpenApiTypes.STR, description="Le dossier de cette référence de l'organisme"
+            ),
+            OpenApiParameter(
                 "modifie_depuis",
                 OpenApiTypes.DATETIME,
                 description="Les dossiers modifiés depuis cet instant",
             ),
             *PAGES,
         ],
-        description="CLEA, CLEA_NUM ou CLEA_MGT",
+        description=(
+            "Par curseur. Pour synchroniser : « modifie_depuis » ; pour retrouver un dossier par sa "
+            "référence : « reference »."
+        ),
     )
     def get(self, request: Request) -> Response:
         files = selectors.filter_files(self.get_queryset(), **_file_filters(request.query_params))
@@ -264,8 +274,9 @@ class CaseFileView(ApiView):
         io.CaseFileOut,
         description="Par la référence de l'organisme, ou à défaut par l'identifiant du dossier.",
     )
-    def get(self, request: Request, ref: str) -> Response:
-        case_file = selectors.file_for_key(request.user, ref)
+    def get(self, request: Request, id: int) -> Response:
+        case_file = selectors.file_for_key(request.user, id)
+        record_consultation(case_file, actor=request.user)  # as a page of the file: once a day per key
         task = selectors.next_steps([case_file]).get(case_file.pk)
         return Response(io.CaseFileOut(describe(case_file, task)).data)
 
@@ -278,8 +289,8 @@ class ContactView(ApiView):
         {200: io.WrittenOut},
     )
     @writes
-    def patch(self, request: Request, ref: str) -> Response:
-        case_file = selectors.file_for_key(request.user, ref)
+    def patch(self, request: Request, id: int) -> Response:
+        case_file = selectors.file_for_key(request.user, id)
         data = _valid(io.ContactIn, request.data)
         wanted = _contact(data)
         candidate = case_file.candidate
@@ -319,9 +330,11 @@ class EvaluationsView(ApiView):
         description="Une ligne du fichier des résultats pour ce dossier : mêmes contrôles, même suite.",
     )
     @writes
-    def post(self, request: Request, ref: str) -> Response:
-        case_file = selectors.file_for_key(request.user, ref)
+    def post(self, request: Request, id: int) -> Response:
+        case_file = selectors.file_for_key(request.user, id)
         data = _valid(io.EvaluationIn, request.data)
+        # Two identical rows sent at once: the second waits for the first, then is « inchangé ».
+        CaseFile.objects.select_for_update().filter(pk=case_file.pk).values_list("pk").get()
         verdicts = data.pop("resultats", None) or {}
         own = {
             "reference": case_file.reference or f"#{case_file.pk}",
@@ -342,8 +355,9 @@ class GridView(ApiView):
         "La grille des domaines du dossier",
         io.GridOut,
     )
-    def get(self, request: Request, ref: str) -> Response:
-        case_file = selectors.file_for_key(request.user, ref)
+    def get(self, request: Request, id: int) -> Response:
+        case_file = selectors.file_for_key(request.user, id)
+        record_consultation(case_file, actor=request.user)
         domains = [
             {
                 "code": row.domain.code,
@@ -472,6 +486,18 @@ class CertificatesView(PagedView):
             for c in page
         ]
         return self.get_paginated_response(io.CertificateOut(data, many=True).data)
+
+
+class NowhereView(ApiView):
+    """Any other address under `/api/`: 404, as a problem (no key needed to learn that nothing is there)."""
+
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+    throttle_classes: list[Any] = []
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        raise NotFound(problems.GENERIC_DETAILS[404])
 
 
 def _valid(serializer_class: type[Any], data: Any) -> dict[str, Any]:

@@ -11,30 +11,58 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.dispatch import receiver
 from django.utils import timezone
 
 from backoffice.core.worker import send_on_commit
 from backoffice.imports import services as imports
 from backoffice.imports.contracts.base import Row
 from backoffice.imports.models import Contract, ImportJob, ImportStatus
+from backoffice.imports.signals import import_applied, rows_applied
 
 from .models import ApiKey, BulkSubmission, LotKind
-from .rows import FIRST_LINE, RESULTS, Item, Outcome, as_csv, find_new_files, outcome_of, result_codes
+from .rows import (
+    EMPTY,
+    FIRST_LINE,
+    RESULTS,
+    Item,
+    Outcome,
+    as_csv,
+    find_new_files,
+    outcome_of,
+    result_codes,
+    same_fields,
+)
 
 CONTRACTS = {LotKind.CASE_FILES: Contract.CANDIDATES, LotKind.RESULTS: Contract.RESULTS}
 RUNNING = "en_cours"
 STALE_AFTER = dt.timedelta(minutes=5)
+GIVE_UP_AFTER = dt.timedelta(hours=2)  # a lot not done by then is told failed (one of 1,000 takes seconds)
+REVOKED = "la clé qui l'a envoyé a été révoquée avant son traitement : rien n'a été enregistré."
+GAVE_UP = (
+    "le service d'import n'a pas pu le traiter : renvoyez-le "
+    "(ce qui était déjà enregistré sera « inchangé »)."
+)
 
 
 def submit_lot(kind: str, items: list[Item], *, key: ApiKey) -> BulkSubmission:
-    """Store the items as the organisation's import and queue it for the worker, once committed."""
+    """Store the items as the organisation's import and queue it for the worker, once committed. The items
+    refused already (an unknown result code) keep their answer on the lot; the others make the file."""
+    same_fields(items)
     upload = SimpleUploadedFile(
         f"api-{kind}-{key.prefix}-{timezone.now():%Y%m%d-%H%M%S}.csv", as_csv(items), "text/csv"
     )
     job = imports.create_import(
         contract=CONTRACTS[LotKind(kind)], upload=upload, actor=key.service_user, enqueue=False
     )
-    lot = BulkSubmission.objects.create(api_key=key, kind=kind, import_job=job, items=len(items))
+    refused = [
+        Outcome(index, item.cells.get("reference", ""), "refuse", item.errors).as_json()
+        for index, item in enumerate(items)
+        if item.errors
+    ]
+    lot = BulkSubmission.objects.create(
+        api_key=key, kind=kind, import_job=job, items=len(items), results=refused
+    )
     from .tasks import run_lot_job
 
     send_on_commit(run_lot_job.send, lot.pk)
@@ -43,9 +71,11 @@ def submit_lot(kind: str, items: list[Item], *, key: ApiKey) -> BulkSubmission:
 
 def run_lot(lot_id: int) -> None:
     """The import's dry run, its confirmation (invalid items set aside, as « écarter les lignes en erreur »)
-    and its apply, as the key's account; then each item's answer. Safe to run twice: the import's steps are
-    (a redelivered message finds the job checked or applied), and a lot done is left alone."""
-    lot = BulkSubmission.objects.select_related("api_key__service_user").get(pk=lot_id)
+    and its apply, as the key's account; each item's answer is kept in the apply's transaction
+    (`keep_applied_rows`), or with the import's abandonment when nothing is new. Safe to run twice: the
+    import's steps are (a redelivered message finds the job checked or applied), and a lot done is left
+    alone."""
+    lot = BulkSubmission.objects.select_related("api_key__service_user", "import_job").get(pk=lot_id)
     if lot.finished_at is not None:
         return
     rows: dict[int, Row] = {}
@@ -55,51 +85,96 @@ def run_lot(lot_id: int) -> None:
 
     imports.check_import(lot.import_job_id, observe=observe)
     job = ImportJob.objects.get(pk=lot.import_job_id)
+    if job.status == ImportStatus.VALIDATED and lot.api_key.is_revoked:
+        _drop(lot, failed=REVOKED)
+        return
+    if job.status == ImportStatus.VALIDATED and job.new_rows + job.updated_rows == 0:
+        if not rows:  # checked by an earlier delivery: judged again (nothing is written)
+            observe(imports.judged_rows(job))
+        _drop(lot, rows)
+        return
     try:
-        _confirm(job, lot.api_key)
+        if job.status == ImportStatus.VALIDATED:
+            imports.confirm_import(job, skip_invalid=True, actor=lot.api_key.service_user, enqueue=False)
     except (PermissionDenied, ValidationError) as error:
-        _finish(lot, rows, failed=" ".join(getattr(error, "messages", [str(error)])))
+        _finish(lot, {}, failed=" ".join(getattr(error, "messages", [str(error)])))
         return
     job.refresh_from_db()
     if job.status == ImportStatus.APPLYING:
-        imports.apply_import(job.pk, observe=observe)
+        imports.apply_import(job.pk)
         job.refresh_from_db()
     if job.status in (ImportStatus.REFUSED, ImportStatus.NOT_APPLIED):
         _finish(lot, {}, failed=job.file_error or job.outcome)
-    elif job.status in (ImportStatus.APPLIED, ImportStatus.CANCELLED):
-        _finish(lot, rows)
+    elif job.status == ImportStatus.CANCELLED:
+        _finish(lot, {}, failed="son import a été abandonné dans le back-office.")
 
 
-def _confirm(job: ImportJob, key: ApiKey) -> None:
-    """What the organisation's staff would click: confirm what is valid, or drop a lot with nothing new."""
-    if job.status != ImportStatus.VALIDATED:
+def _drop(lot: BulkSubmission, rows: dict[int, Row] | None = None, *, failed: str = "") -> None:
+    """Nothing to write: the import abandoned and the lot answered, together. A revoked key's account may no
+    longer act: its import stays « vérifié » (never applied by the API; the organisation's staff see it)."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=lot.import_job_id)
+        if job.status == ImportStatus.VALIDATED and not lot.api_key.is_revoked:
+            imports.cancel_import(job, actor=lot.api_key.service_user)
+        _finish(lot, rows or {}, failed=failed)
+
+
+@receiver(rows_applied, sender=ImportJob, dispatch_uid="api-lot-rows")
+def keep_applied_rows(sender: Any, job: ImportJob, rows: list[Row], **kwargs: Any) -> None:
+    """A batch of a lot's import written: each item's answer kept on the lot, in the same transaction."""
+    lot = BulkSubmission.objects.select_for_update().filter(import_job=job, finished_at__isnull=True).first()
+    if lot is None:
         return
-    if job.new_rows + job.updated_rows == 0:
-        imports.cancel_import(job, actor=key.service_user)
-    else:
-        imports.confirm_import(job, skip_invalid=True, actor=key.service_user, enqueue=False)
+    indexes = _indexes(lot)
+    done = {entry["index"] for entry in lot.results}
+    found = [_answer(lot, indexes[row.line - FIRST_LINE], row) for row in rows]
+    find_new_files(found, rows)
+    lot.results = [*lot.results, *(o.as_json() for o in found if o.index not in done)]
+    lot.save(update_fields=["results"])
+
+
+@receiver(import_applied, sender=ImportJob, dispatch_uid="api-lot-applied")
+def finish_applied_lot(sender: Any, job: ImportJob, **kwargs: Any) -> None:
+    """A lot's import applied: the lot is done, in the same transaction (a worker that dies after it leaves
+    nothing to redo)."""
+    lot = BulkSubmission.objects.filter(import_job=job, finished_at__isnull=True).first()
+    if lot is not None:
+        _finish(lot, {})
+
+
+def _indexes(lot: BulkSubmission) -> list[int]:
+    """The item of each line of the lot's file: the items refused before it was made are not in it."""
+    refused = {entry["index"] for entry in lot.results if entry["resultat"] == "refuse"}
+    return [index for index in range(lot.items) if index not in refused]
+
+
+def _answer(lot: BulkSubmission, index: int, row: Row) -> Outcome:
+    codes = result_codes() if lot.kind == LotKind.RESULTS else {}
+    paths = {column: f"resultats.{codes[column]}" for column in row.cells if column in codes}
+    return outcome_of(index, Item(row.cells, paths), row)
 
 
 def _finish(lot: BulkSubmission, rows: dict[int, Row], *, failed: str = "") -> None:
-    """Keep each item's answer (its row's, found by its line), once."""
-    outcomes: list[Outcome] = []
-    codes = result_codes() if lot.kind == LotKind.RESULTS else {}
-    for index in range(lot.items):
-        row = rows.get(FIRST_LINE + index)
-        if row is None:
-            outcomes.append(
-                Outcome(index, "", "refuse", [{"champ": "", "message": failed or "élément vide."}])
-            )
-        else:
-            paths = {column: f"resultats.{codes[column]}" for column in row.cells if column in codes}
-            outcomes.append(outcome_of(index, Item(row.cells, paths), row))
-    if not failed:
-        find_new_files(outcomes, [rows.get(FIRST_LINE + o.index) for o in outcomes])
+    """Keep each item's answer — those kept already, then those of `rows` (found by their line), the rest
+    refused (an empty item, or the lot's failure) — once."""
     with transaction.atomic():
         locked = BulkSubmission.objects.select_for_update().get(pk=lot.pk)
         if locked.finished_at is not None:
             return
-        locked.results = [outcome.as_json() for outcome in outcomes]
+        kept = {entry["index"]: entry for entry in locked.results}
+        pairs = [
+            (index, rows[FIRST_LINE + line])
+            for line, index in enumerate(_indexes(locked))
+            if index not in kept and FIRST_LINE + line in rows
+        ]
+        found = [_answer(locked, index, row) for index, row in pairs]
+        find_new_files(found, [row for _, row in pairs])
+        kept.update((o.index, o.as_json()) for o in found)
+        missing = [{"champ": "", "message": failed}] if failed else EMPTY
+        locked.results = [
+            kept.get(index) or Outcome(index, "", "refuse", missing).as_json()
+            for index in range(locked.items)
+        ]
         locked.failure = failed[:1000]
         locked.finished_at = timezone.now()
         locked.save(update_fields=["results", "failure", "finished_at"])
@@ -133,10 +208,13 @@ def describe_lot(
 
 
 def stalled_lots() -> list[int]:
-    """Lots not done five minutes after they came (one of 1,000 items takes a few seconds)."""
-    since = timezone.now() - STALE_AFTER
-    return list(
-        BulkSubmission.objects.filter(finished_at__isnull=True, created_at__lt=since).values_list(
-            "pk", flat=True
-        )
-    )
+    """Lots not done five minutes after they came (one of 1,000 items takes a few seconds), to send again;
+    those not done after `GIVE_UP_AFTER` are told failed instead — unless their import is being applied (all
+    or nothing: its answer is kept when it ends, the import worker resumes it)."""
+    now = timezone.now()
+    waiting = BulkSubmission.objects.filter(finished_at__isnull=True, created_at__lt=now - STALE_AFTER)
+    for lot in waiting.filter(created_at__lt=now - GIVE_UP_AFTER).exclude(
+        import_job__status=ImportStatus.APPLYING
+    ):
+        _finish(lot, {}, failed=GAVE_UP)
+    return list(waiting.values_list("pk", flat=True))

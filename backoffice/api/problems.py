@@ -127,6 +127,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 def _detail(exc: exceptions.APIException) -> str:
     if isinstance(exc, exceptions.ParseError):
         return "Le corps de la requête n'est pas du JSON valide."
+    if isinstance(exc, exceptions.Throttled) and _kind(exc) == "trop-de-cles-refusees":
+        return f"Trop de clés refusées depuis votre adresse : réessayez dans {int(exc.wait or 1)} s."
     if isinstance(exc, exceptions.Throttled):
         return f"Limite de requêtes de la clé atteinte : réessayez dans {int(exc.wait or 1)} s."
     if isinstance(

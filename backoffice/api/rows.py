@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,7 @@ from .problems import Invalid
 
 RESULTS = {NEW: "cree", UPDATED: "modifie", UNCHANGED: "inchange", INVALID: "refuse"}
 FIRST_LINE = 2  # a file's first row comes after its header: item i is line i + 2, in a file as here
+EMPTY = [{"champ": "", "message": "élément vide."}]
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Item:
 
     cells: dict[str, str]
     paths: dict[str, str] = field(default_factory=dict)  # cell → the JSON field ("d1.1" → "resultats.D1.1")
+    errors: list[dict[str, str]] = field(default_factory=list)  # refused before any rule: never a row
 
 
 @dataclass
@@ -55,23 +57,21 @@ def evaluation_item(
     cells: dict[str, str], verdicts: dict[str, str], *, known: dict[str, str], path: str = ""
 ) -> Item:
     """A results row: the verdicts become the sub-domain and criterion columns (`d1.1`), each code checked
-    against the published frameworks as a file's header is (`path`: where the item stands in the body)."""
+    against the published frameworks as a file's header is (`path`: where the item stands in the body). An
+    unknown code refuses this item alone (its `errors`)."""
     item = Item(dict(cells))
-    errors = []
     for code, verdict in verdicts.items():
         column = code.strip().lower()
         where = f"{path}resultats.{code}"
         if column not in known:
-            errors.append(
+            item.errors.append(
                 {"champ": where, "message": "ni un sous-domaine ni un critère d'un référentiel publié."}
             )
         elif column in item.cells:
-            errors.append({"champ": where, "message": "code en double."})
+            item.errors.append({"champ": where, "message": "code en double."})
         else:
             item.cells[column] = verdict.strip()
             item.paths[column] = f"resultats.{code}"
-    if errors:
-        raise Invalid("Codes de résultats inconnus : voir « errors ».", errors)
     return item
 
 
@@ -114,15 +114,15 @@ class _OneFileResults(ResultsChecker):
 
 
 def as_rows(items: list[Item]) -> list[Row]:
-    """The items as a file's rows: the columns are every field any item gives (an item without one of them
-    has it empty, as a file's cell: for a known reference, that field is cleared); one item alone has only
-    its own (the fields it does not send are left as they are)."""
-    header = list(dict.fromkeys(name for item in items for name in item.cells))
-    lines = [
-        (FIRST_LINE + index, [item.cells.get(name, "") for name in header])
-        for index, item in enumerate(items)
-    ]
-    return list(rows_of(header, lines))
+    """The items as a file's rows, each with its own fields only: a field an item does not send is left as
+    it is on a known reference, `null` or `""` clears it (an empty cell). Items refused already, or without
+    any value (a file skips an empty line), are not rows."""
+    found: list[Row] = []
+    for index, item in enumerate(items):
+        if item.errors or not any(item.cells.values()):
+            continue
+        found += rows_of(list(item.cells), [(FIRST_LINE + index, list(item.cells.values()))])
+    return found
 
 
 def outcomes(items: list[Item], rows: Iterable[Row]) -> list[Outcome]:
@@ -130,8 +130,8 @@ def outcomes(items: list[Item], rows: Iterable[Row]) -> list[Outcome]:
     found = []
     for index, item in enumerate(items):
         row = by_line.get(FIRST_LINE + index)
-        if row is None:  # a row of empty cells only: a file skips it
-            found.append(Outcome(index, "", "refuse", [{"champ": "", "message": "élément vide."}]))
+        if row is None:
+            found.append(Outcome(index, item.cells.get("reference", ""), "refuse", item.errors or EMPTY))
             continue
         found.append(outcome_of(index, item, row))
     find_new_files(found, [by_line.get(FIRST_LINE + o.index) for o in found])
@@ -148,7 +148,7 @@ def outcome_of(index: int, item: Item, row: Row) -> Outcome:
     return Outcome(index, row.cells.get("reference", ""), RESULTS[row.action], [], file_id)
 
 
-def find_new_files(found: list[Outcome], rows: list[Row | None]) -> None:
+def find_new_files(found: list[Outcome], rows: Sequence[Row | None]) -> None:
     """The files the candidates rows opened: by their organisation's reference."""
     wanted = {
         (row.data["site"].organisation_id, row.data["reference"]): outcome
@@ -170,12 +170,44 @@ def find_new_files(found: list[Outcome], rows: list[Row | None]) -> None:
             wanted[(organisation_id, reference)].case_file_id = pk
 
 
+def same_fields(items: list[Item]) -> None:
+    """A lot made into a file has one header: every item must send the same fields (a field missing from one
+    item would be an empty cell, which clears it). Else the request is refused, naming the first item that
+    differs."""
+    sent = [(index, item) for index, item in enumerate(items) if not item.errors]
+    if not sent:
+        return
+    first = set(sent[0][1].cells)
+    for index, item in sent[1:]:
+        fields = set(item.cells)
+        if fields != first:
+            missing, extra = sorted(first - fields), sorted(fields - first)
+            told = [
+                f"absents : {', '.join(missing)}" if missing else "",
+                f"en plus : {', '.join(extra)}" if extra else "",
+            ]
+            raise Invalid(
+                "Dans un lot traité en arrière-plan, chaque élément envoie les mêmes champs (null pour "
+                "effacer une valeur) : voir « errors ».",
+                [
+                    {
+                        "champ": f"elements[{index}]",
+                        "message": "champs différents du premier élément ("
+                        + " ; ".join(t for t in told if t)
+                        + ").",
+                    }
+                ],
+            )
+
+
 def as_csv(items: list[Item]) -> bytes:
-    """The items as the CSV file an organisation would upload (`;`, UTF-8): an import of its own."""
-    header = list(dict.fromkeys(name for item in items for name in item.cells))
+    """The items (those not refused already) as the CSV file an organisation would upload (`;`, UTF-8): an
+    import of its own. Their fields are the same (`same_fields`)."""
+    kept = [item for item in items if not item.errors]
+    header = list(dict.fromkeys(name for item in kept for name in item.cells))
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(header)
-    for item in items:
+    for item in kept:
         writer.writerow([item.cells.get(name, "") for name in header])
     return out.getvalue().encode("utf-8")

@@ -13,6 +13,7 @@ from django.http import Http404
 
 from accreditation.scoping import scope_of
 from backoffice.core.audit.models import AuditEvent
+from casefiles.events import READS
 from casefiles.models import Candidate, CaseFile, Certificate
 from casefiles.selectors import case_files_for, certificates_for
 from workflows.models import CandidatePathwayTask
@@ -32,14 +33,14 @@ ACTIONS = {
 
 
 def files_for_key(user: Any) -> QuerySet[CaseFile]:
-    """The files the key's organisation sees, each with its last event's time (`modifie_le`): the file's
-    own events and its candidate's (a rectification)."""
+    """The files the key's organisation sees, each with its last change's time (`modifie_le`): the file's
+    own events and its candidate's (a rectification), not those that record a look (`READS`)."""
     types = ContentType.objects.get_for_models(CaseFile, Candidate, for_concrete_models=False)
 
     def last_event(model: type[Any], field: str) -> Subquery:
         events = AuditEvent.objects.filter(
             subject_type=types[model], subject_id=Cast(OuterRef(field), output_field=CharField())
-        )
+        ).exclude(verb__in=READS)
         return Subquery(events.order_by("-occurred_at").values("occurred_at")[:1])
 
     return (
@@ -57,23 +58,27 @@ def files_for_key(user: Any) -> QuerySet[CaseFile]:
 
 
 def filter_files(
-    files: QuerySet[CaseFile], *, certification: str = "", state: str = "", changed_since: dt.datetime | None
+    files: QuerySet[CaseFile],
+    *,
+    certification: str = "",
+    state: str = "",
+    reference: str = "",
+    changed_since: dt.datetime | None,
 ) -> QuerySet[CaseFile]:
     if certification:
         files = files.filter(certification__code__iexact=certification)
     if state:
         files = files.filter(state=state)
+    if reference:
+        files = files.filter(reference=reference)
     if changed_since is not None:
         files = files.filter(modifie_le__gte=changed_since)  # type: ignore[misc]  # annotated above
     return files
 
 
-def file_for_key(user: Any, ref: str) -> CaseFile:
-    """The file of that reference in the organisation (else of that id), in the key's scope; else 404."""
-    files = files_for_key(user)
-    found = files.filter(reference=ref).order_by("-pk").first() if ref else None
-    if found is None and ref.isdigit() and len(ref) < 19:
-        found = files.filter(pk=int(ref)).first()
+def file_for_key(user: Any, case_file_id: int) -> CaseFile:
+    """The file of that id, in the key's scope; else 404."""
+    found = files_for_key(user).filter(pk=case_file_id).first()
     if found is None:
         raise Http404
     return found

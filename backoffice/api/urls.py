@@ -8,7 +8,7 @@ from typing import Any
 from csp.constants import SELF
 from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from . import endpoints
@@ -27,18 +27,19 @@ def public(view: Any) -> Any:
 urlpatterns = [
     path("v1/dossiers/", public(endpoints.CaseFilesView.as_view()), name="files"),
     path("v1/dossiers/lot/", public(endpoints.CandidatesLotView.as_view()), name="files_lot"),
-    path("v1/dossiers/<str:ref>/", public(endpoints.CaseFileView.as_view()), name="file"),
-    path("v1/dossiers/<str:ref>/contact/", public(endpoints.ContactView.as_view()), name="file_contact"),
+    path("v1/dossiers/<int:id>/", public(endpoints.CaseFileView.as_view()), name="file"),
+    path("v1/dossiers/<int:id>/contact/", public(endpoints.ContactView.as_view()), name="file_contact"),
     path(
-        "v1/dossiers/<str:ref>/evaluations/",
+        "v1/dossiers/<int:id>/evaluations/",
         public(endpoints.EvaluationsView.as_view()),
         name="file_evaluations",
     ),
-    path("v1/dossiers/<str:ref>/grille/", public(endpoints.GridView.as_view()), name="file_grid"),
+    path("v1/dossiers/<int:id>/grille/", public(endpoints.GridView.as_view()), name="file_grid"),
     path("v1/evaluations/lot/", public(endpoints.EvaluationsLotView.as_view()), name="evaluations_lot"),
     path("v1/lots/<int:lot_id>/", public(endpoints.LotView.as_view()), name="lot"),
     path("v1/certificats/", public(endpoints.CertificatesView.as_view()), name="certificates"),
     path("schema/", public(SpectacularAPIView.as_view()), name="schema"),
     path("docs/", public(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="swagger"),
     path("redoc/", public(redoc(SpectacularRedocView.as_view(**REDOC))), name="redoc"),
+    re_path(r"^", public(endpoints.NowhereView.as_view()), name="nowhere"),
 ]

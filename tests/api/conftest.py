@@ -57,6 +57,13 @@ class Api:
         )
 
 
+def at(reference: str, tail: str = "") -> str:
+    """The API address of the file of that reference (its id), and of one of its parts (`tail`)."""
+    from casefiles.models import CaseFile
+
+    return f"/api/v1/dossiers/{CaseFile.objects.get(reference=reference).pk}/{tail}"
+
+
 def _json(body: Any) -> bytes:
     import json
 

@@ -19,19 +19,25 @@ def world(writer, idf_site, assessor, settings):
     settings.API_SYNC_MAX = 0
     writer.post("/api/v1/dossiers/lot/", {"elements": [candidate(idf_site.siret, "DOS-2", nom="Deux")]})
     settings.API_SYNC_MAX = 100
-    return {"lot": BulkSubmission.objects.get().pk, "siret": idf_site.siret, "assessor": assessor.email}
+    return {
+        "lot": BulkSubmission.objects.get().pk,
+        "file": CaseFile.objects.get(reference="DOS-1").pk,
+        "siret": idf_site.siret,
+        "assessor": assessor.email,
+    }
 
 
 def routes(world: dict) -> list[tuple[str, str, object]]:
     """(method, path, body) of every route, each with a body its write key gets through."""
+    file = f"/api/v1/dossiers/{world['file']}/"
     item = {"reference": "DOS-1", "siret_evaluateur": world["siret"], **positioning(world["assessor"])}
     return [
         ("get", "/api/v1/dossiers/", None),
         ("post", "/api/v1/dossiers/", candidate(world["siret"], "DOS-3", nom="Trois")),
-        ("get", "/api/v1/dossiers/DOS-1/", None),
-        ("patch", "/api/v1/dossiers/DOS-1/contact/", {"telephone": "0611223344"}),
-        ("get", "/api/v1/dossiers/DOS-1/grille/", None),
-        ("post", "/api/v1/dossiers/DOS-1/evaluations/", positioning(world["assessor"])),
+        ("get", file, None),
+        ("patch", file + "contact/", {"telephone": "0611223344"}),
+        ("get", file + "grille/", None),
+        ("post", file + "evaluations/", positioning(world["assessor"])),
         ("post", "/api/v1/dossiers/lot/", {"elements": [candidate(world["siret"], "DOS-4", nom="Quatre")]}),
         ("post", "/api/v1/evaluations/lot/", {"elements": [item]}),
         ("get", f"/api/v1/lots/{world['lot']}/", None),
@@ -47,7 +53,12 @@ def test_the_schema_lists_exactly_these_routes(client, world):
     paths = client.get("/api/schema/?format=json").json()["paths"]
     listed = {(method, path) for path, operations in paths.items() for method in operations}
     tested = {
-        (method, path.replace("DOS-1", "{ref}").replace(f"/lots/{world['lot']}/", "/lots/{lot_id}/"))
+        (
+            method,
+            path.replace(f"/dossiers/{world['file']}/", "/dossiers/{id}/").replace(
+                f"/lots/{world['lot']}/", "/lots/{lot_id}/"
+            ),
+        )
         for method, path, _ in routes(world)
     }
     assert listed == tested
@@ -78,7 +89,7 @@ def test_a_key_of_another_organisation_finds_none_of_its_objects(outsider, world
         response = call(outsider, method, path, body)
         if path.endswith(("/dossiers/", "/certificats/")) and method == "get":
             assert response.json()["resultats"] == [], path
-        elif "DOS-1" in path or "/lots/" in path:
+        elif f"/{world['file']}/" in path or "/lots/" in path:
             assert response.status_code == 404, (method, path)
         else:  # its own lots and files: our site is not in its scope, each item is refused
             assert response.status_code in (200, 400), (method, path)

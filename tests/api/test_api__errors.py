@@ -3,6 +3,8 @@ unknown fields, an oversized body, a wrong method."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from backoffice.core.audit.models import AuditEvent
@@ -77,3 +79,11 @@ def test_a_lot_over_1000_items_is_refused_whole(writer, idf_site, keys):
 
     assert body["errors"][0]["champ"] == "elements"
     assert not CaseFile.objects.exists()
+
+
+def test_the_api_reads_bodies_up_to_its_own_limit_the_site_keeps_djangos(writer, idf_site, client):
+    padded = b" " * (3 * 1024 * 1024) + json.dumps(candidate(idf_site.siret)).encode()
+
+    assert writer.post("/api/v1/dossiers/", raw=padded).status_code == 201
+    site = client.post("/accounts/login/", b"a=" + padded, content_type="application/x-www-form-urlencoded")
+    assert site.status_code == 400  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) outside the API

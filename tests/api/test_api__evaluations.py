@@ -12,7 +12,7 @@ from viewflow.workflow.status import STATUS
 from backoffice.api.models import ApiKey
 from backoffice.core.audit.models import AuditEvent
 from casefiles.models import Assessment, CaseFile, CaseFileState
-from tests.api.conftest import candidate, positioning
+from tests.api.conftest import at, candidate, positioning
 from workflows.models import CandidatePathwayTask
 
 pytestmark = pytest.mark.django_db
@@ -26,9 +26,7 @@ def case_file(writer, idf_site):
 
 
 def test_the_positioning_completes_the_waiting_step_and_opens_the_training_plan(writer, case_file, assessor):
-    response = writer.post(
-        "/api/v1/dossiers/DOS-1/evaluations/", positioning(assessor.email, missing=("D1",))
-    )
+    response = writer.post(at("DOS-1", "evaluations/"), positioning(assessor.email, missing=("D1",)))
 
     assert response.status_code == 201
     body = response.json()
@@ -48,9 +46,9 @@ def test_the_positioning_completes_the_waiting_step_and_opens_the_training_plan(
 
 def test_the_same_positioning_sent_again_is_unchanged(writer, case_file, assessor):
     body = positioning(assessor.email)
-    writer.post("/api/v1/dossiers/DOS-1/evaluations/", body)
+    writer.post(at("DOS-1", "evaluations/"), body)
 
-    again = writer.post("/api/v1/dossiers/DOS-1/evaluations/", body)
+    again = writer.post(at("DOS-1", "evaluations/"), body)
 
     assert again.status_code == 200 and again.json()["resultat"] == "inchange"
     assert Assessment.objects.count() == 1
@@ -58,7 +56,7 @@ def test_the_same_positioning_sent_again_is_unchanged(writer, case_file, assesso
 
 
 def test_a_file_not_waiting_for_that_assessment_is_refused(writer, case_file, assessor):
-    response = writer.post("/api/v1/dossiers/DOS-1/evaluations/", positioning(assessor.email, type="finale"))
+    response = writer.post(at("DOS-1", "evaluations/"), positioning(assessor.email, type="finale"))
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["champ"] == "type"
@@ -71,12 +69,8 @@ def test_an_assessment_dated_tomorrow_or_by_a_stranger_is_refused_and_nothing_is
     tomorrow = (TODAY + dt.timedelta(days=1)).isoformat()
     events = AuditEvent.objects.count()
 
-    future = writer.post(
-        "/api/v1/dossiers/DOS-1/evaluations/", positioning(assessor.email, date_evaluation=tomorrow)
-    )
-    stranger = writer.post(
-        "/api/v1/dossiers/DOS-1/evaluations/", positioning(evaluator_of_other_organisation.email)
-    )
+    future = writer.post(at("DOS-1", "evaluations/"), positioning(assessor.email, date_evaluation=tomorrow))
+    stranger = writer.post(at("DOS-1", "evaluations/"), positioning(evaluator_of_other_organisation.email))
 
     assert future.status_code == stranger.status_code == 400
     assert {
@@ -92,10 +86,10 @@ def test_an_assessment_dated_tomorrow_or_by_a_stranger_is_refused_and_nothing_is
 def test_unknown_result_codes_and_verdicts_are_named(writer, case_file, assessor):
     body = positioning(assessor.email)
     body["resultats"]["Z9.9"] = True
-    unknown = writer.post("/api/v1/dossiers/DOS-1/evaluations/", body)
+    unknown = writer.post(at("DOS-1", "evaluations/"), body)
     body = positioning(assessor.email)
     body["resultats"]["D1.1"] = "peut-être"
-    wrong = writer.post("/api/v1/dossiers/DOS-1/evaluations/", body)
+    wrong = writer.post(at("DOS-1", "evaluations/"), body)
 
     assert unknown.status_code == 400 and unknown.json()["errors"][0]["champ"] == "resultats.Z9.9"
     assert wrong.status_code == 400 and wrong.json()["errors"][0]["champ"] == "resultats.D1.1"
@@ -105,7 +99,7 @@ def test_unknown_result_codes_and_verdicts_are_named(writer, case_file, assessor
 def test_the_plan_then_the_final_evaluation_bring_the_file_to_the_jury(
     writer, case_file, assessor, training_site, trainer_person
 ):
-    writer.post("/api/v1/dossiers/DOS-1/evaluations/", positioning(assessor.email, missing=("D1",)))
+    writer.post(at("DOS-1", "evaluations/"), positioning(assessor.email, missing=("D1",)))
     plan = {
         "type": "plan",
         "date_evaluation": TODAY.isoformat(),
@@ -118,12 +112,12 @@ def test_the_plan_then_the_final_evaluation_bring_the_file_to_the_jury(
         "date_fin": (TODAY + dt.timedelta(days=30)).isoformat(),
     }
 
-    planned = writer.post("/api/v1/dossiers/DOS-1/evaluations/", plan)
+    planned = writer.post(at("DOS-1", "evaluations/"), plan)
     assert planned.status_code == 201, planned.json()
     assert planned.json()["dossier"]["etape_suivante"]["code"] == "final_evaluation"
     codes = {code: True for code in positioning(assessor.email)["resultats"] if code.startswith("D1.")}
     final = writer.post(
-        "/api/v1/dossiers/DOS-1/evaluations/",
+        at("DOS-1", "evaluations/"),
         {
             "type": "finale",
             "date_evaluation": TODAY.isoformat(),
@@ -147,8 +141,6 @@ def test_a_file_opened_without_reference_is_reached_by_its_id(writer, case_file,
 
 
 def test_a_read_key_cannot_record_and_an_outsider_gets_404(reader, outsider, case_file, assessor):
-    assert reader.post("/api/v1/dossiers/DOS-1/evaluations/", positioning(assessor.email)).status_code == 403
-    assert (
-        outsider.post("/api/v1/dossiers/DOS-1/evaluations/", positioning(assessor.email)).status_code == 404
-    )
+    assert reader.post(at("DOS-1", "evaluations/"), positioning(assessor.email)).status_code == 403
+    assert outsider.post(at("DOS-1", "evaluations/"), positioning(assessor.email)).status_code == 404
     assert not Assessment.objects.exists()

@@ -14,7 +14,7 @@ from viewflow.workflow.status import STATUS
 from backoffice.api.models import ApiKey
 from backoffice.core.audit.models import AuditEvent
 from casefiles.models import Candidate, CaseFile
-from tests.api.conftest import candidate, positioning
+from tests.api.conftest import at, candidate, positioning
 from workflows.models import CandidatePathwayTask
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,7 @@ def test_a_write_key_opens_a_file_and_its_pathway_as_the_import_would(writer, id
     body = response.json()
     case_file = CaseFile.objects.get()
     assert body["resultat"] == "cree" and body["dossier"]["id"] == case_file.pk
-    assert response["Location"] == "/api/v1/dossiers/DOS-1/" == body["dossier"]["url"]
+    assert response["Location"] == at("DOS-1") == body["dossier"]["url"]
     assert body["dossier"]["etape_suivante"]["code"] == "positioning"
     assert body["dossier"]["candidat"]["statut"] == "demandeur_emploi"
     assert CandidatePathwayTask.objects.filter(
@@ -104,8 +104,8 @@ def test_without_a_valid_key_every_route_answers_401(who, request, idf_site, ope
     api = request.getfixturevalue(who)
     for path in (
         "/api/v1/dossiers/",
-        "/api/v1/dossiers/DOS-1/",
-        "/api/v1/dossiers/DOS-1/grille/",
+        at("DOS-1"),
+        at("DOS-1", "grille/"),
         "/api/v1/certificats/",
     ):
         response = api.get(path)
@@ -130,27 +130,61 @@ def test_an_unknown_key_is_401(idf_site, keys):
 # Reading
 
 
-def test_a_file_is_read_by_its_reference_or_its_id_with_its_next_step(reader, opened):
-    by_reference = reader.get("/api/v1/dossiers/DOS-1/")
+def test_a_file_is_read_by_its_id_found_by_its_reference_with_its_next_step(reader, opened):
     by_id = reader.get(f"/api/v1/dossiers/{opened['DOS-1'].pk}/")
+    found = reader.get("/api/v1/dossiers/?reference=DOS-1").json()["resultats"]
 
-    assert by_reference.status_code == by_id.status_code == 200
-    assert by_reference.json() == by_id.json()
-    step = by_reference.json()["etape_suivante"]
+    assert by_id.status_code == 200
+    assert found == [by_id.json()]
+    assert reader.get("/api/v1/dossiers/?reference=DOS-").json()["resultats"] == []  # exactly that one
+    step = by_id.json()["etape_suivante"]
     assert step["code"] == "positioning" and step["titre"] == "Évaluation préalable"
     assert step["a_faire_avant"] == (timezone.localdate() + dt.timedelta(days=15)).isoformat()
 
 
 def test_a_file_of_another_organisation_is_404(outsider, opened):
-    for path in (
-        "/api/v1/dossiers/DOS-1/",
-        f"/api/v1/dossiers/{opened['DOS-1'].pk}/",
-        "/api/v1/dossiers/DOS-1/grille/",
-    ):
+    for path in (at("DOS-1"), at("DOS-1", "grille/")):
         response = outsider.get(path)
         assert response.status_code == 404 and response["Content-Type"] == "application/problem+json"
-    assert outsider.patch("/api/v1/dossiers/DOS-1/contact/", {"email": "x@example.org"}).status_code == 404
+    assert outsider.patch(at("DOS-1", "contact/"), {"email": "x@example.org"}).status_code == 404
     assert outsider.get("/api/v1/dossiers/").json()["resultats"] == []
+    assert outsider.get("/api/v1/dossiers/?reference=DOS-1").json()["resultats"] == []
+
+
+def test_a_file_is_addressed_by_its_id_whatever_the_references(writer, reader, idf_site, opened):
+    """A reference that reads as another file's id, or as a route (« lot »), never hides a file."""
+    other = opened["DOS-1"]
+    writer.post("/api/v1/dossiers/", candidate(idf_site.siret, str(other.pk), nom="Numérique"))
+    writer.post("/api/v1/dossiers/", candidate(idf_site.siret, "lot", nom="Lot"))
+
+    assert reader.get(f"/api/v1/dossiers/{other.pk}/").json()["reference"] == "DOS-1"
+    for reference in (str(other.pk), "lot"):
+        listed = reader.get(f"/api/v1/dossiers/?reference={reference}").json()["resultats"]
+        assert [f["reference"] for f in listed] == [reference]
+        assert reader.get(listed[0]["url"]).json()["reference"] == reference
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/dossiers/%C2%B2/", "/api/v1/dossiers/DOS-1/", "/api/v1/dossiers/-1/"]
+)
+def test_an_address_that_is_not_an_id_is_404(reader, opened, path):
+    response = reader.get(path)
+
+    assert response.status_code == 404 and response["Content-Type"] == "application/problem+json"
+
+
+def test_an_id_beyond_any_file_is_404(reader, opened):
+    assert reader.get(f"/api/v1/dossiers/{'9' * 30}/").status_code == 404
+
+
+@pytest.mark.parametrize("query", ["certification=%00", "etat=a%00b", "reference=%00", "modifie_depuis=%00"])
+def test_a_nul_character_in_a_parameter_is_refused_by_name(reader, opened, query):
+    response = reader.get(f"/api/v1/dossiers/?{query}")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"champ": query.split("=")[0], "message": "caractère nul (U+0000) interdit."}
+    ]
 
 
 def test_the_list_pages_by_cursor_and_filters_as_a_synchronisation_needs(
@@ -166,7 +200,7 @@ def test_the_list_pages_by_cursor_and_filters_as_a_synchronisation_needs(
     assert reader.get("/api/v1/dossiers/?certification=CLEA_NUM").json()["resultats"] == []
     assert len(reader.get("/api/v1/dossiers/?etat=positioning").json()["resultats"]) == 2
     since = timezone.now()
-    writer.patch("/api/v1/dossiers/DOS-2/contact/", {"telephone": "0700000000"})
+    writer.patch(at("DOS-2", "contact/"), {"telephone": "0700000000"})
     changed = reader.get("/api/v1/dossiers/?" + urlencode({"modifie_depuis": since.isoformat()}))
     assert [f["reference"] for f in changed.json()["resultats"]] == ["DOS-2"]
     with django_assert_max_num_queries(10):
@@ -184,9 +218,9 @@ def test_bad_filters_are_400_naming_the_filter(reader, opened):
 
 
 def test_the_grid_shows_each_domain_after_the_positioning(writer, opened, assessor):
-    writer.post("/api/v1/dossiers/DOS-1/evaluations/", positioning(assessor.email, missing=("D1",)))
+    writer.post(at("DOS-1", "evaluations/"), positioning(assessor.email, missing=("D1",)))
 
-    grid = writer.get("/api/v1/dossiers/DOS-1/grille/").json()
+    grid = writer.get(at("DOS-1", "grille/")).json()
 
     statuses = {domain["code"]: domain["statut"] for domain in grid["domaines"]}
     assert statuses["D1"] == "to_train" and statuses["D2"] == "acquired"
@@ -198,26 +232,24 @@ def test_the_grid_shows_each_domain_after_the_positioning(writer, opened, assess
 
 
 def test_the_contact_is_corrected_by_the_rectification_service(writer, opened):
-    response = writer.patch(
-        "/api/v1/dossiers/DOS-1/contact/", {"email": "Lea.M@Example.org", "code_postal": "75011"}
-    )
+    response = writer.patch(at("DOS-1", "contact/"), {"email": "Lea.M@Example.org", "code_postal": "75011"})
 
     assert response.status_code == 200 and response.json()["resultat"] == "modifie"
     person = Candidate.objects.get(last_name="Martin")
     assert (person.email, person.postcode) == ("lea.m@example.org", "75011")
     event = AuditEvent.objects.get(verb="candidate.rectified")
     assert event.actor == ApiKey.objects.get(scope="write").service_user
-    again = writer.patch("/api/v1/dossiers/DOS-1/contact/", {"email": "lea.m@example.org"})
+    again = writer.patch(at("DOS-1", "contact/"), {"email": "lea.m@example.org"})
     assert again.json()["resultat"] == "inchange"
 
 
 def test_a_bad_postcode_is_refused_and_nothing_changes(writer, opened):
-    response = writer.patch("/api/v1/dossiers/DOS-1/contact/", {"code_postal": "7501", "telephone": "abc"})
+    response = writer.patch(at("DOS-1", "contact/"), {"code_postal": "7501", "telephone": "abc"})
 
     assert response.status_code == 400
     assert [e["champ"] for e in response.json()["errors"]] == ["telephone"]
     assert Candidate.objects.get(last_name="Martin").postcode == "93200"
-    assert writer.patch("/api/v1/dossiers/DOS-1/contact/", {}).status_code == 400
+    assert writer.patch(at("DOS-1", "contact/"), {}).status_code == 400
 
 
 # Certificates

@@ -10,8 +10,10 @@ from django.utils import timezone
 
 from backoffice.api import lots
 from backoffice.api.models import ApiKey, BulkSubmission
+from backoffice.api.services import revoke_api_key
 from backoffice.api.tasks import run_lot_job
 from backoffice.core.audit.models import AuditEvent
+from backoffice.imports import services as imports
 from backoffice.imports.models import ImportJob, ImportStatus
 from casefiles.models import Assessment, CaseFile, CaseFileState
 from tests.api.conftest import candidate, positioning
@@ -160,11 +162,126 @@ def test_a_large_lot_of_results_goes_through_the_import_worker(writer, idf_site,
     assert ImportJob.objects.get(contract="results").status == ImportStatus.APPLIED
 
 
-def test_unknown_result_codes_in_a_lot_refuse_the_request_naming_the_item(writer, idf_site, assessor):
-    row = {"reference": "LOT-1", "siret_evaluateur": idf_site.siret, **positioning(assessor.email)}
-    row["resultats"] = {"X1.1": True}
+@pytest.mark.parametrize("sync_max", [100, 1])
+def test_an_unknown_result_code_refuses_that_item_alone(writer, idf_site, assessor, settings, sync_max):
+    writer.post("/api/v1/dossiers/lot/", {"elements": _people(idf_site.siret, 2)})
+    settings.API_SYNC_MAX = sync_max
+    rows = [
+        {"reference": f"LOT-{n}", "siret_evaluateur": idf_site.siret, **positioning(assessor.email)}
+        for n in (1, 2)
+    ]
+    rows[0]["resultats"]["X1.1"] = True
 
-    response = writer.post("/api/v1/evaluations/lot/", {"elements": [row, row]})
+    response = writer.post("/api/v1/evaluations/lot/", {"elements": rows})
+    if response.status_code == 202:
+        run_lot_job(response.json()["id"])
+        response = writer.get(response["Location"])
+
+    answers = response.json()["resultats"]
+    assert [item["resultat"] for item in answers] == ["refuse", "cree"]
+    assert answers[0]["erreurs"] == [
+        {
+            "champ": "elements[0].resultats.X1.1",
+            "message": "ni un sous-domaine ni un critère d'un référentiel publié.",
+        }
+    ]
+    assert answers[1]["dossier"] == CaseFile.objects.get(reference="LOT-2").pk
+    assert dict(CaseFile.objects.values_list("reference", "state")) == {
+        "LOT-1": CaseFileState.POSITIONING,
+        "LOT-2": CaseFileState.READY_FOR_JURY,
+    }
+
+
+def test_a_field_an_item_does_not_send_is_left_as_it_is(writer, idf_site):
+    first, second = _people(idf_site.siret, 2)
+    writer.post("/api/v1/dossiers/lot/", {"elements": [first, second]})
+    del second["email"]
+    first["telephone"] = "07 00 00 00 01"
+
+    response = writer.post("/api/v1/dossiers/lot/", {"elements": [first, second]})
+
+    assert [item["resultat"] for item in response.json()["resultats"]] == ["modifie", "inchange"]
+    assert CaseFile.objects.get(reference="LOT-2").candidate.email == "lea.martin@example.org"
+
+
+def test_a_lot_for_the_worker_must_send_the_same_fields_in_every_item(writer, idf_site, settings):
+    settings.API_SYNC_MAX = 1
+    items = _people(idf_site.siret, 3)
+    del items[2]["email"]
+
+    response = writer.post("/api/v1/dossiers/lot/", {"elements": items})
 
     assert response.status_code == 400
-    assert response.json()["errors"][0]["champ"] == "elements[0].resultats.X1.1"
+    assert response.json()["errors"] == [
+        {"champ": "elements[2]", "message": "champs différents du premier élément (absents : email)."}
+    ]
+    assert not BulkSubmission.objects.exists() and not ImportJob.objects.exists()
+
+
+def _queued_lot(writer, siret: str, settings, count: int = 2) -> BulkSubmission:
+    settings.API_SYNC_MAX = 0
+    writer.post("/api/v1/dossiers/lot/", {"elements": _people(siret, count)})
+    return BulkSubmission.objects.latest("pk")
+
+
+def test_a_lot_applied_by_the_import_workers_resume_keeps_its_answers(writer, idf_site, settings):
+    """The worker died after confirming: the stalled-imports resume applies the import without the lot's
+    code; each item's answer is kept in that apply's transaction, and a redelivery changes nothing."""
+    lot = _queued_lot(writer, idf_site.siret, settings)
+    imports.check_import(lot.import_job_id)
+    imports.confirm_import(lot.import_job, skip_invalid=True, actor=lot.api_key.service_user, enqueue=False)
+
+    imports.apply_import(lot.import_job_id)  # the import actor, sent by resume_stalled_imports
+
+    lot.refresh_from_db()
+    assert lot.finished_at is not None and not lot.failure
+    created = dict(CaseFile.objects.values_list("reference", "pk"))
+    assert [(e["resultat"], e["dossier"]) for e in lot.results] == [
+        ("cree", created["LOT-1"]),
+        ("cree", created["LOT-2"]),
+    ]
+    run_lot_job(lot.pk)
+    lot.refresh_from_db()
+    assert [e["resultat"] for e in lot.results] == ["cree", "cree"]
+
+
+def test_a_lot_checked_by_an_earlier_delivery_is_judged_again(writer, idf_site, settings):
+    """Nothing new, and the check done before the worker died: the items are judged again (unchanged), never
+    reported refused."""
+    writer.post("/api/v1/dossiers/lot/", {"elements": _people(idf_site.siret, 2)})
+    lot = _queued_lot(writer, idf_site.siret, settings)
+    imports.check_import(lot.import_job_id)  # the delivery that died
+
+    run_lot_job(lot.pk)
+
+    polled = writer.get(f"/api/v1/lots/{lot.pk}/").json()
+    assert polled["etat"] == "termine"
+    assert [e["resultat"] for e in polled["resultats"]] == ["inchange", "inchange"]
+    assert ImportJob.objects.get(pk=lot.import_job_id).status == ImportStatus.CANCELLED
+
+
+def test_a_lot_of_a_key_revoked_before_it_runs_writes_nothing(writer, idf_site, settings, evaluator):
+    lot = _queued_lot(writer, idf_site.siret, settings)
+    revoke_api_key(lot.api_key, actor=evaluator)
+
+    run_lot_job(lot.pk)
+
+    polled = writer.get(f"/api/v1/lots/{lot.pk}/")
+    assert polled.status_code == 401  # the key is gone: its lot is read by the organisation's other keys
+    lot.refresh_from_db()
+    assert lot.failure == lots.REVOKED and all(e["resultat"] == "refuse" for e in lot.results)
+    assert not CaseFile.objects.exists()
+    assert ImportJob.objects.get(pk=lot.import_job_id).status == ImportStatus.VALIDATED  # never confirmed
+
+
+def test_a_stalled_lot_is_sent_again_then_given_up(writer, idf_site, settings):
+    lot = _queued_lot(writer, idf_site.siret, settings)
+    BulkSubmission.objects.filter(pk=lot.pk).update(created_at=timezone.now() - dt.timedelta(minutes=10))
+    assert lots.stalled_lots() == [lot.pk]
+
+    BulkSubmission.objects.filter(pk=lot.pk).update(created_at=timezone.now() - dt.timedelta(hours=3))
+
+    assert lots.stalled_lots() == []
+    polled = writer.get(f"/api/v1/lots/{lot.pk}/").json()
+    assert polled["etat"] == "echoue" and "renvoyez-le" in polled["detail"]
+    assert not CaseFile.objects.exists()

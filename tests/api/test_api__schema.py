@@ -32,7 +32,7 @@ def test_the_schema_is_openapi_3_1_and_public(client):
     schema = response.json()
     assert schema["openapi"] == "3.1.0"
     assert schema["components"]["securitySchemes"]["cleApi"]["scheme"] == "bearer"
-    assert "/api/v1/dossiers/{ref}/evaluations/" in schema["paths"]
+    assert "/api/v1/dossiers/{id}/evaluations/" in schema["paths"]
 
 
 @pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])

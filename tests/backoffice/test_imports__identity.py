@@ -293,3 +293,16 @@ def test_a_file_without_the_funding_columns_leaves_the_note_as_it_is(evaluator, 
 
     assert job.unchanged_rows == 1
     assert (CaseFile.objects.get().funding, CaseFile.objects.get().funding_note) == ("other", "Agefiph")
+
+
+@pytest.mark.parametrize(("column", "field"), [("email", "email"), ("telephone", "phone"), ("sexe", "sex")])
+def test_a_file_without_a_contact_column_leaves_that_field_as_it_is(evaluator, idf_site, column, field):
+    imported(csv_bytes([_row(idf_site)]), actor=evaluator)
+    before = getattr(Candidate.objects.get(), field)
+    without = [name for name in CANDIDATE_HEADER if name != column]
+
+    job = imported(csv_bytes([_row(idf_site, code_postal="75011")], header=without), actor=evaluator)
+
+    assert job.updated_rows == 1 and before
+    assert getattr(Candidate.objects.get(), field) == before
+    assert field not in AuditEvent.objects.get(verb="casefile.updated").data["changes"]

@@ -22,6 +22,7 @@ PRODUCTION_ENV = {
     "PUBLIC_BASE_URL": "https://backoffice.certifpro.example",
     "CDC_ID_CLIENT": "CP123456",
     "CDC_ID_CONTRAT": "CTR-2026-01",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",  # shared by the web processes (the API's rate limits)
 }
 
 

@@ -63,6 +63,15 @@ REFERRER_CODES = (
 FUNDING_CODES = "cpf, pro_a, plan_employeur, opco, region, france_travail (AIF) ou autre"
 # Updated by a new import of a known reference; the identity (name, first name, birth date) never is.
 UPDATABLE = Candidate.PROFILE_FIELDS
+# The column of each: a file (or an API item) without it leaves the field as it is; an empty cell clears it.
+PROFILE_COLUMNS = {
+    "sex": "sexe",
+    "email": "email",
+    "phone": "telephone",
+    "postcode": "code_postal",
+    "status": "statut",
+    "sector": "secteur",
+}
 
 
 class CandidatesContract(Contract):
@@ -311,7 +320,10 @@ class CandidatesChecker(Checker):
             return
         changes = {
             name: (known[f"candidate__{name}"], data["person"][name])
-            for name in [*UPDATABLE, *given_birth_fields(row)]
+            for name in [
+                *(name for name in UPDATABLE if PROFILE_COLUMNS[name] in row.cells),
+                *given_birth_fields(row),
+            ]
             if known[f"candidate__{name}"] != data["person"][name]
         }
         if data["referrer_given"] and known["referrer"] != data["referrer"]:
