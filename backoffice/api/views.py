@@ -3,6 +3,7 @@ one; the API itself is in `endpoints.py`."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.contrib import messages
@@ -24,6 +25,8 @@ from backoffice.core.feedback import reported
 from . import selectors, services
 from .models import KeyScope
 
+USED_FORMS = "api_key_forms"  # the session's last creation forms sent, with the key each created
+
 
 def may_manage_keys(user: Any) -> bool:
     return has_role(user, Role.EVALUATOR_STAFF) and bool(scope_of(user).organisation_id)
@@ -40,6 +43,7 @@ def _page(request: HttpRequest, organisation: Organisation, **extra: Any) -> Tem
         "organisation": organisation,
         "keys": selectors.keys_for(request.user),
         "scopes": KeyScope.choices,
+        "nonce": secrets.token_urlsafe(16),  # one per form shown: the same form sent twice creates one key
         **extra,
     }
     return TemplateResponse(request, "api/keys.html", context)
@@ -54,8 +58,18 @@ def key_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @never_cache  # the page holds the key: no copy anywhere
 def create_key(request: HttpRequest) -> HttpResponse:
-    """A new key, shown once on the page this request answers: only its hash is kept."""
+    """A new key, shown once on the page this request answers: only its hash is kept. The form sent again (the
+    page reloaded) creates no second key."""
     organisation = _organisation(request)
+    nonce = request.POST.get("nonce", "")[:40]
+    used: dict[str, str] = request.session.get(USED_FORMS, {})
+    if nonce and nonce in used:
+        messages.error(
+            request,
+            f"Ce formulaire a déjà créé la clé « {used[nonce]} » : elle ne s'affiche qu'une fois. Si vous ne "
+            "l'avez pas copiée, révoquez-la et créez-en une autre.",
+        )
+        return redirect("cles-api:index")
     try:
         key, text = services.create_api_key(
             organisation,
@@ -66,6 +80,8 @@ def create_key(request: HttpRequest) -> HttpResponse:
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         return redirect("cles-api:index")
+    if nonce:
+        request.session[USED_FORMS] = dict([*list(used.items())[-19:], (nonce, key.name)])
     return _page(request, organisation, created=key, secret=text)
 
 

@@ -40,6 +40,25 @@ def test_an_evaluator_creates_a_key_shown_once_and_only_its_hash_is_kept(client_
     assert AuditEvent.objects.filter(verb="api.key_created", actor=evaluator).count() == 1
 
 
+def test_the_creation_form_sent_again_creates_no_second_key(client_for, evaluator, idf_site):
+    client = client_for(evaluator)
+    form = unescape(client.get("/cles-api/").content.decode())
+    nonce = form.split('name="nonce" value="')[1].split('"')[0]
+
+    first = client.post("/cles-api/creer/", {"name": "Logiciel RH", "scope": "write", "nonce": nonce})
+    reloaded = client.post(
+        "/cles-api/creer/", {"name": "Logiciel RH", "scope": "write", "nonce": nonce}, follow=True
+    )
+
+    assert first.status_code == 200 and ApiKey.objects.count() == 1
+    page = unescape(reloaded.content.decode())
+    assert "Ce formulaire a déjà créé la clé « Logiciel RH »" in page and 'id="key-value"' not in page
+    fresh = unescape(client.get("/cles-api/").content.decode()).split('name="nonce" value="')[1].split('"')[0]
+    assert fresh != nonce
+    client.post("/cles-api/creer/", {"name": "Autre", "scope": "read", "nonce": fresh})
+    assert ApiKey.objects.count() == 2
+
+
 def test_the_key_acts_through_a_service_account_that_cannot_sign_in(evaluator, idf_site):
     key, _ = create_api_key(idf_site.organisation, name="Logiciel RH", scope="read", actor=evaluator)
 

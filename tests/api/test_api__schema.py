@@ -94,7 +94,14 @@ def exercise(operation: Any, auth: dict[str, str]) -> None:
     )
     def call(case: Any) -> None:
         case.call_and_validate(
-            headers=auth, checks=[checks.not_a_server_error, checks.response_schema_conformance]
+            headers=auth,
+            checks=[
+                checks.not_a_server_error,
+                checks.status_code_conformance,  # every status answered is documented
+                checks.content_type_conformance,  # with the media type documented for it
+                checks.response_headers_conformance,
+                checks.response_schema_conformance,
+            ],
         )
 
     call()
