@@ -13,6 +13,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -241,6 +242,9 @@ STORAGES = {
 
 # Serve static files straight from the apps (no collectstatic) in DEBUG and in the browser tests.
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG)
+# Not worth compressing (two thirds of collectstatic's time): source maps, fetched by developers' tools only,
+# and the fonts' legacy formats, fetched by no current browser (each takes the WOFF2 beside them).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map", "eot", "otf", "ttf")
 
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
@@ -289,7 +293,9 @@ INPROCESS_WORKER = env_bool("INPROCESS_WORKER", not (REDIS_URL or RABBITMQ_URL))
 DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
 # Periodic actors (`@cron`) are sent by one `manage.py crontab` process; with Redis, a lock stops a second
 # scheduler instance from sending them twice.
-DRAMATIQ_CRONTAB = {"REDIS_URL": REDIS_URL} if REDIS_URL else {}
+# A second scheduler waits this long for the first one's lock, then gives up (dramatiq-crontab's 15 s).
+CRONTAB_LOCK_WAIT = int(env("CRONTAB_LOCK_WAIT", "15"))
+DRAMATIQ_CRONTAB = {"REDIS_URL": REDIS_URL, "LOCK_BLOCKING_TIMEOUT": CRONTAB_LOCK_WAIT} if REDIS_URL else {}
 
 LOGGING = {
     "version": 1,

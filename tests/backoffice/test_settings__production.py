@@ -24,6 +24,7 @@ PRODUCTION_ENV = {
     "PUBLIC_BASE_URL": "https://backoffice.certifpro.example",
     "CDC_ID_CLIENT": "CP123456",
     "CDC_ID_CONTRAT": "CTR-2026-01",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",  # shared by the web processes (the API's rate limits)
 }
 
 
@@ -36,7 +37,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         env=environment,
         capture_output=True,
         text=True,
-        timeout=600,  # a guard against a hung command, not a speed check (collectstatic takes ~1 min)
+        timeout=600,  # a guard against a hung command, not a speed check (collectstatic takes ~25 s)
     )
 
 

@@ -15,11 +15,11 @@ from django.conf import settings
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _scheduler() -> subprocess.Popen:
+def _scheduler(**env: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "manage.py", "crontab", "--no-heartbeat"],
         cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -41,9 +41,9 @@ def test_a_second_scheduler_does_not_run_while_the_first_holds_the_lock():
     first = _scheduler()
     try:
         _wait_started(first)
-        second = _scheduler()
+        second = _scheduler(CRONTAB_LOCK_WAIT="2")
         try:
-            out, err = second.communicate(timeout=120)  # waits for the lock (15 s), then gives up
+            out, err = second.communicate(timeout=120)  # waits for the lock (2 s here), then gives up
         finally:  # never left behind holding the lock for the tests after it (seen on a loaded machine)
             second.kill()
             second.wait(timeout=30)
