@@ -319,6 +319,7 @@ NOT_PERSONAL: dict[str, str] = {
     "api.BulkSubmission.kind": REFERENCE,
     "api.BulkSubmission.import_job": LINK,
     "api.BulkSubmission.items": TECHNICAL,
+    "api.BulkSubmission.set_aside": TECHNICAL,
     "api.BulkSubmission.failure": "motif technique de l'échec d'un lot",
     "api.BulkSubmission.created_at": TECHNICAL,
     "api.BulkSubmission.finished_at": TECHNICAL,

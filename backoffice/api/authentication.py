@@ -28,8 +28,8 @@ class KeyRefused(exceptions.AuthenticationFailed):
 
 
 class ApiKeyAuthentication(BaseAuthentication):
-    """The key of the Authorization header. An address whose keys were refused `API_REFUSED_KEYS_LIMIT`
-    times in a minute gets 429 until the next minute, before any key is looked up."""
+    """The key of the Authorization header. An address that sent `API_REFUSED_KEYS_LIMIT` malformed or
+    unknown keys in a minute (guessing) gets 429 until the next minute, before any key is looked up."""
 
     def authenticate(self, request: Any) -> tuple[Any, ApiKey] | None:
         header = get_authorization_header(request).split()
@@ -46,10 +46,12 @@ class ApiKeyAuthentication(BaseAuthentication):
         key = key_of(text)
         if key is None:
             refusals.refuse("Clé d'API inconnue.")
+        # A key of ours, now refused: not counted against the address (a software that keeps retrying its
+        # revoked key must not block the other organisations calling from the same host).
         if key.revoked_at is not None:
-            refusals.refuse(f"Cette clé d'API a été révoquée le {key.revoked_at:%d/%m/%Y}.")
+            raise KeyRefused(f"Cette clé d'API a été révoquée le {key.revoked_at:%d/%m/%Y}.")
         if not key.service_user.is_active:
-            refusals.refuse("Le compte de service de cette clé d'API est désactivé.")
+            raise KeyRefused("Le compte de service de cette clé d'API est désactivé.")
         note_use(key)
         return key.service_user, key
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.http import HttpResponseNotModified
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -26,13 +28,40 @@ from .problems import Conflict, Invalid, PayloadTooLarge
 from .services import IDEMPOTENCY_KEPT
 
 REPLAYED = "Idempotent-Replayed"
+calls = logging.getLogger("backoffice.api.calls")
+
+
+class SafeJSONParser(JSONParser):
+    """JSON, refusing what PostgreSQL or Python cannot hold: a NUL character in a string or a key (no text
+    column takes it), nesting deeper than the interpreter recurses."""
+
+    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError as error:
+            raise ParseError("JSON trop imbriqué.") from error
+        if _holds_nul(data):
+            raise ParseError("Le corps contient un caractère nul (U+0000), interdit dans tout texte.")
+        return data
+
+
+def _holds_nul(data: Any, depth: int = 0) -> bool:
+    if isinstance(data, str):
+        return "\x00" in data
+    if depth > 50:
+        raise ParseError("JSON trop imbriqué : 50 niveaux au plus.")
+    if isinstance(data, dict):
+        return any("\x00" in key or _holds_nul(value, depth + 1) for key, value in data.items())
+    if isinstance(data, list):
+        return any(_holds_nul(value, depth + 1) for value in data)
+    return False
 
 
 class ApiView(APIView):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [KeyScopePermission]
     throttle_classes = [KeyRateThrottle]
-    parser_classes = [JSONParser]
+    parser_classes = [SafeJSONParser]
     renderer_classes = [JSONRenderer]
 
     @property
@@ -40,12 +69,22 @@ class ApiView(APIView):
         return self.request.auth  # type: ignore[return-value]  # KeyScopePermission let only keys in
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        _refuse_large_body(request)
-        super().initial(request, *args, **kwargs)
+        length = _declared_length(request)
+        super().initial(request, *args, **kwargs)  # the key first: nobody without one makes us read a body
+        _read_body(request, length)
         _refuse_nul_characters(request)
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
+        key = getattr(request, "auth", None)
+        # Every call, in the log (the acts are in the audit trail, the reads of a file on its timeline).
+        calls.info(
+            "%s %s %s clé %s",
+            request.method,
+            request.path,
+            response.status_code,
+            key.prefix if isinstance(key, ApiKey) else "-",
+        )
         patch_vary_headers(response, ["Authorization"])
         if (
             request.method in ("GET", "HEAD")
@@ -64,9 +103,9 @@ class ApiView(APIView):
         return response
 
 
-def _refuse_large_body(request: Request) -> None:
-    """Before a byte is parsed: the declared length against `API_MAX_BODY_BYTES`, then the body read up to
-    it (the API's own limit: the rest of the site keeps Django's `DATA_UPLOAD_MAX_MEMORY_SIZE`)."""
+def _declared_length(request: Request) -> int:
+    """Before anything: the declared length against `API_MAX_BODY_BYTES` (the API's own limit: the rest of
+    the site keeps Django's `DATA_UPLOAD_MAX_MEMORY_SIZE`)."""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -77,9 +116,13 @@ def _refuse_large_body(request: Request) -> None:
             f"Le corps de la requête pèse {filesizeformat(length)} : la limite est de "
             f"{filesizeformat(limit)}. Envoyez des lots plus petits (1 000 éléments au plus)."
         )
+    return length
+
+
+def _read_body(request: Request, length: int) -> None:
+    """The body read here, within the API's limit: Django's `body` (and DRF's parsers) then answer from it."""
     django_request = request._request
     if length and not django_request._read_started:  # type: ignore[attr-defined]
-        # Read here, within the API's limit: Django's `body` then answers from it (as DRF's parsers do).
         django_request._body = django_request.read(length)  # type: ignore[attr-defined]
 
 

@@ -101,6 +101,14 @@ class Pages(CursorPagination):
     cursor_query_param = "curseur"
     ordering = "id"
 
+    def decode_cursor(self, request: Request) -> Any:
+        """DRF's cursor, whose position must be an id: a forged one is a 404, never a crash."""
+        cursor = super().decode_cursor(request)
+        position = cursor.position if cursor is not None else None
+        if position is not None and not (str(position).isascii() and str(position).isdigit()):
+            raise NotFound(self.invalid_cursor_message)
+        return cursor
+
     def get_paginated_response(self, data: Any) -> Response:
         return Response(
             {"suivant": self.get_next_link(), "precedent": self.get_previous_link(), "resultats": data}
@@ -272,7 +280,10 @@ class CaseFileView(ApiView):
         "dossier_lire",
         "Un dossier : son état et son étape suivante",
         io.CaseFileOut,
-        description="Par la référence de l'organisme, ou à défaut par l'identifiant du dossier.",
+        description=(
+            "Par l'identifiant du dossier (son « url ») ; par la référence de l'organisme : "
+            "GET /api/v1/dossiers/?reference=…. Chaque lecture est notée comme une consultation du dossier."
+        ),
     )
     def get(self, request: Request, id: int) -> Response:
         case_file = selectors.file_for_key(request.user, id)
@@ -331,10 +342,12 @@ class EvaluationsView(ApiView):
     )
     @writes
     def post(self, request: Request, id: int) -> Response:
-        case_file = selectors.file_for_key(request.user, id)
+        selectors.file_for_key(request.user, id)  # 404 outside the key's scope, before anything
         data = _valid(io.EvaluationIn, request.data)
-        # Two identical rows sent at once: the second waits for the first, then is « inchangé ».
-        CaseFile.objects.select_for_update().filter(pk=case_file.pk).values_list("pk").get()
+        # Two identical rows sent at once: the second waits for the first, then reads the file as it left it
+        # (« inchangé »).
+        CaseFile.objects.select_for_update().filter(pk=id).values_list("pk").get()
+        case_file = selectors.file_for_key(request.user, id)
         verdicts = data.pop("resultats", None) or {}
         own = {
             "reference": case_file.reference or f"#{case_file.pk}",
@@ -391,8 +404,9 @@ class CandidatesLotView(ApiView):
         io.CandidatesLotIn,
         {200: io.LotOut, 202: io.LotOut},
         description=(
-            "Jusqu'à 100 éléments : traités pendant la requête (200). Au-delà : un import de l'organisme, "
-            "traité en arrière-plan (202, à suivre à l'adresse « url »)."
+            f"Jusqu'à {settings.API_SYNC_MAX} éléments : traités pendant la requête (200). Au-delà : "
+            "un import de l'organisme, traité en arrière-plan (202, à suivre à l'adresse « url ») ; "
+            "ses éléments envoient alors tous les mêmes champs."
         ),
     )
     @writes
@@ -411,18 +425,16 @@ class EvaluationsLotView(ApiView):
         "Enregistrer jusqu'à 1 000 évaluations ou plans (lignes du fichier des résultats)",
         io.EvaluationsLotIn,
         {200: io.LotOut, 202: io.LotOut},
-        description="Comme le lot de dossiers : 200 jusqu'à 100 éléments, 202 au-delà.",
+        description=f"Comme le lot de dossiers : 200 jusqu'à {settings.API_SYNC_MAX} éléments, 202 au-delà.",
     )
     @writes
     def post(self, request: Request) -> Response:
         data = _valid(io.EvaluationsLotIn, request.data)
         known = rows.result_codes()
         items = []
-        for index, element in enumerate(data["elements"]):
+        for element in data["elements"]:  # each item's fields named within it (its answer has its index)
             verdicts = element.pop("resultats", None) or {}
-            items.append(
-                rows.evaluation_item(io.cells_of(element), verdicts, known=known, path=f"elements[{index}].")
-            )
+            items.append(rows.evaluation_item(io.cells_of(element), verdicts, known=known))
         if len(items) <= settings.API_SYNC_MAX:
             checker = rows.results_checker(request.user, prefix=self.key.prefix)
             return _lot_answer(LotKind.RESULTS, rows.judge(checker, items))
@@ -468,6 +480,7 @@ class CertificatesView(PagedView):
         "Les certificats des candidat·es de l'organisme",
         io.CertificateOut(many=True),
         parameters=PAGES,
+        description="Par curseur : numéro, certification, dates, statut, titulaire et dossier de chacun.",
     )
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset()) or []

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from backoffice.core.worker import send_on_commit
 from backoffice.imports import services as imports
-from backoffice.imports.contracts.base import Row
+from backoffice.imports.contracts.base import INVALID, NEW, UPDATED, Row
 from backoffice.imports.models import Contract, ImportJob, ImportStatus
 from backoffice.imports.signals import import_applied, rows_applied
 
@@ -47,8 +47,11 @@ GAVE_UP = (
 
 def submit_lot(kind: str, items: list[Item], *, key: ApiKey) -> BulkSubmission:
     """Store the items as the organisation's import and queue it for the worker, once committed. The items
-    refused already (an unknown result code) keep their answer on the lot; the others make the file."""
-    same_fields(items)
+    refused already (an unknown result code) keep their answer on the lot; the others make the file, one
+    header for all: a candidates lot sends the same fields in every item (an absent field would clear it);
+    in a results lot an absent verdict or plan field is the empty cell it becomes."""
+    if kind == LotKind.CASE_FILES:
+        same_fields(items)
     upload = SimpleUploadedFile(
         f"api-{kind}-{key.prefix}-{timezone.now():%Y%m%d-%H%M%S}.csv", as_csv(items), "text/csv"
     )
@@ -61,7 +64,12 @@ def submit_lot(kind: str, items: list[Item], *, key: ApiKey) -> BulkSubmission:
         if item.errors
     ]
     lot = BulkSubmission.objects.create(
-        api_key=key, kind=kind, import_job=job, items=len(items), results=refused
+        api_key=key,
+        kind=kind,
+        import_job=job,
+        items=len(items),
+        set_aside=[entry["index"] for entry in refused],
+        results=refused,
     )
     from .tasks import run_lot_job
 
@@ -90,14 +98,10 @@ def run_lot(lot_id: int) -> None:
         return
     if job.status == ImportStatus.VALIDATED and job.new_rows + job.updated_rows == 0:
         if not rows:  # checked by an earlier delivery: judged again (nothing is written)
-            observe(imports.judged_rows(job))
+            observe(_changed_since_checked(imports.judged_rows(job)))
         _drop(lot, rows)
         return
-    try:
-        if job.status == ImportStatus.VALIDATED:
-            imports.confirm_import(job, skip_invalid=True, actor=lot.api_key.service_user, enqueue=False)
-    except (PermissionDenied, ValidationError) as error:
-        _finish(lot, {}, failed=" ".join(getattr(error, "messages", [str(error)])))
+    if job.status == ImportStatus.VALIDATED and not _confirm(lot, job):
         return
     job.refresh_from_db()
     if job.status == ImportStatus.APPLYING:
@@ -107,6 +111,33 @@ def run_lot(lot_id: int) -> None:
         _finish(lot, {}, failed=job.file_error or job.outcome)
     elif job.status == ImportStatus.CANCELLED:
         _finish(lot, {}, failed="son import a été abandonné dans le back-office.")
+
+
+def _changed_since_checked(rows: list[Row]) -> list[Row]:
+    """Rows judged again after a check that found nothing to write: one that is new or changed now (someone
+    changed the file in between) is not written by this import: it is refused, to be sent again."""
+    for row in rows:
+        if row.action in (NEW, UPDATED):
+            row.action = INVALID
+            row.errors.append(
+                ("", "le dossier a changé depuis la vérification du lot : renvoyez cet élément.")
+            )
+    return rows
+
+
+def _confirm(lot: BulkSubmission, job: ImportJob) -> bool:
+    """Confirm the import (invalid rows set aside), unless the lot was ended meanwhile (given up): under the
+    lot's lock, which giving up takes too. False when the lot is answered already."""
+    with transaction.atomic():
+        locked = BulkSubmission.objects.select_for_update().get(pk=lot.pk)
+        if locked.finished_at is not None:
+            return False
+        try:
+            imports.confirm_import(job, skip_invalid=True, actor=lot.api_key.service_user, enqueue=False)
+        except (PermissionDenied, ValidationError) as error:
+            _finish(lot, {}, failed=" ".join(getattr(error, "messages", [str(error)])))
+            return False
+    return True
 
 
 def _drop(lot: BulkSubmission, rows: dict[int, Row] | None = None, *, failed: str = "") -> None:
@@ -144,8 +175,8 @@ def finish_applied_lot(sender: Any, job: ImportJob, **kwargs: Any) -> None:
 
 def _indexes(lot: BulkSubmission) -> list[int]:
     """The item of each line of the lot's file: the items refused before it was made are not in it."""
-    refused = {entry["index"] for entry in lot.results if entry["resultat"] == "refuse"}
-    return [index for index in range(lot.items) if index not in refused]
+    set_aside = set(lot.set_aside)
+    return [index for index in range(lot.items) if index not in set_aside]
 
 
 def _answer(lot: BulkSubmission, index: int, row: Row) -> Outcome:
@@ -213,8 +244,21 @@ def stalled_lots() -> list[int]:
     or nothing: its answer is kept when it ends, the import worker resumes it)."""
     now = timezone.now()
     waiting = BulkSubmission.objects.filter(finished_at__isnull=True, created_at__lt=now - STALE_AFTER)
-    for lot in waiting.filter(created_at__lt=now - GIVE_UP_AFTER).exclude(
-        import_job__status=ImportStatus.APPLYING
-    ):
-        _finish(lot, {}, failed=GAVE_UP)
+    for lot_id in waiting.filter(created_at__lt=now - GIVE_UP_AFTER).values_list("pk", flat=True):
+        _give_up(lot_id)
     return list(waiting.values_list("pk", flat=True))
+
+
+def _give_up(lot_id: int) -> None:
+    """Under the lot's lock (as its confirmation): its import abandoned if not confirmed, the lot failed; a
+    lot whose import is being applied is left to it."""
+    with transaction.atomic():
+        lot = (
+            BulkSubmission.objects.select_for_update().select_related("api_key__service_user").get(pk=lot_id)
+        )
+        job = ImportJob.objects.select_for_update().get(pk=lot.import_job_id)
+        if lot.finished_at is not None or job.status == ImportStatus.APPLYING:
+            return
+        if job.status == ImportStatus.VALIDATED and not lot.api_key.is_revoked:
+            imports.cancel_import(job, actor=lot.api_key.service_user)
+        _finish(lot, {}, failed=GAVE_UP)

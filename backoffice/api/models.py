@@ -107,6 +107,9 @@ class BulkSubmission(models.Model):
         related_name="api_lot",
     )
     items = models.PositiveIntegerField("éléments")
+    set_aside = models.JSONField(
+        "éléments refusés avant l'import", default=list, blank=True, help_text="leurs rangs, hors du fichier"
+    )
     results = models.JSONField("résultat par élément", default=list, blank=True)
     failure = models.CharField("motif de l'échec", max_length=1000, blank=True)
     created_at = models.DateTimeField("reçu le", default=timezone.now)

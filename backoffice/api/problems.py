@@ -126,7 +126,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 def _detail(exc: exceptions.APIException) -> str:
     if isinstance(exc, exceptions.ParseError):
-        return "Le corps de la requête n'est pas du JSON valide."
+        told = str(exc.detail)
+        return (
+            told
+            if told.startswith(("JSON trop", "Le corps contient"))
+            else ("Le corps de la requête n'est pas du JSON valide.")
+        )
     if isinstance(exc, exceptions.Throttled) and _kind(exc) == "trop-de-cles-refusees":
         return f"Trop de clés refusées depuis votre adresse : réessayez dans {int(exc.wait or 1)} s."
     if isinstance(exc, exceptions.Throttled):
@@ -152,6 +157,9 @@ def flatten(detail: Any, path: str = "") -> list[dict[str, str]]:
     if isinstance(detail, dict):
         found = []
         for name, inner in detail.items():
+            if isinstance(name, int) or str(name).isdigit():  # a list's item (DRF's ListField): `elements[3]`
+                found += flatten(inner, f"{path}[{name}]")
+                continue
             key = "" if name == "non_field_errors" else str(name)
             found += flatten(inner, f"{path}.{key}" if path and key else path or key)
         return found

@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -24,8 +25,6 @@ from backoffice.core.feedback import reported
 
 from . import selectors, services
 from .models import KeyScope
-
-USED_FORMS = "api_key_forms"  # the session's last creation forms sent, with the key each created
 
 
 def may_manage_keys(user: Any) -> bool:
@@ -62,12 +61,12 @@ def create_key(request: HttpRequest) -> HttpResponse:
     page reloaded) creates no second key."""
     organisation = _organisation(request)
     nonce = request.POST.get("nonce", "")[:40]
-    used: dict[str, str] = request.session.get(USED_FORMS, {})
-    if nonce and nonce in used:
+    # Taken atomically in the shared cache: of two posts of one form (a reload, a double click), one creates.
+    if nonce and not cache.add(f"cles-api:form:{nonce}", request.POST.get("name", "")[:100], timeout=86400):
         messages.error(
             request,
-            f"Ce formulaire a déjà créé la clé « {used[nonce]} » : elle ne s'affiche qu'une fois. Si vous ne "
-            "l'avez pas copiée, révoquez-la et créez-en une autre.",
+            f"Ce formulaire a déjà créé la clé « {cache.get(f'cles-api:form:{nonce}', '')} » : elle ne "
+            "s'affiche qu'une fois. Si vous ne l'avez pas copiée, révoquez-la et créez-en une autre.",
         )
         return redirect("cles-api:index")
     try:
@@ -80,8 +79,6 @@ def create_key(request: HttpRequest) -> HttpResponse:
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         return redirect("cles-api:index")
-    if nonce:
-        request.session[USED_FORMS] = dict([*list(used.items())[-19:], (nonce, key.name)])
     return _page(request, organisation, created=key, secret=text)
 
 

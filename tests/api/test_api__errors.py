@@ -87,3 +87,36 @@ def test_the_api_reads_bodies_up_to_its_own_limit_the_site_keeps_djangos(writer,
     assert writer.post("/api/v1/dossiers/", raw=padded).status_code == 201
     site = client.post("/accounts/login/", b"a=" + padded, content_type="application/x-www-form-urlencoded")
     assert site.status_code == 400  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) outside the API
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"elements": [{"reference": "R", "resultats": {"X\\u0000": true}}]}',
+        b'{"reference": "a\\u0000b"}',
+        b"[" * 50_000 + b"]" * 50_000,
+        b'{"a": ' * 60 + b"1" + b"}" * 60,
+    ],
+    ids=["nul-in-a-key", "nul-in-a-value", "deep-array", "deep-object"],
+)
+def test_what_no_text_column_or_parser_holds_is_a_400_never_a_500(writer, keys, raw):
+    events = AuditEvent.objects.count()
+
+    for path in ("/api/v1/dossiers/", "/api/v1/evaluations/lot/"):
+        body = _is_problem(writer.post(path, raw=raw, **{"Idempotency-Key": "k-" + path}), 400)
+        assert "nul" in body["detail"] or "imbriqué" in body["detail"]
+    _nothing_written(events)
+
+
+def test_a_forged_cursor_is_a_404(reader, keys):
+    for path in ("/api/v1/dossiers/", "/api/v1/certificats/"):
+        response = reader.get(path + "?curseur=cj0xJnA9eA%3D%3D")  # position « x »
+        assert _is_problem(response, 404)["detail"] == "Curseur non valide"
+
+
+def test_a_lot_items_errors_are_named_by_their_rank(writer, idf_site, keys):
+    items = [candidate(idf_site.siret), {**candidate(idf_site.siret, "DOS-2"), "inconnu": "x"}]
+
+    body = _is_problem(writer.post("/api/v1/dossiers/lot/", {"elements": items}), 400)
+
+    assert body["errors"] == [{"champ": "elements[1].inconnu", "message": "Champ inconnu."}]

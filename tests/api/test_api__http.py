@@ -126,6 +126,15 @@ def test_an_address_whose_keys_are_refused_too_often_gets_429_before_any_lookup(
         assert writer.get("/api/v1/dossiers/").status_code == 200  # the next minute
 
 
+def test_a_revoked_key_retried_does_not_block_its_address(writer, revoked, settings):
+    settings.API_REFUSED_KEYS_LIMIT = 3
+
+    answers = [revoked.get("/api/v1/dossiers/").status_code for _ in range(5)]
+
+    assert answers == [401] * 5
+    assert writer.get("/api/v1/dossiers/").status_code == 200
+
+
 def test_deploy_check_warns_when_rate_limits_count_per_process(settings):
     from backoffice.api.checks import shared_rate_limits
 

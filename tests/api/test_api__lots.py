@@ -15,7 +15,7 @@ from backoffice.api.tasks import run_lot_job
 from backoffice.core.audit.models import AuditEvent
 from backoffice.imports import services as imports
 from backoffice.imports.models import ImportJob, ImportStatus
-from casefiles.models import Assessment, CaseFile, CaseFileState
+from casefiles.models import Assessment, Candidate, CaseFile, CaseFileState
 from tests.api.conftest import candidate, positioning
 
 pytestmark = pytest.mark.django_db
@@ -181,7 +181,7 @@ def test_an_unknown_result_code_refuses_that_item_alone(writer, idf_site, assess
     assert [item["resultat"] for item in answers] == ["refuse", "cree"]
     assert answers[0]["erreurs"] == [
         {
-            "champ": "elements[0].resultats.X1.1",
+            "champ": "resultats.X1.1",  # within the item (its answer has its index)
             "message": "ni un sous-domaine ni un critère d'un référentiel publié.",
         }
     ]
@@ -284,4 +284,48 @@ def test_a_stalled_lot_is_sent_again_then_given_up(writer, idf_site, settings):
     assert lots.stalled_lots() == []
     polled = writer.get(f"/api/v1/lots/{lot.pk}/").json()
     assert polled["etat"] == "echoue" and "renvoyez-le" in polled["detail"]
+    run_lot_job(lot.pk)  # a delivery still on its way finds the lot answered: nothing is written
     assert not CaseFile.objects.exists()
+
+
+def test_a_lot_given_up_after_its_check_is_never_confirmed(writer, idf_site, settings):
+    lot = _queued_lot(writer, idf_site.siret, settings)
+    imports.check_import(lot.import_job_id)  # a delivery that stalls right after its check
+    BulkSubmission.objects.filter(pk=lot.pk).update(created_at=timezone.now() - dt.timedelta(hours=3))
+    lots.stalled_lots()
+
+    run_lot_job(lot.pk)
+
+    assert not CaseFile.objects.exists()
+    assert ImportJob.objects.get(pk=lot.import_job_id).status == ImportStatus.CANCELLED
+
+
+def test_a_results_lot_for_the_worker_may_send_different_verdicts(writer, idf_site, assessor, settings):
+    """Absent verdicts and plan fields are empty cells in a results file: items need not send the same."""
+    writer.post("/api/v1/dossiers/lot/", {"elements": _people(idf_site.siret, 2)})
+    settings.API_SYNC_MAX = 1
+    full = {"reference": "LOT-1", "siret_evaluateur": idf_site.siret, **positioning(assessor.email)}
+    partial = {"reference": "LOT-2", "siret_evaluateur": idf_site.siret, **positioning(assessor.email)}
+    del partial["resultats"]["D1.1"]
+
+    response = writer.post("/api/v1/evaluations/lot/", {"elements": [full, partial]})
+    run_lot_job(response.json()["id"])
+
+    answers = writer.get(response["Location"]).json()["resultats"]
+    assert response.status_code == 202
+    assert [item["resultat"] for item in answers] == ["cree", "refuse"]
+    assert answers[1]["erreurs"] == [{"champ": "", "message": "D1.1 n'est pas évalué."}]  # the file's rule
+
+
+def test_an_item_changed_since_an_earlier_check_is_refused_not_reported_written(writer, idf_site, settings):
+    writer.post("/api/v1/dossiers/lot/", {"elements": _people(idf_site.siret, 2)})
+    lot = _queued_lot(writer, idf_site.siret, settings)
+    imports.check_import(lot.import_job_id)  # nothing new: then the delivery died
+    Candidate.objects.filter(case_files__reference="LOT-1").update(email="autre@example.org")
+
+    run_lot_job(lot.pk)
+
+    answers = writer.get(f"/api/v1/lots/{lot.pk}/").json()["resultats"]
+    assert [item["resultat"] for item in answers] == ["refuse", "inchange"]
+    assert "renvoyez cet élément" in answers[0]["erreurs"][0]["message"]
+    assert Candidate.objects.get(case_files__reference="LOT-1").email == "autre@example.org"
