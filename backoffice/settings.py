@@ -380,6 +380,12 @@ FEES_ACCOUNT_CODES = {
     "certificate": env("FEES_ACCOUNT_CERTIFICATE", "706400"),
     "duplicate": env("FEES_ACCOUNT_DUPLICATE", "706500"),
 }
+# The issuer printed on every statement (the legal mentions of a French invoice); the defaults are the demo's.
+FEES_ISSUER_NAME = env("FEES_ISSUER_NAME", "Certif'Pro")
+FEES_ISSUER_ADDRESS = env("FEES_ISSUER_ADDRESS", "10 rue de l'Exemple, 75009 Paris")
+FEES_ISSUER_SIREN = env("FEES_ISSUER_SIREN", "123456782")
+FEES_ISSUER_VAT_NUMBER = env("FEES_ISSUER_VAT_NUMBER", "FR11123456782")
+FEES_PAYMENT_DAYS = int(env("FEES_PAYMENT_DAYS", "30"))  # the due date: so many days after the issue
 
 # Personal data
 # Candidates whose files are all closed for longer than this many years are anonymised by the monthly job

@@ -1,114 +1,151 @@
-"""The accounting file of an issued period: one row per statement line, with the account codes of the
-settings (FEES_JOURNAL, FEES_ACCOUNT_CODES), for the accounting software. French CSV as every export of
-the back-office: UTF-8 with a BOM, `;`, CRLF, dates dd/mm/yyyy — and amounts with a decimal comma
-(docs/fees.md)."""
+"""The accounting file of an issued period, as balanced entries: for each statement, one row per account and
+side — the customer (411) debited TTC, each sales account (706x) credited HT, the VAT collected (44571)
+credited — the sides swapped for a credit, amounts positive, the acts « non tarifés » left out; the debits
+equal the credits of each statement. The codes come from the settings (FEES_JOURNAL, FEES_ACCOUNT_CODES);
+the customer from the statement's copy made at issue. French CSV as every export of the back-office: UTF-8
+with a BOM, `;`, CRLF, dates dd/mm/yyyy — and amounts with a decimal comma (docs/fees.md)."""
 
 from __future__ import annotations
 
-import codecs
-import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import IO, Any
+from itertools import groupby
+from typing import IO, cast
 
 from django.conf import settings
-from django.db.models import QuerySet
 from django.utils import timezone
 
-from backoffice.core.exports.formats import neutralise
+from backoffice.core.exports.formats import write_csv
 
-from .models import FeeKind, FeePeriod, StatementLine, StatementStatus
+from .models import FeeKind, FeePeriod, Statement, StatementLine, StatementStatus
 
 HEADERS = [
     "Journal",
     "Date de pièce",
-    "N° de relevé",
+    "N° de pièce",
     "Période du",
     "Période au",
     "SIREN",
     "Organisme",
-    "SIRET",
-    "Compte client",
-    "Compte de produit",
-    "Compte de TVA",
-    "Certification",
-    "Acte",
-    "Référence de l'acte",
-    "Date de l'acte",
+    "Compte",
     "Libellé",
-    "Quantité",
-    "Prix unitaire HT",
-    "Montant HT",
-    "Taux de TVA",
-    "Montant TVA",
-    "Montant TTC",
-    "Avoir sur le relevé",
-    "Motif",
+    "Débit",
+    "Crédit",
 ]
+DEBIT, CREDIT = "debit", "credit"
+ISSUED = (StatementStatus.FROZEN, StatementStatus.PAID)
 
 
-def period_lines(period: FeePeriod) -> QuerySet[StatementLine]:
-    """The lines of the period's issued statements, in statement number then SIRET order."""
-    return (
-        StatementLine.objects.filter(
-            statement__period=period, statement__status__in=(StatementStatus.FROZEN, StatementStatus.PAID)
-        )
-        .select_related("statement__organisation", "statement__period", "site", "certification")
-        .select_related("credit_of__statement")
-        .order_by("statement__number", "site__siret", "act_on", "kind", "pk")
-    )
+@dataclass(frozen=True)
+class PricedLine:
+    """What the entries need of a priced line: its kind of act and its amounts (a credit's are negative)."""
+
+    kind: str
+    ht: Decimal
+    vat: Decimal
+    ttc: Decimal
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One movement of a statement's entry: an account, a side, a positive amount."""
+
+    account: str
+    side: str
+    amount: Decimal
+
+
+def line_movements(line: PricedLine, accounts: Mapping[str, str]) -> list[Entry]:
+    """A line's movements: the customer owes TTC, Certif'Pro earns HT and collects the VAT; a credit (negative
+    amounts) the other way round. A zero amount (a VAT of 0 %) moves nothing."""
+    movements = [
+        (accounts["customer"], DEBIT, line.ttc),
+        (accounts[line.kind], CREDIT, line.ht),
+        (accounts["vat"], CREDIT, line.vat),
+    ]
+    return [
+        Entry(account, side if value > 0 else _other(side), abs(value))
+        for account, side, value in movements
+        if value
+    ]
+
+
+def _other(side: str) -> str:
+    return CREDIT if side == DEBIT else DEBIT
+
+
+def statement_entries(lines: Iterable[PricedLine], accounts: Mapping[str, str]) -> list[Entry]:
+    """A statement's entry: its lines' movements summed per account and side (a statement holding charges
+    and credits keeps both sides of an account), the customer first, the VAT last, debits before credits."""
+    sums: dict[tuple[str, str], Decimal] = {}
+    for line in lines:
+        for movement in line_movements(line, accounts):
+            key = (movement.account, movement.side)
+            sums[key] = sums.get(key, Decimal("0.00")) + movement.amount
+
+    def order(key: tuple[str, str]) -> tuple[int, str, int]:
+        account, side = key
+        rank = 0 if account == accounts["customer"] else 2 if account == accounts["vat"] else 1
+        return rank, account, 0 if side == DEBIT else 1
+
+    return [Entry(account, side, sums[(account, side)]) for account, side in sorted(sums, key=order)]
 
 
 def amount(value: Decimal | None) -> str:
-    """12,50 — an empty cell for an act « non tarifé »."""
+    """1234,50 — an empty cell for the other side."""
     return "" if value is None else f"{value:.2f}".replace(".", ",")
 
 
-def row(line: StatementLine) -> list[str]:
-    statement, accounts = line.statement, settings.FEES_ACCOUNT_CODES
-    frozen_on = timezone.localdate(statement.frozen_at) if statement.frozen_at else None
-    text = [
+def account_labels(accounts: Mapping[str, str]) -> dict[str, str]:
+    """What each account of the file holds, in French (two kinds of act may share a sales account)."""
+    labels: dict[str, list[str]] = {}
+    for kind in FeeKind:
+        labels.setdefault(accounts[kind.value], []).append(kind.label)
+    named = {account: "Redevances " + ", ".join(kinds) for account, kinds in labels.items()}
+    return {**named, accounts["customer"]: "Client", accounts["vat"]: "TVA collectée"}
+
+
+def statement_rows(statement: Statement, lines: Iterable[PricedLine]) -> Iterator[list[object]]:
+    """The rows of one statement's entry, the customer as copied at issue."""
+    accounts = settings.FEES_ACCOUNT_CODES
+    labels = account_labels(accounts)
+    document = "Avoir" if statement.is_credit_note else "Relevé"
+    issued_on = timezone.localdate(statement.frozen_at) if statement.frozen_at else None
+    head = [
         settings.FEES_JOURNAL,
-        f"{frozen_on:%d/%m/%Y}" if frozen_on else "",
+        issued_on,
         statement.number,
-        f"{statement.period.start:%d/%m/%Y}",
-        f"{statement.period.end:%d/%m/%Y}",
-        statement.organisation.siren,
-        statement.organisation.legal_name,
-        line.site.siret if line.site else "",
-        accounts["customer"],
-        accounts[line.kind],
-        accounts["vat"],
-        line.certification.name,
-        FeeKind(line.kind).label,
-        f"{line.kind}-{line.act_id}" + (f"-{line.act_part}" if line.act_part else ""),
-        f"{line.act_on:%d/%m/%Y}",
-        line.label,
+        statement.period.start,
+        statement.period.end,
+        statement.customer_siren,
+        statement.customer_name,
     ]
-    figures = [
-        str(line.quantity),
-        amount(line.unit_price_ht),
-        amount(line.amount_ht),
-        amount(line.vat_rate),
-        amount(line.amount_vat),
-        amount(line.amount_ttc),
-    ]
-    after = [line.credit_of.statement.number if line.credit_of else "", line.reason]
-    return [neutralise(cell) for cell in text] + figures + [neutralise(cell) for cell in after]
+    for entry in statement_entries(lines, accounts):
+        label = f"{document} {statement.number} — {labels.get(entry.account, entry.account)}"
+        sides = [amount(entry.amount), ""] if entry.side == DEBIT else ["", amount(entry.amount)]
+        yield [*head, entry.account, label, *sides]
 
 
-def write_accounting_csv(out: IO[bytes], lines: Iterable[StatementLine]) -> int:
-    """Write the rows; returns how many (the header aside)."""
-    out.write(codecs.BOM_UTF8)
-    writer = csv.writer(codecs.getwriter("utf-8")(out), delimiter=";", lineterminator="\r\n")
-    writer.writerow(HEADERS)
-    count = 0
-    for line in lines:
-        writer.writerow(row(line))
-        count += 1
-    return count
+def period_rows(period: FeePeriod) -> Iterator[list[object]]:
+    """Every issued statement of the period in number order, its priced lines read in one query."""
+    statements = {
+        s.pk: s for s in Statement.objects.filter(period=period, status__in=ISSUED).select_related("period")
+    }
+    lines = (
+        StatementLine.objects.filter(statement_id__in=statements, amount_ht__isnull=False)
+        .order_by("statement__number", "pk")
+        .values_list("statement_id", "kind", "amount_ht", "amount_vat", "amount_ttc")
+    )
+    for statement_id, rows in groupby(lines.iterator(chunk_size=2000), key=lambda row: row[0]):
+        # Filtered on a price: a priced line has its three amounts.
+        priced = (
+            PricedLine(kind, cast(Decimal, ht), cast(Decimal, vat), cast(Decimal, ttc))
+            for _, kind, ht, vat, ttc in rows
+        )
+        yield from statement_rows(statements[statement_id], priced)
 
 
-def streamed_rows(lines: QuerySet[StatementLine]) -> Iterator[Any]:
-    """The lines read 2,000 at a time (a year of national activity holds some hundred thousand)."""
-    return lines.iterator(chunk_size=2000)
+def write_accounting_csv(out: IO[bytes], period: FeePeriod) -> int:
+    """Write the period's entries; returns how many rows (the header aside)."""
+    return write_csv(out, HEADERS, period_rows(period))

@@ -9,4 +9,4 @@ class FeesConfig(AppConfig):
     verbose_name = "Redevances"
 
     def ready(self) -> None:
-        from . import documents  # noqa: F401  (declares the statements' PDFs to the signing module)
+        from . import checks, documents  # noqa: F401  (the deploy checks; the statements' PDFs to the signing module)

@@ -191,6 +191,11 @@ class Statement(models.Model):
     computed_at = models.DateTimeField("calculé le", default=timezone.now)
     frozen_at = models.DateTimeField("émis le", null=True, blank=True)
     paid_at = models.DateTimeField("payé le", null=True, blank=True)
+    # The customer as it stood when the statement was issued: the PDF and the accounting file read these,
+    # never the live organisation (renamed or moved since).
+    customer_name = models.CharField("raison sociale à l'émission", max_length=200, blank=True)
+    customer_siren = models.CharField("SIREN à l'émission", max_length=9, blank=True)
+    customer_address = models.CharField("adresse à l'émission", max_length=420, blank=True)
 
     class Meta:
         verbose_name = "relevé de redevances"
@@ -225,6 +230,11 @@ class Statement(models.Model):
     def is_issued(self) -> bool:
         return self.status != StatementStatus.DRAFT
 
+    @property
+    def is_credit_note(self) -> bool:
+        """A credit only (« avoir »): the organisation owes nothing, Certif'Pro owes it the amount."""
+        return self.total_ttc < 0
+
     def _ensure_issued_change(self, stored: str, fields: Any) -> None:
         """Once issued, a statement only gets paid (issued → paid, once) and its PDF; nothing else changes."""
         if fields is None or not set(fields) <= MUTABLE_ONCE_ISSUED:
@@ -242,6 +252,9 @@ class StatementLine(models.Model):
     site = models.ForeignKey(
         Site, verbose_name="établissement", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The establishment as it stood when the line was computed (the last time: at issue), for the PDF.
+    site_siret = models.CharField("SIRET à l'émission", max_length=14, blank=True)
+    site_name = models.CharField("établissement à l'émission", max_length=200, blank=True)
     kind = models.CharField("acte", max_length=12, choices=FeeKind.choices)
     certification = models.ForeignKey(
         Certification, verbose_name="certification", on_delete=models.PROTECT, related_name="+"

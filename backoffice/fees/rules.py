@@ -44,6 +44,24 @@ def totals(lines: Iterable[Amounts | None]) -> Amounts:
     )
 
 
+MaybeAmount = Decimal | None
+
+
+def vat_by_rate(
+    lines: Iterable[tuple[MaybeAmount, MaybeAmount, MaybeAmount]],
+) -> list[tuple[Decimal, Decimal, Decimal]]:
+    """The VAT per rate of lines given as (rate, HT, VAT): each rate with its base HT and its VAT, the sums of
+    the lines' own rounded amounts (so they add up to the statement's totals), lowest rate first; the acts
+    « non tarifés » (no amounts) count for nothing."""
+    sums: dict[Decimal, tuple[Decimal, Decimal]] = {}
+    for rate, ht, vat in lines:
+        if rate is None or ht is None or vat is None:
+            continue
+        base, tax = sums.get(rate, (Decimal("0.00"), Decimal("0.00")))
+        sums[rate] = (base + ht, tax + vat)
+    return [(rate, *sums[rate]) for rate in sorted(sums)]
+
+
 class Dated(Protocol):
     @property
     def valid_from(self) -> dt.date: ...
@@ -86,6 +104,12 @@ def quarter_label(start: dt.date, end: dt.date) -> str:
 def format_number(year: int, number: int) -> str:
     """A statement's number: RDV-2026-000123, one series per year, without gaps."""
     return f"{NUMBER_PREFIX}-{year}-{number:06d}"
+
+
+def postal_address(address: str, postcode: str, city: str) -> str:
+    """« 12 rue de la Paix, 75002 Paris », leaving out what is empty."""
+    town = " ".join(part for part in (postcode.strip(), city.strip()) if part)
+    return ", ".join(part for part in (address.strip(), town) if part)
 
 
 def overlaps(start: dt.date, end: dt.date, other_start: dt.date, other_end: dt.date) -> bool:

@@ -107,6 +107,15 @@ class SiteGroup:
     lines: list[StatementLine] = field(default_factory=list)
 
     @property
+    def siret(self) -> str:
+        """The establishment's SIRET as copied onto its lines (as it stood at issue)."""
+        return self.lines[0].site_siret if self.lines else ""
+
+    @property
+    def name(self) -> str:
+        return self.lines[0].site_name if self.lines else ""
+
+    @property
     def total_ht(self) -> Decimal:
         return sum((line.amount_ht for line in self.lines if line.amount_ht is not None), Decimal("0.00"))
 
@@ -116,7 +125,8 @@ class SiteGroup:
 
 
 def lines_by_site(statement: Statement) -> list[SiteGroup]:
-    """A statement's lines grouped by SIRET (in SIRET order; lines without a SIRET last)."""
+    """A statement's lines grouped by establishment (in the order of the SIRETs copied onto them; lines
+    without a SIRET last)."""
     groups: dict[int | None, SiteGroup] = {}
     lines = (
         StatementLine.objects.filter(statement=statement)
@@ -125,9 +135,7 @@ def lines_by_site(statement: Statement) -> list[SiteGroup]:
     )
     for line in lines:
         groups.setdefault(line.site_id, SiteGroup(site=line.site)).lines.append(line)
-    return sorted(
-        groups.values(), key=lambda group: (group.site is None, group.site.siret if group.site else "")
-    )
+    return sorted(groups.values(), key=lambda group: (group.site is None, group.siret))
 
 
 # Where each kind of act is shown, and who may open it: the domain's own scoped selector.

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from accreditation.models import Certification
+from accreditation.models import Certification, Site
 from backoffice.core.accounts.roles import Role, has_role
 from backoffice.core.accounts.types import Actor, SystemActor
 from backoffice.core.audit.events import record, record_each
@@ -37,10 +37,12 @@ from .models import (
     StatementLine,
     StatementStatus,
 )
-from .rules import Amounts, format_number, merged, previous_quarter, totals
+from .rules import Amounts, format_number, merged, postal_address, previous_quarter, totals
 from .selectors import is_finance
 
 LOCK_NAME = "redevances"
+FROZEN_FIELDS = ("number", "status", "frozen_at")
+IDENTITY_FIELDS = ("customer_name", "customer_siren", "customer_address")
 FINANCE_ONLY = (
     "Les redevances sont gérées par les superviseur·es et les administrateur·rices de périmètre national."
 )
@@ -255,11 +257,35 @@ def _compute(period: FeePeriod) -> list[Statement]:
     statements = {s.organisation_id: s for s in Statement.objects.filter(period=period)}
     for organisation, line in lines:
         line.statement = statements[organisation]
+    _copy_sites([line for _, line in lines])
     insert_objects(StatementLine, [line for _, line in lines])  # COPY on PostgreSQL
     _set_totals(statements, lines)
     period.computed_at = timezone.now()
     period.save(update_fields=["computed_at"])
     return list(statements.values())
+
+
+def _copy_sites(lines: list[StatementLine]) -> None:
+    """Each line names its establishment as it stands now: the last computation, the issue's, is kept."""
+    wanted = {line.site_id for line in lines if line.site_id is not None}
+    sites = {
+        pk: (siret, name)
+        for pk, siret, name in Site.objects.filter(pk__in=wanted).values_list("pk", "siret", "name")
+    }
+    for line in lines:
+        if line.site_id is not None:
+            line.site_siret, line.site_name = sites[line.site_id]
+
+
+def customer_addresses(organisation_ids: set[int]) -> dict[int, str]:
+    """Each organisation's postal address: its first SIRET's (the organisation has none of its own)."""
+    addresses: dict[int, str] = {}
+    sites = Site.objects.filter(organisation_id__in=organisation_ids).order_by("organisation_id", "siret")
+    for organisation_id, address, postcode, city in sites.values_list(
+        "organisation_id", "address", "postcode", "city"
+    ):
+        addresses.setdefault(organisation_id, postal_address(address, postcode, city))
+    return addresses
 
 
 def _set_totals(statements: dict[int, Statement], lines: list[Line]) -> None:
@@ -304,9 +330,14 @@ def freeze_period(period: FeePeriod, *, actor: SystemActor) -> FeePeriod:
     )
     now = timezone.now()
     numbers = take_numbers(timezone.localdate(now).year, len(statements))
+    addresses = customer_addresses({statement.organisation_id for statement in statements})
     for statement, number in zip(statements, numbers, strict=True):
         statement.number, statement.status, statement.frozen_at = number, StatementStatus.FROZEN, now
-    Statement.objects.bulk_update(statements, ["number", "status", "frozen_at"], batch_size=500)
+        # The customer as it is today, for good: a later rename does not change the statement.
+        statement.customer_name = statement.organisation.legal_name
+        statement.customer_siren = statement.organisation.siren
+        statement.customer_address = addresses.get(statement.organisation_id, "")
+    Statement.objects.bulk_update(statements, [*FROZEN_FIELDS, *IDENTITY_FIELDS], batch_size=500)
     locked.status, locked.frozen_at = PeriodStatus.FROZEN, now
     locked.save(update_fields=["status", "frozen_at"])
     record_each(

@@ -144,12 +144,12 @@ def period_freeze(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def period_accounting(request: HttpRequest, pk: int) -> HttpResponse:
-    """The accounting file of an issued period (one row per statement line)."""
+    """The accounting file of an issued period (balanced entries: one row per account and side)."""
     period = selectors.get_period_for(request.user, pk)
     if not period.is_frozen:
         raise Http404("Les relevés de cette période ne sont pas encore émis.")
     out = io.BytesIO()
-    accounting.write_accounting_csv(out, accounting.streamed_rows(accounting.period_lines(period)))
+    accounting.write_accounting_csv(out, period)
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="redevances-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"'

@@ -25,6 +25,10 @@ PRODUCTION_ENV = {
     "CDC_ID_CLIENT": "CP123456",
     "CDC_ID_CONTRAT": "CTR-2026-01",
     "CACHE_URL": "redis://127.0.0.1:6379/1",  # shared by the web processes (the API's rate limits)
+    # Certif'Pro's identity on its statements of fees (backoffice/fees/checks.py warns on the demo's).
+    "FEES_ISSUER_ADDRESS": "1 place de la République, 75003 Paris",
+    "FEES_ISSUER_SIREN": "552100554",
+    "FEES_ISSUER_VAT_NUMBER": "FR40552100554",
 }
 
 

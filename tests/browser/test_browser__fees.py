@@ -5,8 +5,11 @@ evaluator sees it too — its own only — and opens a billed act from it. axe-c
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
 
 import pytest
+from pypdf import PdfReader
 
 from backoffice.fees.models import Statement, StatementStatus
 from backoffice.fees.services import compute_period, freeze_period
@@ -63,6 +66,7 @@ def test_the_supervisor_reads_a_statement_downloads_its_pdf_and_marks_it_paid(br
 
     pdf = page.request.get(base + page.get_attribute("#pdf", "href"))
     assert pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
+    assert "indemnité forfaitaire pour frais de recouvrement de 40 €" in pdf_text(pdf.body())
 
     page.click("text=Marquer comme payé")
     page.wait_for_selector("text=est marqué comme payé")
@@ -74,7 +78,15 @@ def test_the_supervisor_reads_a_statement_downloads_its_pdf_and_marks_it_paid(br
     lines = page.inner_text("#lines")
     assert "Avoir — Évaluation préalable" in lines and "Évaluation préalable annulée le" in lines
     assert f"avoir sur le relevé {own.number}" in lines and "-20,00 €" in lines
+    credit_pdf = page.request.get(base + page.get_attribute("#pdf", "href"))
+    assert f"Avoir n° {issued['credit'].number}" in pdf_text(credit_pdf.body())
     assert errors == []
+
+
+def pdf_text(data: bytes) -> str:
+    """The PDF's text on one line (WeasyPrint wraps long sentences)."""
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    return re.sub(r"\s+", " ", text)
 
 
 def test_the_evaluator_sees_its_own_statement_and_opens_a_billed_act(browser, live_server, issued):

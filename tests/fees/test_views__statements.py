@@ -7,13 +7,16 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import io
+from html import unescape
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from backoffice.core.accounts.roles import Role
 from backoffice.core.signing.models import SignedDocument
+from backoffice.fees.documents import statement_html
 from backoffice.fees.models import FeePeriod, Statement, StatementStatus
 from backoffice.fees.services import compute_period, freeze_period
 from tests.fees.conftest import P1, P2, accredited_site, issued_certificate, positioned, staff_of
@@ -131,34 +134,55 @@ def test_a_drafts_pdf_does_not_exist(client_for, finance, site_a):
     assert client_for(finance).get(reverse("redevances:pdf", args=[draft.pk])).status_code == 404
 
 
-def test_the_accounting_file_has_one_french_row_per_line(client_for, finance, issued, site_a, settings):
+def csv_rows(response) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+    raw = response.content
+    assert raw.startswith(codecs.BOM_UTF8) and b"\r\n" in raw
+    rows = [row.split(";") for row in raw[3:].decode("utf-8").strip().split("\r\n")]
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def test_the_accounting_file_is_one_balanced_french_entry_per_statement(
+    client_for, finance, issued, site_a, site_b, settings
+):
     settings.FEES_ACCOUNT_CODES = {**settings.FEES_ACCOUNT_CODES, "positioning": "706301"}
 
     response = client_for(finance).get(reverse("redevances:accounting", args=[issued.pk]))
 
-    raw = response.content
-    assert raw.startswith(codecs.BOM_UTF8) and b"\r\n" in raw
-    rows = [row.split(";") for row in raw[3:].decode("utf-8").strip().split("\r\n")]
-    header, lines = rows[0], rows[1:]
-    assert header[:3] == ["Journal", "Date de pièce", "N° de relevé"] and len(lines) == issued_lines(issued)
-    own = statement(issued, site_a)
-    positioning = next(r for r in lines if r[2] == own.number and r[12] == "Évaluation préalable")
-    column = dict(zip(header, positioning, strict=True))
-    assert column["Compte de produit"] == "706301" and column["Compte client"] == "411000"
-    assert (
-        column["Montant HT"] == "20,00"
-        and column["Montant TVA"] == "4,00"
-        and column["Montant TTC"] == "24,00"
-    )
-    assert (
-        column["Date de l'acte"] == f"{P1[0] + dt.timedelta(days=2):%d/%m/%Y}"
-        and column["SIRET"] == site_a.siret
-    )
+    rows = csv_rows(response)
+    own, other = statement(issued, site_a), statement(issued, site_b)
+    entry = [(row["Compte"], row["Débit"], row["Crédit"]) for row in rows if row["N° de pièce"] == own.number]
+    # A positioning (20 € HT) and a certificate (5 € HT), VAT 20 %: the customer owes 30 € TTC.
+    assert entry == [
+        ("411000", "30,00", ""),
+        ("706301", "", "20,00"),
+        ("706400", "", "5,00"),
+        ("445710", "", "5,00"),
+    ]
+    first = next(row for row in rows if row["N° de pièce"] == own.number)
+    issued_on = timezone.localdate(own.frozen_at)
+    assert first["Journal"] == "VT" and first["Date de pièce"] == f"{issued_on:%d/%m/%Y}"
+    assert first["SIREN"] == site_a.organisation.siren and first["Libellé"].startswith(f"Relevé {own.number}")
+    assert [row["N° de pièce"] for row in rows] == sorted(row["N° de pièce"] for row in rows)
+    assert {row["N° de pièce"] for row in rows} == {own.number, other.number}
     assert response["Content-Disposition"].startswith('attachment; filename="redevances-')
 
 
-def issued_lines(period: FeePeriod) -> int:
-    return sum(s.lines.count() for s in period.statements.all())
+def test_the_accounting_file_and_the_pdf_keep_the_customer_as_issued(client_for, finance, issued, site_a):
+    organisation = site_a.organisation
+    old_name, old_siren = organisation.legal_name, organisation.siren
+    old_site_name = site_a.name
+    organisation.legal_name, organisation.siren = "Nouveau Nom SAS", "100000009"
+    organisation.save()
+    site_a.name = "Établissement renommé"
+    site_a.save()
+
+    rows = csv_rows(client_for(finance).get(reverse("redevances:accounting", args=[issued.pk])))
+    html = unescape(statement_html(statement(issued, site_a)))
+
+    own = [row for row in rows if row["N° de pièce"] == statement(issued, site_a).number]
+    assert own and {(row["Organisme"], row["SIREN"]) for row in own} == {(old_name, old_siren)}
+    assert old_name in html and f"SIREN {old_siren}" in html and old_site_name in html
+    assert "Nouveau Nom" not in html and "100000009" not in html and "renommé" not in html
 
 
 def test_the_accounting_file_of_a_draft_period_does_not_exist(client_for, finance, site_a):
