@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from backoffice.core.signing.models import SignedKind
 from backoffice.core.signing.stored import Seal, seal_files_of
@@ -70,10 +71,16 @@ def statement_seal(statement: Statement) -> Seal:
 
 
 def due_date(statement: Statement) -> dt.date | None:
-    """FEES_PAYMENT_DAYS after the issue; none when there is nothing to pay (néant, avoir) or not issued."""
-    if statement.frozen_at is None or statement.total_ttc <= 0:
-        return None
-    return timezone.localdate(statement.frozen_at) + dt.timedelta(days=settings.FEES_PAYMENT_DAYS)
+    """The due date set at issue (`Statement.due_on`: the terms then in force); none when there is nothing to
+    pay (néant, avoir) or the statement is a draft."""
+    return statement.due_on if statement.frozen_at is not None else None
+
+
+def css_string(text: str) -> SafeString:
+    """A CSS string literal of `text` (the page footer's `content`): quotes, backslashes and line ends
+    escaped, and `<` too (never a `</style>`); HTML escaping would print its entities."""
+    escaped = "".join(f"\\{ord(char):x} " if char in '\\"<>\n\r' else char for char in text)
+    return mark_safe(f'"{escaped}"')  # noqa: S308  (escaped above for CSS, its context)
 
 
 def statement_context(statement: Statement) -> dict[str, Any]:
@@ -83,10 +90,13 @@ def statement_context(statement: Statement) -> dict[str, Any]:
         "statement": statement,
         "title": document_title(statement),
         "issuer": issuer(),
+        "footer": css_string(f"{document_title(statement)} {statement.number} — {issuer().name}"),
         "groups": groups,
         "issued_on": timezone.localdate(statement.frozen_at) if statement.frozen_at else None,
         "due_on": due_date(statement),
-        "payment_days": settings.FEES_PAYMENT_DAYS,
+        "payment_days": (statement.due_on - timezone.localdate(statement.frozen_at)).days
+        if statement.due_on and statement.frozen_at
+        else settings.FEES_PAYMENT_DAYS,
         "vat_rates": [
             VatTotal(*per_rate)
             for per_rate in vat_by_rate(

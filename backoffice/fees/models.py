@@ -196,6 +196,8 @@ class Statement(models.Model):
     customer_name = models.CharField("raison sociale à l'émission", max_length=200, blank=True)
     customer_siren = models.CharField("SIREN à l'émission", max_length=9, blank=True)
     customer_address = models.CharField("adresse à l'émission", max_length=420, blank=True)
+    # Set at issue with the payment terms then in force (FEES_PAYMENT_DAYS); none when nothing is owed.
+    due_on = models.DateField("échéance", null=True, blank=True)
 
     class Meta:
         verbose_name = "relevé de redevances"
@@ -232,8 +234,12 @@ class Statement(models.Model):
 
     @property
     def is_credit_note(self) -> bool:
-        """A credit only (« avoir »): the organisation owes nothing, Certif'Pro owes it the amount."""
-        return self.total_ttc < 0
+        """A credit only (« avoir »): every priced line takes back an act billed before. A statement that also
+        bills new acts stays a statement, even when its total is negative."""
+        if self.total_ttc >= 0:
+            return False
+        priced = self.lines.exclude(amount_ttc=None)
+        return not priced.filter(quantity__gt=0).exists()
 
     def _ensure_issued_change(self, stored: str, fields: Any) -> None:
         """Once issued, a statement only gets paid (issued → paid, once) and its PDF; nothing else changes."""

@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
@@ -337,7 +338,12 @@ def freeze_period(period: FeePeriod, *, actor: SystemActor) -> FeePeriod:
         statement.customer_name = statement.organisation.legal_name
         statement.customer_siren = statement.organisation.siren
         statement.customer_address = addresses.get(statement.organisation_id, "")
-    Statement.objects.bulk_update(statements, [*FROZEN_FIELDS, *IDENTITY_FIELDS], batch_size=500)
+        # The payment terms in force today, for good; nothing is due on a néant or a credit.
+        owed = statement.total_ttc > 0
+        statement.due_on = (
+            timezone.localdate(now) + dt.timedelta(days=settings.FEES_PAYMENT_DAYS) if owed else None
+        )
+    Statement.objects.bulk_update(statements, [*FROZEN_FIELDS, *IDENTITY_FIELDS, "due_on"], batch_size=500)
     locked.status, locked.frozen_at = PeriodStatus.FROZEN, now
     locked.save(update_fields=["status", "frozen_at"])
     record_each(

@@ -6,6 +6,7 @@ PDF is rendered from, in French formats."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from decimal import Decimal
 from html import unescape
@@ -80,6 +81,23 @@ def test_an_invoice_gives_its_dates_payment_terms_penalties_and_the_40_euros_ind
     assert "pénalités de retard sont exigibles au taux de trois fois le taux d'intérêt légal" in text
     assert "indemnité forfaitaire pour frais de recouvrement de 40 €" in text
     assert statement_context(statement)["due_on"] == due_on
+    settings.FEES_PAYMENT_DAYS = 60  # terms changed after the issue: the statement keeps its own
+    assert f"date d'échéance : {due_on:%d/%m/%Y}" in text_of(statement_html(statement))
+
+
+def test_the_pdf_prints_the_issuer_in_its_footer_as_written(site_a, staff_a, finance, settings):
+    from pypdf import PdfReader
+
+    from backoffice.fees.documents import render_statement
+
+    settings.FEES_ISSUER_NAME = 'Certif\'Pro "Paris" <siège>'
+    positioned(site_a, staff_a, P1[0] + dt.timedelta(days=3))
+    statement = issue(P1, finance)
+
+    text = PdfReader(io.BytesIO(render_statement(statement))).pages[0].extract_text()
+
+    assert f'Relevé de redevances {statement.number} — Certif\'Pro "Paris" <siège>' in text
+    assert "&#" not in text and "&quot;" not in text
 
 
 def test_an_invoice_totals_its_vat_per_rate_in_french_amounts(site_a, staff_a, finance, two_rates):
@@ -117,6 +135,25 @@ def test_a_statement_holding_a_credit_only_is_an_avoir_with_nothing_to_pay(
     assert statement_context(credit_note)["due_on"] is None
 
 
+def test_a_statement_that_bills_new_acts_is_no_avoir_even_when_its_total_is_negative(
+    site_a, staff_a, supervisor, finance
+):
+    undone = [
+        positioned(site_a, staff_a, P1[0] + dt.timedelta(days=d), name=n) for d, n in ((3, "A"), (4, "B"))
+    ]
+    issue(P1, finance)
+    for case_file in undone:
+        undo_step(case_file, "positioning", actor=supervisor)
+    positioned(site_a, staff_a, P2[0] + dt.timedelta(days=3), name="C")
+    statement = issue(P2, finance)
+
+    text = text_of(statement_html(statement))
+
+    assert statement.total_ttc == Decimal("-24.00") and not statement.is_credit_note
+    assert f"Relevé de redevances n° {statement.number}" in text and "Avoir n°" not in text
+    assert statement.due_on is None and "date d'échéance" not in text
+
+
 def test_a_statement_with_nothing_billed_has_no_due_date_and_no_none(site_a, finance):
     statement = issue(P1, finance)
 
@@ -136,3 +173,5 @@ def test_deploy_check_warns_of_the_demo_issuer(settings):
     )
     settings.FEES_ISSUER_VAT_NUMBER = "FR40552100554"
     assert issuer_settings() == []
+    settings.FEES_ISSUER_VAT_NUMBER, settings.FEES_PAYMENT_DAYS = " ", 90
+    assert sorted(w.id for w in issuer_settings()) == ["fees.W002", "fees.W003"]

@@ -17,6 +17,7 @@ import os
 import random
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,7 +127,7 @@ class Command(BaseCommand):
         timings.append(("émission (calcul à nouveau, numéros, journal)", time.perf_counter() - began))
         began = time.perf_counter()
         out = io.BytesIO()
-        rows = accounting.write_accounting_csv(out, accounting.streamed_rows(accounting.period_lines(period)))
+        rows = accounting.write_accounting_csv(out, period)
         timings.append(("fichier comptable (CSV)", time.perf_counter() - began))
         largest = Statement.objects.filter(period=period).annotate(n=Count("lines")).order_by("-n").first()
         began = time.perf_counter()
@@ -259,6 +260,19 @@ def _grant(site: Site, certification: Certification, since: dt.date) -> Accredit
     )
 
 
+@contextmanager
+def _frozen_lines_guard_off() -> Iterator[None]:
+    """The issued lines' trigger (fees 0003) off for this transaction's delete, back on before it commits."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no foreign-key check left pending on the table
+        cursor.execute("ALTER TABLE fees_statementline DISABLE TRIGGER fees_statementline_frozen")
+        yield
+        cursor.execute("ALTER TABLE fees_statementline ENABLE TRIGGER fees_statementline_frozen")
+
+
 def remove_run(run: Run) -> None:
     """What the run wrote, children first (raw deletes: the audit trail and issued statements refuse the
     ORM's), the year's statement counter as it was."""
@@ -275,7 +289,8 @@ def remove_run(run: Run) -> None:
             _delete(
                 AuditEvent.objects.filter(subject_type=subject_type, subject_id__in=[str(k) for k in keys])
             )
-        _delete(StatementLine.objects.filter(statement__in=statements))
+        with _frozen_lines_guard_off():  # the database refuses to delete an issued statement's lines
+            _delete(StatementLine.objects.filter(statement__in=statements))
         _delete(statements)
         _delete(FeePeriod.objects.filter(pk__in=periods))
         StatementCounter.objects.filter(year=run.today.year).delete()
