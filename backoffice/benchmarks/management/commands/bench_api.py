@@ -6,6 +6,7 @@ between the runs so that each opens the same files, and at the end unless `--kee
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import shutil
 import tempfile
@@ -50,6 +51,7 @@ class Command(BaseCommand):
                 "base PostgreSQL jetable (voir docs/performance.md). Rien n'a été fait."
             )
         ensure_reference_data()
+        logging.getLogger("backoffice.api.calls").setLevel(logging.WARNING)  # no line per lot in the output
         rows, batch, seed = options["rows"], min(options["batch"], 1000), options["seed"]
         today = dt.date.today()
         folder = Path(tempfile.mkdtemp(prefix="bench-api-"))
